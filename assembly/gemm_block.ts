@@ -1,0 +1,117 @@
+// Register-blocked tiles of C (+)= op(A) · B, with op(A)[i][k] = A[i*sai + k*sak] (row-major B, ldb).
+// Each C element is summed in k order in every tile shape, so results never depend on how C was split.
+
+/** One cache block: tiles of 4×8, then 4-wide and scalar column tails, then single-row tails. */
+export function blockAB(
+  C: usize, ldc: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32,
+  M: i32, N: i32, K: i32, accumulate: bool,
+): void {
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const c = C + (<usize>(i * ldc) << 2), a = A + (<usize>(i * sai) << 2);
+    let j = 0;
+    for (; j + 8 <= N; j += 8) tile4x8(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
+    for (let r = 0; r < 4; r++) {
+      rowTail(c + (<usize>(r * ldc) << 2), a + (<usize>(r * sai) << 2), sak, B, ldb, j, N, K, accumulate);
+    }
+  }
+  for (; i < M; i++) {
+    rowTail(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, 0, N, K, accumulate);
+  }
+}
+
+/** Columns j0..N of one row of C (c points at the row, a at the row of op(A)): 16-, 4-wide and scalar pieces. */
+function rowTail(c: usize, a: usize, sak: i32, B: usize, ldb: i32, j0: i32, N: i32, K: i32, accumulate: bool): void {
+  let j = j0;
+  for (; j + 16 <= N; j += 16) tile1x16(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
+  for (; j + 4 <= N; j += 4) tile1x4(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
+  for (; j < N; j++) tile1x1(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
+}
+
+@inline function start(p: usize, accumulate: bool): v128 {
+  return accumulate ? v128.load(p) : f32x4.splat(0);
+}
+
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/** C[i..i+4][j..j+8]: 8 accumulators, per k two loads of B and four broadcasts of A. */
+export function tile4x8(
+  c0: usize, ldc: i32, a0: usize, sai: i32, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
+): void {
+  const c1 = c0 + (<usize>ldc << 2), c2 = c1 + (<usize>ldc << 2), c3 = c2 + (<usize>ldc << 2);
+  let s00 = start(c0, accumulate), s01 = start(c0 + 16, accumulate);
+  let s10 = start(c1, accumulate), s11 = start(c1 + 16, accumulate);
+  let s20 = start(c2, accumulate), s21 = start(c2 + 16, accumulate);
+  let s30 = start(c3, accumulate), s31 = start(c3 + 16, accumulate);
+  let pa = a0;
+  let pb = b0;
+  const da = <usize>sai << 2, stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa + da);
+    const a2 = v128.load32_splat(pa + 2 * da), a3 = v128.load32_splat(pa + 3 * da);
+    s00 = madd(s00, a0, b0); s01 = madd(s01, a0, b1);
+    s10 = madd(s10, a1, b0); s11 = madd(s11, a1, b1);
+    s20 = madd(s20, a2, b0); s21 = madd(s21, a2, b1);
+    s30 = madd(s30, a3, b0); s31 = madd(s31, a3, b1);
+    pa += stepA;
+    pb += stepB;
+  }
+  v128.store(c0, s00); v128.store(c0, s01, 16);
+  v128.store(c1, s10); v128.store(c1, s11, 16);
+  v128.store(c2, s20); v128.store(c2, s21, 16);
+  v128.store(c3, s30); v128.store(c3, s31, 16);
+}
+
+/** C[i][j..j+16]: four independent accumulators hide the add latency of a single row. */
+export function tile1x16(
+  c0: usize, a0: usize, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
+): void {
+  let s0 = start(c0, accumulate), s1 = start(c0 + 16, accumulate);
+  let s2 = start(c0 + 32, accumulate), s3 = start(c0 + 48, accumulate);
+  let pa = a0;
+  let pb = b0;
+  const stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
+  for (let k = 0; k < K; k++) {
+    const a = v128.load32_splat(pa);
+    s0 = madd(s0, a, v128.load(pb)); s1 = madd(s1, a, v128.load(pb, 16));
+    s2 = madd(s2, a, v128.load(pb, 32)); s3 = madd(s3, a, v128.load(pb, 48));
+    pa += stepA;
+    pb += stepB;
+  }
+  v128.store(c0, s0); v128.store(c0, s1, 16); v128.store(c0, s2, 32); v128.store(c0, s3, 48);
+}
+
+/** C[i][j..j+4]. */
+export function tile1x4(
+  c0: usize, a0: usize, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
+): void {
+  let s = start(c0, accumulate);
+  let pa = a0;
+  let pb = b0;
+  const stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
+  for (let k = 0; k < K; k++) {
+    s = madd(s, v128.load32_splat(pa), v128.load(pb));
+    pa += stepA;
+    pb += stepB;
+  }
+  v128.store(c0, s);
+}
+
+/** C[i][j], the scalar tail for N not divisible by 4. */
+export function tile1x1(
+  c0: usize, a0: usize, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
+): void {
+  let s: f32 = accumulate ? load<f32>(c0) : 0;
+  let pa = a0;
+  let pb = b0;
+  const stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
+  for (let k = 0; k < K; k++) {
+    s += load<f32>(pa) * load<f32>(pb);
+    pa += stepA;
+    pb += stepB;
+  }
+  store<f32>(c0, s);
+}

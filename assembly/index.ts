@@ -1,0 +1,14 @@
+// The module's exports: every kernel (pointers and sizes in), the fused training loop, and the heap start.
+
+export { sgemm_nn, sgemm_nt, sgemm_tn } from "./gemm";
+export { bias_add, bias_grad } from "./bias";
+export { activation_forward, activation_backward } from "./activations";
+export { sum_squared_error, rmse_loss_grad } from "./loss";
+export { rmsprop, rmsprop_tn } from "./optim";
+export { rng_seed, rng_next, rng_below, rng_uniform, rng_normal, rng_shuffle, rng_sample } from "./rng";
+export { forward, train_step, gradients, train_steps } from "./train";
+
+/** First byte of linear memory that the facade may lay data out in. */
+export function heap_base(): usize {
+  return __heap_base;
+}

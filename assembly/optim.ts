@@ -1,0 +1,94 @@
+// RMSProp as TensorFlow 1's ApplyRMSProp computes it, per parameter w with gradient g:
+//   ms  += (g² − ms)·(1 − ρ)          (= ρ·ms + (1 − ρ)·g²; TF1 starts ms at 1)
+//   step = lr·g / sqrt(ms + ε)
+//   mom  = momentum·mom + step; w −= mom   (no momentum slot, MOM = 0: w −= step)
+// Mean squares far below ε are stored as 0: sqrt(ms + ε) is then bit-identical, and the slot never decays
+// into denormals, which wasm cannot flush and which cost ~100× per operation.
+
+import { tile4x8, tile1x4, tile1x1 } from "./gemm_block";
+
+// ms below ε·2⁻⁶⁰ cannot change ms + ε in f32 (ε's own ulp is 2⁻²³ of it).
+const FLUSH_BELOW: f32 = 8.67361738e-19;
+
+@inline function update4(pw: usize, pms: usize, pmom: usize, g: v128, lr: f32, rho: f32, momentum: f32, eps: f32): void {
+  let ms = v128.load(pms);
+  ms = f32x4.add(ms, f32x4.mul(f32x4.sub(f32x4.mul(g, g), ms), f32x4.splat(1 - rho)));
+  ms = v128.and(ms, f32x4.ge(ms, f32x4.splat(eps * FLUSH_BELOW)));
+  v128.store(pms, ms);
+  let step = f32x4.div(f32x4.mul(g, f32x4.splat(lr)), f32x4.sqrt(f32x4.add(ms, f32x4.splat(eps))));
+  if (pmom != 0) {
+    step = f32x4.add(f32x4.mul(v128.load(pmom), f32x4.splat(momentum)), step);
+    v128.store(pmom, step);
+  }
+  v128.store(pw, f32x4.sub(v128.load(pw), step));
+}
+
+// One parameter through lane 0 of the vector code, so that tails give the same bits as the body.
+@inline function update1(pw: usize, pms: usize, pmom: usize, g: f32, lr: f32, rho: f32, momentum: f32, eps: f32): void {
+  let ms = f32x4.splat(load<f32>(pms));
+  ms = f32x4.add(ms, f32x4.mul(f32x4.sub(f32x4.splat(g * g), ms), f32x4.splat(1 - rho)));
+  ms = v128.and(ms, f32x4.ge(ms, f32x4.splat(eps * FLUSH_BELOW)));
+  store<f32>(pms, f32x4.extract_lane(ms, 0));
+  let step = f32x4.extract_lane(f32x4.div(f32x4.splat(g * lr), f32x4.sqrt(f32x4.add(ms, f32x4.splat(eps)))), 0);
+  if (pmom != 0) {
+    step = load<f32>(pmom) * momentum + step;
+    store<f32>(pmom, step);
+  }
+  store<f32>(pw, load<f32>(pw) - step);
+}
+
+/** RMSProp over n contiguous parameters W with gradients G, mean squares MS and (if MOM ≠ 0) momentum MOM. */
+export function rmsprop(W: usize, MS: usize, MOM: usize, G: usize, n: i32, lr: f32, rho: f32, momentum: f32, eps: f32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(G + o), lr, rho, momentum, eps);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    update1(W + o, MS + o, MOM ? MOM + o : 0, load<f32>(G + o), lr, rho, momentum, eps);
+  }
+}
+
+/**
+ * RMSProp on W (M×N, ld N; MS and MOM alike) with the gradient Aᵀ·D computed tile by tile and never stored:
+ * A is K×M (lda), D is K×N (ldd). scratch: 32 f32 owned by the caller (one per thread).
+ */
+export function rmsprop_tn(
+  W: usize, MS: usize, MOM: usize, A: usize, lda: i32, D: usize, ldd: i32,
+  M: i32, N: i32, K: i32, scratch: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
+): void {
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    let j = 0;
+    for (; j + 8 <= N; j += 8) {
+      tile4x8(scratch, 8, A + (<usize>i << 2), 1, lda, D + (<usize>j << 2), ldd, K, false);
+      for (let r = 0; r < 4; r++) {
+        const o = (<usize>(i + r) * N + j) << 2;
+        const g = scratch + (<usize>(r * 8) << 2);
+        update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(g), lr, rho, momentum, eps);
+        update4(W + o + 16, MS + o + 16, MOM ? MOM + o + 16 : 0, v128.load(g, 16), lr, rho, momentum, eps);
+      }
+    }
+    for (let r = 0; r < 4; r++) rowTail(W, MS, MOM, A, lda, D, ldd, i + r, j, N, K, scratch, lr, rho, momentum, eps);
+  }
+  for (; i < M; i++) rowTail(W, MS, MOM, A, lda, D, ldd, i, 0, N, K, scratch, lr, rho, momentum, eps);
+}
+
+function rowTail(
+  W: usize, MS: usize, MOM: usize, A: usize, lda: i32, D: usize, ldd: i32,
+  i: i32, j0: i32, N: i32, K: i32, scratch: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
+): void {
+  const a = A + (<usize>i << 2);
+  let j = j0;
+  for (; j + 4 <= N; j += 4) {
+    tile1x4(scratch, a, lda, D + (<usize>j << 2), ldd, K, false);
+    const o = (<usize>i * N + j) << 2;
+    update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(scratch), lr, rho, momentum, eps);
+  }
+  for (; j < N; j++) {
+    tile1x1(scratch, a, lda, D + (<usize>j << 2), ldd, K, false);
+    const o = (<usize>i * N + j) << 2;
+    update1(W + o, MS + o, MOM ? MOM + o : 0, load<f32>(scratch), lr, rho, momentum, eps);
+  }
+}

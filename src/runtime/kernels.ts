@@ -1,0 +1,33 @@
+/** The exports of `build/autoencoder.wasm` (see `assembly/index.ts`). Pointers are byte offsets. */
+export interface Kernels {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  sgemm_nn(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number, accumulate: boolean): void;
+  sgemm_nt(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number, accumulate: boolean): void;
+  sgemm_tn(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number, accumulate: boolean): void;
+  bias_add(Y: number, ld: number, b: number, rows: number, cols: number): void;
+  bias_grad(g: number, D: number, ld: number, rows: number, cols: number, accumulate: boolean): void;
+  activation_forward(kind: number, y: number, x: number, n: number): void;
+  activation_backward(kind: number, d: number, y: number, n: number): void;
+  sum_squared_error(Y: number, X: number, n: number): number;
+  rmse_loss_grad(dY: number, Y: number, X: number, n: number): number;
+  rmsprop(W: number, MS: number, MOM: number, G: number, n: number, lr: number, rho: number, momentum: number, eps: number): void;
+  rmsprop_tn(
+    W: number, MS: number, MOM: number, A: number, lda: number, D: number, ldd: number,
+    M: number, N: number, K: number, scratch: number, lr: number, rho: number, momentum: number, eps: number,
+  ): void;
+  rng_seed(state: number, seedLo: number, seedHi: number): void;
+  rng_next(state: number): number;
+  rng_below(state: number, bound: number): number;
+  rng_uniform(state: number, out: number, n: number, low: number, high: number): void;
+  rng_normal(state: number, out: number, n: number, mean: number, std: number): void;
+  rng_shuffle(state: number, idx: number, n: number): void;
+  rng_sample(state: number, idx: number, n: number, k: number): void;
+  forward(desc: number, X: number, rows: number, first: number, last: number): void;
+  train_step(desc: number, X: number, rows: number): number;
+  gradients(desc: number, X: number, rows: number): number;
+  train_steps(desc: number, data: number, dataRows: number, idx: number, size: number, batches: number, random: boolean, losses: number): number;
+}
+
+/** Activation kinds as the kernels number them (assembly/activations.ts). */
+export const ACTIVATION_KIND = { linear: 0, tanh: 1, sigmoid: 2, relu: 3 } as const;

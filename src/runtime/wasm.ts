@@ -1,0 +1,83 @@
+import { WasmNotReadyError } from '../errors.js';
+import type { Kernels } from './kernels.js';
+import { Arena } from './arena.js';
+
+/** What `init` accepts as the module: its bytes, a compiled module, a fetch `Response`, or where to find it. */
+export type WasmSource = BufferSource | WebAssembly.Module | Response | URL | string;
+
+interface Runtime {
+  kernels: Kernels;
+  arena: Arena;
+}
+
+let runtime: Runtime | undefined;
+let autoInitError: unknown;
+
+const defaultWasmUrl = (): URL => new URL('../../build/autoencoder.wasm', import.meta.url);
+
+async function bytesOf(location: URL): Promise<ArrayBuffer | Uint8Array<ArrayBuffer>> {
+  if (location.protocol === 'file:') {
+    // fetch() cannot read file: URLs in Node; the Node-only reader is loaded only in that case.
+    const { readFileBytes } = await import('../io/node-fs.js');
+    return new Uint8Array(await readFileBytes(location));
+  }
+  const response = await fetch(location);
+  if (!response.ok) throw new WasmNotReadyError(`could not fetch ${location.href}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof Response !== 'undefined' && source instanceof Response) return WebAssembly.compile(await source.arrayBuffer());
+  if (source instanceof URL || typeof source === 'string') return WebAssembly.compile(await bytesOf(new URL(source)));
+  return WebAssembly.compile(source as BufferSource);
+}
+
+/**
+ * Instantiates the WebAssembly kernels. The default entry calls this by itself when it is imported;
+ * call it yourself in runtimes that hand the `.wasm` in (e.g. an edge function that imports it as a module).
+ *
+ * @example
+ * ```ts
+ * import { init, Autoencoder } from 'wasm-autoencoder';
+ * import wasm from 'wasm-autoencoder/wasm';   // a WebAssembly.Module where the runtime imports .wasm files
+ * await init({ wasm });
+ * const ae = new Autoencoder(4, 2);
+ * ```
+ */
+export async function init(options: { wasm?: WasmSource } = {}): Promise<void> {
+  if (runtime && options.wasm === undefined) return;
+  const module = await compile(options.wasm ?? defaultWasmUrl());
+  const instance = await WebAssembly.instantiate(module, {});
+  const kernels = instance.exports as unknown as Kernels;
+  runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()) };
+  autoInitError = undefined;
+}
+
+/** The instantiated runtime; throws a clear error when `init` has not run or failed. */
+export function getRuntime(): Runtime {
+  if (runtime) return runtime;
+  const reason = autoInitError instanceof Error ? ` (loading it automatically failed: ${autoInitError.message})` : '';
+  throw new WasmNotReadyError(`the WebAssembly module is not loaded${reason}; call \`await init({ wasm })\` first`);
+}
+
+/** Loads the module from its default location; a failure is kept and reported when the module is first used. */
+export async function autoInit(): Promise<void> {
+  try {
+    await init();
+  } catch (error) {
+    autoInitError = error;
+  }
+}
+
+/**
+ * Bytes of WebAssembly memory the package holds now (all models and bound data; it grows, never shrinks).
+ *
+ * @example
+ * ```ts
+ * console.log(`${(memoryBytes() / 2 ** 20).toFixed(1)} MiB`);
+ * ```
+ */
+export function memoryBytes(): number {
+  return getRuntime().arena.memoryBytes;
+}

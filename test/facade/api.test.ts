@@ -1,0 +1,182 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Autoencoder, getBatch, matrix, memoryBytes, toArrays } from '../../src/index.js';
+import { iris } from '../../src/datasets/index.js';
+import { randomRows, seeded } from './helpers.js';
+
+test('defaults follow the chapter', () => {
+  const ae = new Autoencoder(4, 1);
+  assert.deepEqual(ae.options, {
+    epochs: 250,
+    learningRate: 0.001,
+    activation: 'tanh',
+    seed: 1,
+    optimizer: { decay: 0.9, momentum: 0, epsilon: 1e-10 },
+  });
+  const w = ae.getWeights();
+  assert.deepEqual(Object.keys(w), ['encode/weights', 'encode/biases', 'decode/weights', 'decode/biases']);
+  assert.deepEqual([w['encode/weights'].rows, w['encode/weights'].cols], [4, 1]);
+  assert.deepEqual([w['encode/biases'].rows, w['encode/biases'].cols], [1, 1]);
+  assert.deepEqual([w['decode/weights'].rows, w['decode/weights'].cols], [1, 4]);
+  assert.deepEqual([w['decode/biases'].rows, w['decode/biases'].cols], [1, 4]);
+  assert.ok(w['encode/biases'].data.every((b) => b === 0) && w['decode/biases'].data.every((b) => b === 0));
+  ae.dispose();
+});
+
+test('initial weights are N(0, 1) draws of the seeded generator', () => {
+  const ae = new Autoencoder(3072, 100, { seed: 123 });
+  const W = ae.getWeights()['encode/weights'].data;
+  const mean = W.reduce((s, w) => s + w, 0) / W.length;
+  const variance = W.reduce((s, w) => s + (w - mean) ** 2, 0) / W.length;
+  assert.ok(Math.abs(mean) < 0.01, `mean ${mean}`);
+  assert.ok(Math.abs(variance - 1) < 0.01, `variance ${variance}`);
+  ae.dispose();
+});
+
+test('the same seed gives bit-identical weights after training; another seed does not', () => {
+  const data = randomRows(40, 6, 1);
+  const train = (seed: number) => {
+    const ae = new Autoencoder(6, 2, { seed });
+    ae.train(data, { epochs: 5, batchSize: 8, logEvery: 0 });
+    const w = ae.getWeights();
+    ae.dispose();
+    return w;
+  };
+  const a = train(42), b = train(42), c = train(43);
+  for (const name of Object.keys(a) as (keyof typeof a)[]) assert.deepEqual(a[name].data, b[name].data);
+  assert.notDeepEqual(a['encode/weights'].data, c['encode/weights'].data);
+});
+
+test('training lowers the loss on iris and returns one history entry per epoch', () => {
+  const ae = new Autoencoder(4, 2);
+  const before = ae.test(iris).loss;
+  const history = ae.train(iris, { epochs: 40, logEvery: 0 });
+  assert.equal(history.length, 40);
+  assert.ok(history[39]! < history[0]!);
+  assert.ok(ae.test(iris).loss < before);
+  assert.equal(ae.epochsTrained, 40);
+  ae.train(iris, { epochs: 2, logEvery: 0 });
+  assert.equal(ae.epochsTrained, 42);
+  ae.dispose();
+});
+
+test('train continues from the current weights and optimizer state', () => {
+  const once = new Autoencoder(4, 2, { seed: 4 });
+  once.train(iris, { epochs: 6, logEvery: 0 });
+  const twice = new Autoencoder(4, 2, { seed: 4 });
+  twice.train(iris, { epochs: 3, logEvery: 0 });
+  twice.train(iris, { epochs: 3, logEvery: 0 });
+  assert.deepEqual(once.getWeights(), twice.getWeights());
+  once.dispose();
+  twice.dispose();
+});
+
+test('batch training: batchesPerEpoch sets the steps per epoch; default covers the data', () => {
+  const ae = new Autoencoder(4, 2);
+  const steps: number[] = [];
+  ae.train(iris, { epochs: 2, batchSize: 10, logEvery: 0, onEpoch: ({ batchLosses }) => steps.push(batchLosses.length) });
+  ae.train(iris, { epochs: 1, batchSize: 7, batchesPerEpoch: 500, logEvery: 0, onEpoch: ({ batchLosses }) => steps.push(batchLosses.length) });
+  ae.train(iris, { epochs: 1, batchSize: 1, logEvery: 0, onEpoch: ({ batchLosses }) => steps.push(batchLosses.length) });
+  assert.deepEqual(steps, [15, 15, 500, 150]);
+  ae.dispose();
+});
+
+test('onEpoch reports epoch, loss and batch losses; logEvery prints like the chapter', () => {
+  const ae = new Autoencoder(4, 1);
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => lines.push(line);
+  try {
+    ae.train(iris, { epochs: 21 });
+  } finally {
+    console.log = log;
+  }
+  assert.equal(lines.length, 3);
+  assert.match(lines[0]!, /^epoch 0: loss = \d+\.\d+/);
+  assert.match(lines[2]!, /^epoch 20: loss = /);
+  const infos: { epoch: number; loss: number }[] = [];
+  ae.train(iris, { epochs: 2, logEvery: 0, onEpoch: ({ epoch, loss, batchLosses }) => {
+    infos.push({ epoch, loss });
+    assert.ok(Math.abs(loss - batchLosses.reduce((s, l) => s + l, 0) / batchLosses.length) < 1e-9);
+  } });
+  assert.deepEqual(infos.map((i) => i.epoch), [0, 1]);
+  ae.dispose();
+});
+
+test('an aborted signal stops training between epochs; trainAsync lets a timer abort it', async () => {
+  const ae = new Autoencoder(4, 1);
+  const controller = new AbortController();
+  let epochs = 0;
+  assert.throws(
+    () => ae.train(iris, { epochs: 100, logEvery: 0, signal: controller.signal, onEpoch: ({ epoch }) => { epochs++; if (epoch === 4) controller.abort(); } }),
+    { name: 'AbortError' },
+  );
+  assert.equal(epochs, 5);
+  assert.equal(ae.epochsTrained, 5);
+  await assert.rejects(ae.trainAsync(iris, { epochs: 1e6, logEvery: 0, signal: AbortSignal.timeout(30) }), { name: 'TimeoutError' });
+  assert.ok(ae.epochsTrained > 5);
+  ae.dispose();
+});
+
+test('test, encode and decode agree; test reports the RMSE', () => {
+  const ae = new Autoencoder(4, 2);
+  ae.train(iris, { epochs: 5, logEvery: 0 });
+  const { hidden, reconstructed, loss } = ae.test(iris);
+  assert.deepEqual([hidden.rows, hidden.cols, reconstructed.rows, reconstructed.cols], [150, 2, 150, 4]);
+  assert.deepEqual(ae.encode(iris), hidden);
+  assert.deepEqual(ae.decode(hidden), reconstructed);
+  let squared = 0;
+  iris.data.forEach((x, i) => (squared += (x - reconstructed.data[i]!) ** 2));
+  assert.ok(Math.abs(loss - Math.sqrt(squared / iris.data.length)) < 1e-6);
+  assert.deepEqual(ae.test([[8, 4, 6, 2]]).hidden.rows, 1);
+  ae.dispose();
+});
+
+test('more rows than one evaluation chunk, and Uint8 pixel data', () => {
+  const ae = new Autoencoder(16, 4, { seed: 2 });
+  const random = seeded(5);
+  const pixels = { rows: 2500, cols: 16, data: Uint8Array.from({ length: 2500 * 16 }, () => Math.floor(random() * 256)) };
+  const whole = ae.encode(pixels);
+  const floats = matrix(toArrays(pixels));
+  assert.deepEqual(whole, ae.encode(floats));
+  const tail = ae.encode({ rows: 3, cols: 16, data: floats.data.slice(-48) });
+  assert.deepEqual(whole.data.slice(-12), tail.data);
+  ae.dispose();
+});
+
+test('setWeights replaces any subset, and getWeights returns copies', () => {
+  const ae = new Autoencoder(3, 2);
+  ae.setWeights({ 'decode/biases': [[1, 2, 3]], 'encode/weights': { rows: 3, cols: 2, data: new Float32Array([1, 0, 0, 1, 0, 0]) } });
+  const w = ae.getWeights();
+  assert.deepEqual(Array.from(w['decode/biases'].data), [1, 2, 3]);
+  assert.deepEqual(Array.from(w['encode/weights'].data), [1, 0, 0, 1, 0, 0]);
+  w['decode/biases'].data[0] = 99;
+  assert.equal(ae.getWeights()['decode/biases'].data[0], 1);
+  ae.setWeights({ 'decode/weights': [[0, 0, 0], [0, 0, 0]] });
+  assert.deepEqual(Array.from(ae.test([[5, 6, 7]]).reconstructed.data), [1, 2, 3]);
+  ae.dispose();
+});
+
+test('getBatch draws distinct rows of the data', () => {
+  const data = Array.from({ length: 20 }, (_, i) => [i, i * 2]);
+  const batch = getBatch(data, 20, seeded(1));
+  const firsts = toArrays(batch).map((row) => row[0]!);
+  assert.deepEqual([...firsts].sort((a, b) => a - b), data.map((row) => row[0]));
+  toArrays(batch).forEach((row) => assert.equal(row[1], row[0]! * 2));
+  assert.equal(getBatch(iris, 10).rows, 10);
+});
+
+test('dispose gives memory back: building and disposing models does not grow memory', () => {
+  const grow = () => {
+    const ae = new Autoencoder(3072, 100);
+    ae.train(randomRows(20, 3072, 3), { epochs: 1, batchSize: 10, logEvery: 0 });
+    ae.dispose();
+  };
+  grow();
+  const before = memoryBytes();
+  for (let i = 0; i < 5; i++) grow();
+  assert.equal(memoryBytes(), before);
+  const ae = new Autoencoder(2, 1);
+  ae.dispose();
+  assert.throws(() => ae.test([[1, 2]]), /disposed/);
+});

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Autoencoder, CheckpointError, decodeCheckpoint, encodeCheckpoint } from '../../src/index.js';
+import { checkpointTo, load, save } from '../../src/io/node.js';
+import { iris } from '../../src/datasets/index.js';
+import { randomRows } from './helpers.js';
+
+test('toBytes/fromBytes restores weights, optimizer state, generator and options: training continues bit for bit', () => {
+  const data = randomRows(30, 5, 8);
+  const options = { seed: 11, activation: 'sigmoid' as const, learningRate: 0.01, optimizer: { momentum: 0.5 } };
+  const straight = new Autoencoder(5, 2, options);
+  straight.train(data, { epochs: 6, batchSize: 4, logEvery: 0 });
+
+  const first = new Autoencoder(5, 2, options);
+  first.train(data, { epochs: 3, batchSize: 4, logEvery: 0 });
+  const resumed = Autoencoder.fromBytes(first.toBytes());
+  assert.deepEqual(resumed.options, first.options);
+  assert.equal(resumed.epochsTrained, 3);
+  assert.deepEqual(resumed.getWeights(), first.getWeights());
+  resumed.train(data, { epochs: 3, batchSize: 4, logEvery: 0 });
+  assert.deepEqual(resumed.getWeights(), straight.getWeights());
+  for (const ae of [straight, first, resumed]) ae.dispose();
+});
+
+test('the checkpoint holds the named tensors and TF1-named optimizer slots', () => {
+  const ae = new Autoencoder(4, 3, { optimizer: { momentum: 0.9 } });
+  const { header, tensors } = decodeCheckpoint(ae.toBytes());
+  assert.equal(header.format, 'wasm-autoencoder/autoencoder');
+  assert.deepEqual(tensors.map((t) => `${t.name} ${t.rows}×${t.cols}`), [
+    'encode/weights 4×3', 'encode/weights/RMSProp 4×3', 'encode/weights/RMSProp_1 4×3',
+    'encode/biases 1×3', 'encode/biases/RMSProp 1×3', 'encode/biases/RMSProp_1 1×3',
+    'decode/weights 3×4', 'decode/weights/RMSProp 3×4', 'decode/weights/RMSProp_1 3×4',
+    'decode/biases 1×4', 'decode/biases/RMSProp 1×4', 'decode/biases/RMSProp_1 1×4',
+  ]);
+  assert.ok(tensors[1]!.data.every((ms) => ms === 1), 'TF1 starts the mean squares at 1');
+  ae.dispose();
+});
+
+test('corrupt, truncated and foreign checkpoints are refused with CheckpointError', () => {
+  const ae = new Autoencoder(4, 2);
+  const bytes = ae.toBytes();
+  for (let cut = 0; cut < bytes.length; cut += 7) assert.throws(() => Autoencoder.fromBytes(bytes.slice(0, cut)), CheckpointError);
+  for (let at = 0; at < bytes.length; at += 5) {
+    const bad = bytes.slice();
+    bad[at]! ^= 0x40;
+    assert.throws(() => Autoencoder.fromBytes(bad), CheckpointError);
+  }
+  const { header, tensors } = decodeCheckpoint(bytes);
+  const foreign = encodeCheckpoint({ header: { ...header, format: 'something-else' }, tensors });
+  assert.throws(() => Autoencoder.fromBytes(foreign), /not an autoencoder checkpoint/);
+  const missing = encodeCheckpoint({ header, tensors: tensors.filter((t) => t.name !== 'decode/biases') });
+  assert.throws(() => Autoencoder.fromBytes(missing), /checkpoint has no tensor 'decode\/biases'/);
+  const reshaped = encodeCheckpoint({ header: { ...header, hiddenDim: 3 }, tensors });
+  assert.throws(() => Autoencoder.fromBytes(reshaped), /checkpoint tensor 'encode\/weights' is 4×2, expected 4×3/);
+  const badOptions = encodeCheckpoint({ header: { ...header, options: { activation: 'gelu' } }, tensors });
+  assert.throws(() => Autoencoder.fromBytes(badOptions), /invalid options: unknown activation 'gelu'/);
+  ae.dispose();
+});
+
+test('save/load round-trip through a file; checkpointEvery writes the file atomically during training', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wae-'));
+  const file = path.join(dir, 'iris.ae');
+  const ae = new Autoencoder(4, 1);
+  const epochsSeen: number[] = [];
+  const write = checkpointTo(file);
+  ae.train(iris, { epochs: 10, logEvery: 0, checkpointEvery: 4, onCheckpoint: (bytes, epoch) => { epochsSeen.push(epoch); write(bytes); } });
+  assert.deepEqual(epochsSeen, [4, 8]);
+  assert.equal((await load(file)).epochsTrained, 8);
+  await save(ae, file);
+  const loaded = await load(file);
+  assert.deepEqual(loaded.getWeights(), ae.getWeights());
+  assert.equal(loaded.epochsTrained, 10);
+  assert.deepEqual(fs.readdirSync(dir), ['iris.ae']);
+  fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40));
+  await assert.rejects(load(file), CheckpointError);
+  fs.rmSync(dir, { recursive: true });
+});
