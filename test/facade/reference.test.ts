@@ -7,18 +7,7 @@ import {
   type RefLayer,
   type RefOptimizer,
 } from '../reference.js';
-
-/** mulberry32: tiny seeded PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded as mulberry32 } from './helpers.js';
 
 /** Random net with sizes dims[0] → dims[1] → ... and weights uniform in [-1, 1). */
 function randomNet(rand: () => number, dims: number[], activations: Activation[]): RefLayer[] {
