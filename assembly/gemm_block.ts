@@ -1,7 +1,7 @@
 // Register-blocked tiles of C (+)= op(A) · B, with op(A)[i][k] = A[i*sai + k*sak] (row-major B, ldb).
 // Each C element is summed in k order in every tile shape, so results never depend on how C was split.
 
-/** One cache block: tiles of 4×8, then 4-wide and scalar column tails, then single-row tails. */
+/** One cache block: tiles of 4×8, a 4×4 and scalar column tails, then single-row tails. */
 export function blockAB(
   C: usize, ldc: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32,
   M: i32, N: i32, K: i32, accumulate: bool,
@@ -11,6 +11,10 @@ export function blockAB(
     const c = C + (<usize>(i * ldc) << 2), a = A + (<usize>(i * sai) << 2);
     let j = 0;
     for (; j + 8 <= N; j += 8) tile4x8(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
+    if (j + 4 <= N) {
+      tile4x4(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
+      j += 4;
+    }
     for (let r = 0; r < 4; r++) {
       rowTail(c + (<usize>(r * ldc) << 2), a + (<usize>(r * sai) << 2), sak, B, ldb, j, N, K, accumulate);
     }
@@ -63,6 +67,27 @@ export function tile4x8(
   v128.store(c1, s10); v128.store(c1, s11, 16);
   v128.store(c2, s20); v128.store(c2, s21, 16);
   v128.store(c3, s30); v128.store(c3, s31, 16);
+}
+
+/** C[i..i+4][j..j+4]: the 4-wide column tail of a 4-row block, four independent accumulators. */
+export function tile4x4(
+  c0: usize, ldc: i32, a0: usize, sai: i32, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
+): void {
+  const c1 = c0 + (<usize>ldc << 2), c2 = c1 + (<usize>ldc << 2), c3 = c2 + (<usize>ldc << 2);
+  let s0 = start(c0, accumulate), s1 = start(c1, accumulate), s2 = start(c2, accumulate), s3 = start(c3, accumulate);
+  let pa = a0;
+  let pb = b0;
+  const da = <usize>sai << 2, stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
+  for (let k = 0; k < K; k++) {
+    const b = v128.load(pb);
+    s0 = madd(s0, v128.load32_splat(pa), b);
+    s1 = madd(s1, v128.load32_splat(pa + da), b);
+    s2 = madd(s2, v128.load32_splat(pa + 2 * da), b);
+    s3 = madd(s3, v128.load32_splat(pa + 3 * da), b);
+    pa += stepA;
+    pb += stepB;
+  }
+  v128.store(c0, s0); v128.store(c1, s1); v128.store(c2, s2); v128.store(c3, s3);
 }
 
 /** C[i][j..j+16]: four independent accumulators hide the add latency of a single row. */

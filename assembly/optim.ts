@@ -5,7 +5,7 @@
 // Mean squares far below ε are stored as 0: sqrt(ms + ε) is then bit-identical, and the slot never decays
 // into denormals, which wasm cannot flush and which cost ~100× per operation.
 
-import { tile4x8, tile1x4, tile1x1 } from "./gemm_block";
+import { tile4x8, tile4x4, tile1x4, tile1x1 } from "./gemm_block";
 
 // ms below ε·2⁻⁶⁰ cannot change ms + ε in f32 (ε's own ulp is 2⁻²³ of it).
 const FLUSH_BELOW: f32 = 8.67361738e-19;
@@ -21,6 +21,16 @@ const FLUSH_BELOW: f32 = 8.67361738e-19;
     v128.store(pmom, step);
   }
   v128.store(pw, f32x4.sub(v128.load(pw), step));
+}
+
+// The mean-square update of update4 for g = 0 (same operations, so the same bits).
+@inline function decayed(ms: v128, rho: f32, eps: f32): v128 {
+  ms = f32x4.add(ms, f32x4.mul(f32x4.sub(f32x4.splat(0), ms), f32x4.splat(1 - rho)));
+  return v128.and(ms, f32x4.ge(ms, f32x4.splat(eps * FLUSH_BELOW)));
+}
+
+@inline function decay4(pms: usize, rho: f32, eps: f32): void {
+  v128.store(pms, decayed(v128.load(pms), rho, eps));
 }
 
 // One parameter through lane 0 of the vector code, so that tails give the same bits as the body.
@@ -58,21 +68,95 @@ export function rmsprop_tn(
   W: usize, MS: usize, MOM: usize, A: usize, lda: i32, D: usize, ldd: i32,
   M: i32, N: i32, K: i32, scratch: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
 ): void {
+  if (K == 1) {
+    outerUpdate(W, MS, MOM, A, D, M, N, lr, rho, momentum, eps);
+    return;
+  }
+  if (MOM == 0 && allZero(D, ldd, K, N)) {
+    // A zero gradient (every unit saturated) leaves W as it is: only the mean squares decay.
+    decayAll(MS, M * N, rho, eps);
+    return;
+  }
   let i = 0;
   for (; i + 4 <= M; i += 4) {
     let j = 0;
     for (; j + 8 <= N; j += 8) {
       tile4x8(scratch, 8, A + (<usize>i << 2), 1, lda, D + (<usize>j << 2), ldd, K, false);
-      for (let r = 0; r < 4; r++) {
-        const o = (<usize>(i + r) * N + j) << 2;
-        const g = scratch + (<usize>(r * 8) << 2);
-        update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(g), lr, rho, momentum, eps);
-        update4(W + o + 16, MS + o + 16, MOM ? MOM + o + 16 : 0, v128.load(g, 16), lr, rho, momentum, eps);
-      }
+      updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, lr, rho, momentum, eps);
+    }
+    if (j + 4 <= N) {
+      tile4x4(scratch, 4, A + (<usize>i << 2), 1, lda, D + (<usize>j << 2), ldd, K, false);
+      updateTile(W, MS, MOM, N, i, j, 1, scratch, 4, lr, rho, momentum, eps);
+      j += 4;
     }
     for (let r = 0; r < 4; r++) rowTail(W, MS, MOM, A, lda, D, ldd, i + r, j, N, K, scratch, lr, rho, momentum, eps);
   }
   for (; i < M; i++) rowTail(W, MS, MOM, A, lda, D, ldd, i, 0, N, K, scratch, lr, rho, momentum, eps);
+}
+
+/**
+ * Applies a 4-row tile of gradients (`vectors` f32x4 per row, row stride ldg f32, at g) to rows i..i+4, columns j….
+ * A tile of exact zeros (saturated units) only decays the mean squares: w − 0 is w, so the sqrt/div is skipped.
+ */
+@inline function updateTile(
+  W: usize, MS: usize, MOM: usize, N: i32, i: i32, j: i32, vectors: i32, g: usize, ldg: i32,
+  lr: f32, rho: f32, momentum: f32, eps: f32,
+): void {
+  let any = v128.load(g);
+  for (let q = 1; q < 4 * vectors; q++) any = v128.or(any, v128.load(g + (<usize>q << 4)));
+  const zero = MOM == 0 && !v128.any_true(any);
+  for (let r = 0; r < 4; r++) {
+    for (let v = 0; v < vectors; v++) {
+      const o = ((<usize>(i + r) * N + j) << 2) + (<usize>v << 4);
+      if (zero) decay4(MS + o, rho, eps);
+      else update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(g + (<usize>(r * ldg) << 2) + (<usize>v << 4)), lr, rho, momentum, eps);
+    }
+  }
+}
+
+/**
+ * The batch-of-one case: the gradient a[i]·d[j] is formed in registers inside the update (one pass over W, MS).
+ * Where a[i] is zero (a black pixel, a dead unit) or all of d is (saturated units) only the mean squares decay.
+ */
+function outerUpdate(
+  W: usize, MS: usize, MOM: usize, a: usize, d: usize, M: i32, N: i32, lr: f32, rho: f32, momentum: f32, eps: f32,
+): void {
+  const decayOnly = MOM == 0 && allZero(d, N, 1, N);
+  for (let i = 0; i < M; i++) {
+    const ai = load<f32>(a + (<usize>i << 2));
+    const row = <usize>i * N << 2;
+    let j = 0;
+    if (decayOnly || (ai == 0 && MOM == 0)) {
+      for (; j + 4 <= N; j += 4) decay4(MS + row + (<usize>j << 2), rho, eps);
+    } else {
+      const av = f32x4.splat(ai);
+      for (; j + 4 <= N; j += 4) {
+        const o = row + (<usize>j << 2);
+        update4(W + o, MS + o, MOM ? MOM + o : 0, f32x4.mul(av, v128.load(d + (<usize>j << 2))), lr, rho, momentum, eps);
+      }
+    }
+    for (; j < N; j++) {
+      const o = row + (<usize>j << 2);
+      update1(W + o, MS + o, MOM ? MOM + o : 0, ai * load<f32>(d + (<usize>j << 2)), lr, rho, momentum, eps);
+    }
+  }
+}
+
+/** Whether every value of the rows×cols block at p (leading dimension ld) is zero. */
+function allZero(p: usize, ld: i32, rows: i32, cols: i32): bool {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) if (load<f32>(p + ((<usize>r * ld + c) << 2)) != 0) return false;
+  }
+  return true;
+}
+
+function decayAll(MS: usize, n: i32, rho: f32, eps: f32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) decay4(MS + (<usize>i << 2), rho, eps);
+  for (; i < n; i++) {
+    const p = MS + (<usize>i << 2);
+    store<f32>(p, f32x4.extract_lane(decayed(v128.load32_splat(p), rho, eps), 0));
+  }
 }
 
 function rowTail(
