@@ -1,3 +1,4 @@
+import { BoundData, bindData } from './bound-data.js';
 import { DivergenceError } from './errors.js';
 import { checkData, writeRows, type Matrix, type MatrixLike } from './matrix.js';
 import { checkCount, checkDimension, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
@@ -105,7 +106,8 @@ export class Autoencoder {
 
   /**
    * Trains on `data` (rows of inputDim values), continuing from the current weights and optimizer state.
-   * The data is copied into WebAssembly memory once; each epoch is one call into the kernels.
+   * The data is copied into WebAssembly memory once per call (or never, given `bindData(data)`); each epoch is
+   * one call into the kernels.
    * Returns the loss history: the mean batch loss of every epoch.
    *
    * @example
@@ -113,7 +115,7 @@ export class Autoencoder {
    * const history = ae.train(data, { epochs: 50, batchSize: 10, logEvery: 0 });
    * ```
    */
-  train(data: MatrixLike, options: TrainOptions = {}): number[] {
+  train(data: MatrixLike | BoundData, options: TrainOptions = {}): number[] {
     const run = this.epochs(data, options);
     for (let step = run.next(); !step.done; step = run.next());
     return run.history;
@@ -127,13 +129,13 @@ export class Autoencoder {
    * const history = await ae.trainAsync(data, { signal: AbortSignal.timeout(5000) });
    * ```
    */
-  async trainAsync(data: MatrixLike, options: TrainOptions = {}): Promise<number[]> {
+  async trainAsync(data: MatrixLike | BoundData, options: TrainOptions = {}): Promise<number[]> {
     const run = this.epochs(data, options);
     for (let step = run.next(); !step.done; step = run.next()) await new Promise((resolve) => setTimeout(resolve, 0));
     return run.history;
   }
 
-  private epochs(data: MatrixLike, options: TrainOptions): Iterator<number, void> & { history: number[] } {
+  private epochs(data: MatrixLike | BoundData, options: TrainOptions): Iterator<number, void> & { history: number[] } {
     this.checkAlive();
     const plan = this.planTraining(data, options);
     const history: number[] = [];
@@ -142,12 +144,11 @@ export class Autoencoder {
       const { stack } = self;
       const { kernels } = stack;
       stack.ensureCapacity(plan.batchSize);
-      const n = plan.rows * self.inputDim;
-      const dataPtr = stack.allocF32(n);
+      const bound = data instanceof BoundData ? data : bindData(data);
       const idxPtr = stack.allocF32(plan.rows);
       const lossPtr = stack.allocF32(plan.batches);
       try {
-        writeRows(data, 0, plan.rows, stack.f32(dataPtr, n));
+        const dataPtr = bound.pointer();
         for (let epoch = 0; epoch < plan.epochs; epoch++) {
           options.signal?.throwIfAborted();
           stack.saveState();
@@ -165,7 +166,7 @@ export class Autoencoder {
       } finally {
         stack.release(lossPtr, plan.batches);
         stack.release(idxPtr, plan.rows);
-        stack.release(dataPtr, n);
+        if (bound !== data) bound.dispose();
       }
     })();
     return Object.assign(iterator, { history });
@@ -183,8 +184,8 @@ export class Autoencoder {
     return new DivergenceError(`training diverged: ${what}; ${kept} (try a smaller learningRate, or scale the data)`, history);
   }
 
-  private planTraining(data: MatrixLike, options: TrainOptions) {
-    const { rows } = checkData(data, this.inputDim);
+  private planTraining(data: MatrixLike | BoundData, options: TrainOptions) {
+    const { rows } = data instanceof BoundData ? this.checkBound(data) : checkData(data, this.inputDim);
     const batchSize = checkDimension(options.batchSize ?? 1, 'batchSize');
     if (batchSize > rows) throw new RangeError(`batchSize ${batchSize} is larger than the data (${rows} rows)`);
     const batches = checkDimension(options.batchesPerEpoch ?? Math.ceil(rows / batchSize), 'batchesPerEpoch');
@@ -201,6 +202,12 @@ export class Autoencoder {
       shuffle: options.shuffle ?? batchSize > 1,
       logEvery: checkCount(options.logEvery ?? 10, 'logEvery'),
     };
+  }
+
+  private checkBound(data: BoundData): { rows: number } {
+    data.pointer();
+    if (data.cols !== this.inputDim) throw new RangeError(`bound data has ${data.cols} values per row, the model expects ${this.inputDim}`);
+    return data;
   }
 
   /**

@@ -5,6 +5,7 @@ export type { ParameterName, Weights } from './parameters.js';
 export type { Activation, AutoencoderOptions, RMSPropOptions } from './options.js';
 export { matrix, toArrays, type Matrix, type MatrixLike } from './matrix.js';
 export { getBatch } from './batch.js';
+export { bindData, type BoundData } from './bound-data.js';
 export { init, memoryBytes, type WasmSource } from './runtime/wasm.js';
 export { CheckpointError, DivergenceError, WasmNotReadyError } from './errors.js';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type CheckpointTensor } from './io/checkpoint.js';

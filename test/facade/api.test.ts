@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, getBatch, matrix, memoryBytes, toArrays } from '../../src/index.js';
+import { Autoencoder, bindData, getBatch, matrix, memoryBytes, toArrays } from '../../src/index.js';
 import { iris } from '../../src/datasets/index.js';
 import { randomRows, seeded } from './helpers.js';
 
@@ -179,4 +179,22 @@ test('dispose gives memory back: building and disposing models does not grow mem
   const ae = new Autoencoder(2, 1);
   ae.dispose();
   assert.throws(() => ae.test([[1, 2]]), /disposed/);
+});
+
+test('bindData copies data once; training on it equals training on the data', () => {
+  const data = randomRows(50, 6, 4);
+  const direct = new Autoencoder(6, 3, { seed: 8 });
+  direct.train(data, { epochs: 4, batchSize: 5, logEvery: 0 });
+  const viaBound = new Autoencoder(6, 3, { seed: 8 });
+  const bound = bindData(data);
+  const before = memoryBytes();
+  viaBound.train(bound, { epochs: 2, batchSize: 5, logEvery: 0 });
+  viaBound.train(bound, { epochs: 2, batchSize: 5, logEvery: 0 });
+  assert.equal(memoryBytes(), before);
+  assert.deepEqual(viaBound.getWeights(), direct.getWeights());
+  assert.throws(() => new Autoencoder(5, 2).train(bound, { logEvery: 0 }), /bound data has 6 values per row, the model expects 5/);
+  bound.dispose();
+  assert.throws(() => viaBound.train(bound, { logEvery: 0 }), /disposed/);
+  direct.dispose();
+  viaBound.dispose();
 });
