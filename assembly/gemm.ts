@@ -1,28 +1,34 @@
 // Single-precision matrix products, row-major, in the three forms backprop needs.
 // Every pointer is a byte offset into linear memory; every leading dimension (ld*) counts f32 elements.
-// `accumulate` adds the product to C instead of overwriting it.
+// `accumulate` adds the product to C instead of overwriting it. `work` (0, or workspaceFloats() f32 owned by
+// the caller, one per thread) lets A·B and Aᵀ·B copy strided panels into contiguous memory first.
 
-import { blockAB } from "./gemm_block";
+import { blockAB, packedFloats } from "./gemm_block";
 
 // Columns of C per cache block: keeps a K-block × NC panel of B inside L2 while rows of A stream past.
 const NC: i32 = 512;
 // Depth per cache block: 4 rows × KC of A (8 KiB) and a KC × 8 strip of B (16 KiB) stay in L1.
 const KC: i32 = 512;
 
+/** f32 of workspace the products may use. */
+export function workspaceFloats(): i32 {
+  return packedFloats(KC);
+}
+
 /** C (M×N, ldc) (+)= A (M×K, lda) · B (K×N, ldb). */
 export function sgemm_nn(
   C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32,
-  M: i32, N: i32, K: i32, accumulate: bool,
+  M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
-  gemmAB(C, ldc, A, lda, 1, B, ldb, M, N, K, accumulate);
+  gemmAB(C, ldc, A, lda, 1, B, ldb, M, N, K, accumulate, work);
 }
 
 /** C (M×N, ldc) (+)= Aᵀ · B, where A is K×M (lda) and B is K×N (ldb). */
 export function sgemm_tn(
   C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32,
-  M: i32, N: i32, K: i32, accumulate: bool,
+  M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
-  gemmAB(C, ldc, A, 1, lda, B, ldb, M, N, K, accumulate);
+  gemmAB(C, ldc, A, 1, lda, B, ldb, M, N, K, accumulate, work);
 }
 
 /** C (M×N, ldc) (+)= A (M×K, lda) · Bᵀ, where B is N×K (ldb): dot products along contiguous rows. */
@@ -49,7 +55,7 @@ export function sgemm_nt(
 // C (+)= op(A) · B where op(A)[i][k] = A[i*sai + k*sak]; covers A·B (sai=lda, sak=1) and Aᵀ·B (sai=1, sak=lda).
 function gemmAB(
   C: usize, ldc: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32,
-  M: i32, N: i32, K: i32, accumulate: bool,
+  M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
   if (K == 0) {
     if (!accumulate) zeroRows(C, ldc, M, N);
@@ -64,7 +70,7 @@ function gemmAB(
         C + (<usize>j0 << 2), ldc,
         A + (<usize>(k0 * sak) << 2), sai, sak,
         B + ((<usize>k0 * ldb + j0) << 2), ldb,
-        M, nc, kc, acc,
+        M, nc, kc, acc, work,
       );
     }
   }

@@ -1,26 +1,68 @@
 // Register-blocked tiles of C (+)= op(A) · B, with op(A)[i][k] = A[i*sai + k*sak] (row-major B, ldb).
 // Each C element is summed in k order in every tile shape, so results never depend on how C was split.
 
-/** One cache block: tiles of 4×8, a 4×4 and scalar column tails, then single-row tails. */
+/** Floats of workspace blockAB needs for a depth of K: a packed K×8 panel of B or K×4 panel of op(A). */
+export function packedFloats(K: i32): i32 {
+  return K * 8;
+}
+
+/**
+ * One cache block: tiles of 4×8, a 4×4 and scalar column tails, then single-row tails. With a workspace
+ * (work ≠ 0, packedFloats(K) f32), the operand read across rows far apart is first copied into a contiguous
+ * panel: op(A) for Aᵀ·B when A's rows are further apart than B's, B otherwise. Rows 12 KiB apart (3072
+ * floats) all fall into one L1 set and evict each other; a packed panel does not.
+ */
 export function blockAB(
   C: usize, ldc: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32,
-  M: i32, N: i32, K: i32, accumulate: bool,
+  M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const c = C + (<usize>(i * ldc) << 2), a = A + (<usize>(i * sai) << 2);
+  const M4 = M & ~3;
+  if (work != 0 && sai == 1 && sak > ldb) {
+    for (let i = 0; i < M4; i += 4) {
+      const a = A + (<usize>i << 2);
+      for (let k = 0; k < K; k++) v128.store(work + (<usize>k << 4), v128.load(a + (<usize>(k * sak) << 2)));
+      rowBlock(C + (<usize>(i * ldc) << 2), ldc, work, 1, 4, B, ldb, N, K, accumulate);
+    }
+  } else if (work != 0) {
     let j = 0;
-    for (; j + 8 <= N; j += 8) tile4x8(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
-    if (j + 4 <= N) {
-      tile4x4(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
-      j += 4;
+    for (; j + 8 <= N; j += 8) {
+      const b = B + (<usize>j << 2);
+      for (let k = 0; k < K; k++) {
+        const from = b + (<usize>(k * ldb) << 2), to = work + (<usize>k << 5);
+        v128.store(to, v128.load(from));
+        v128.store(to, v128.load(from, 16), 16);
+      }
+      for (let i = 0; i < M4; i += 4) {
+        tile4x8(C + ((<usize>i * ldc + j) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, work, 8, K, accumulate);
+      }
     }
-    for (let r = 0; r < 4; r++) {
-      rowTail(c + (<usize>(r * ldc) << 2), a + (<usize>(r * sai) << 2), sak, B, ldb, j, N, K, accumulate);
+    for (let i = 0; i < M4; i += 4) {
+      columnTail(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, j, N, K, accumulate);
     }
+  } else {
+    for (let i = 0; i < M4; i += 4) rowBlock(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, N, K, accumulate);
   }
-  for (; i < M; i++) {
+  for (let i = M4; i < M; i++) {
     rowTail(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, 0, N, K, accumulate);
+  }
+}
+
+/** Four rows of C, all N columns (c, a point at the rows' starts). */
+function rowBlock(c: usize, ldc: i32, a: usize, sai: i32, sak: i32, B: usize, ldb: i32, N: i32, K: i32, accumulate: bool): void {
+  let j = 0;
+  for (; j + 8 <= N; j += 8) tile4x8(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
+  columnTail(c, ldc, a, sai, sak, B, ldb, j, N, K, accumulate);
+}
+
+/** Columns j0..N (fewer than 8) of four rows of C: a 4×4 tile, then single-row pieces. */
+function columnTail(c: usize, ldc: i32, a: usize, sai: i32, sak: i32, B: usize, ldb: i32, j0: i32, N: i32, K: i32, accumulate: bool): void {
+  let j = j0;
+  if (j + 4 <= N) {
+    tile4x4(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
+    j += 4;
+  }
+  for (let r = 0; r < 4; r++) {
+    rowTail(c + (<usize>(r * ldc) << 2), a + (<usize>(r * sai) << 2), sak, B, ldb, j, N, K, accumulate);
   }
 }
 

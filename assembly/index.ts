@@ -1,6 +1,6 @@
 // The module's exports: every kernel (pointers and sizes in), the fused training loop, and the heap start.
 
-export { sgemm_nn, sgemm_nt, sgemm_tn } from "./gemm";
+export { sgemm_nn, sgemm_nt, sgemm_tn, workspaceFloats } from "./gemm";
 export { bias_add, bias_grad } from "./bias";
 export { activation_forward, activation_backward } from "./activations";
 export { sum_squared_error, rmse_loss_grad } from "./loss";

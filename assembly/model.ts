@@ -10,6 +10,7 @@ export const H_LR = 5;          // f32 learning rate
 export const H_RHO = 6;         // f32 RMSProp decay
 export const H_MOMENTUM = 7;    // f32 momentum
 export const H_EPSILON = 8;     // f32 epsilon
+export const H_WORK = 9;        // workspace for packed panels: max(workspaceFloats(), capacity × 8) f32
 export const HEADER_WORDS = 16;
 
 export const L_IN = 0;          // input width

@@ -62,11 +62,12 @@ export function rmsprop(W: usize, MS: usize, MOM: usize, G: usize, n: i32, lr: f
 
 /**
  * RMSProp on W (M×N, ld N; MS and MOM alike) with the gradient Aᵀ·D computed tile by tile and never stored:
- * A is K×M (lda), D is K×N (ldd). scratch: 32 f32 owned by the caller (one per thread).
+ * A is K×M (lda), D is K×N (ldd). scratch: 32 f32; work: 0, or K·8 f32 into which the operand with rows far
+ * apart is packed (see gemm_block.ts). Both are owned by the caller, one per thread.
  */
 export function rmsprop_tn(
   W: usize, MS: usize, MOM: usize, A: usize, lda: i32, D: usize, ldd: i32,
-  M: i32, N: i32, K: i32, scratch: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
+  M: i32, N: i32, K: i32, scratch: usize, work: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
 ): void {
   if (K == 1) {
     outerUpdate(W, MS, MOM, A, D, M, N, lr, rho, momentum, eps);
@@ -77,21 +78,54 @@ export function rmsprop_tn(
     decayAll(MS, M * N, rho, eps);
     return;
   }
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
+  const M4 = M & ~3;
+  if (work != 0 && ldd > lda) {
+    // D's rows are the far-apart ones: pack each 8-column panel of D once, reuse it for every row block.
     let j = 0;
     for (; j + 8 <= N; j += 8) {
-      tile4x8(scratch, 8, A + (<usize>i << 2), 1, lda, D + (<usize>j << 2), ldd, K, false);
-      updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, lr, rho, momentum, eps);
+      for (let k = 0; k < K; k++) {
+        const from = D + ((<usize>k * ldd + j) << 2), to = work + (<usize>k << 5);
+        v128.store(to, v128.load(from));
+        v128.store(to, v128.load(from, 16), 16);
+      }
+      for (let i = 0; i < M4; i += 4) {
+        tile4x8(scratch, 8, A + (<usize>i << 2), 1, lda, work, 8, K, false);
+        updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, lr, rho, momentum, eps);
+      }
     }
-    if (j + 4 <= N) {
-      tile4x4(scratch, 4, A + (<usize>i << 2), 1, lda, D + (<usize>j << 2), ldd, K, false);
-      updateTile(W, MS, MOM, N, i, j, 1, scratch, 4, lr, rho, momentum, eps);
-      j += 4;
+    for (let i = 0; i < M4; i += 4) columnTail(W, MS, MOM, A + (<usize>i << 2), 1, lda, D, ldd, i, j, N, K, scratch, lr, rho, momentum, eps);
+  } else {
+    // A's rows are the far-apart ones (or no workspace): pack each 4-row panel of Aᵀ once per row block.
+    for (let i = 0; i < M4; i += 4) {
+      let a = A + (<usize>i << 2), sak = lda;
+      if (work != 0) {
+        for (let k = 0; k < K; k++) v128.store(work + (<usize>k << 4), v128.load(a + (<usize>(k * lda) << 2)));
+        a = work;
+        sak = 4;
+      }
+      let j = 0;
+      for (; j + 8 <= N; j += 8) {
+        tile4x8(scratch, 8, a, 1, sak, D + (<usize>j << 2), ldd, K, false);
+        updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, lr, rho, momentum, eps);
+      }
+      columnTail(W, MS, MOM, a, 1, sak, D, ldd, i, j, N, K, scratch, lr, rho, momentum, eps);
     }
-    for (let r = 0; r < 4; r++) rowTail(W, MS, MOM, A, lda, D, ldd, i + r, j, N, K, scratch, lr, rho, momentum, eps);
   }
-  for (; i < M; i++) rowTail(W, MS, MOM, A, lda, D, ldd, i, 0, N, K, scratch, lr, rho, momentum, eps);
+  for (let i = M4; i < M; i++) rowTail(W, MS, MOM, A + (<usize>i << 2), lda, D, ldd, i, 0, N, K, scratch, lr, rho, momentum, eps);
+}
+
+/** Columns j0..N (fewer than 8) of rows i..i+4: a 4×4 tile, then single-row pieces; a is row i of op(A). */
+function columnTail(
+  W: usize, MS: usize, MOM: usize, a: usize, sai: i32, sak: i32, D: usize, ldd: i32,
+  i: i32, j0: i32, N: i32, K: i32, scratch: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
+): void {
+  let j = j0;
+  if (j + 4 <= N) {
+    tile4x4(scratch, 4, a, sai, sak, D + (<usize>j << 2), ldd, K, false);
+    updateTile(W, MS, MOM, N, i, j, 1, scratch, 4, lr, rho, momentum, eps);
+    j += 4;
+  }
+  for (let r = 0; r < 4; r++) rowTail(W, MS, MOM, a + (<usize>(r * sai) << 2), sak, D, ldd, i + r, j, N, K, scratch, lr, rho, momentum, eps);
 }
 
 /**
@@ -160,18 +194,17 @@ function decayAll(MS: usize, n: i32, rho: f32, eps: f32): void {
 }
 
 function rowTail(
-  W: usize, MS: usize, MOM: usize, A: usize, lda: i32, D: usize, ldd: i32,
+  W: usize, MS: usize, MOM: usize, a: usize, sak: i32, D: usize, ldd: i32,
   i: i32, j0: i32, N: i32, K: i32, scratch: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
 ): void {
-  const a = A + (<usize>i << 2);
   let j = j0;
   for (; j + 4 <= N; j += 4) {
-    tile1x4(scratch, a, lda, D + (<usize>j << 2), ldd, K, false);
+    tile1x4(scratch, a, sak, D + (<usize>j << 2), ldd, K, false);
     const o = (<usize>i * N + j) << 2;
     update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(scratch), lr, rho, momentum, eps);
   }
   for (; j < N; j++) {
-    tile1x1(scratch, a, lda, D + (<usize>j << 2), ldd, K, false);
+    tile1x1(scratch, a, sak, D + (<usize>j << 2), ldd, K, false);
     const o = (<usize>i * N + j) << 2;
     update1(W + o, MS + o, MOM ? MOM + o : 0, load<f32>(scratch), lr, rho, momentum, eps);
   }

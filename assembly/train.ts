@@ -8,7 +8,7 @@ import { rmse_loss_grad } from "./loss";
 import { rmsprop, rmsprop_tn } from "./optim";
 import { rng_sample } from "./rng";
 import {
-  H_LAYERS, H_SCRATCH, H_RNG, H_GATHER, H_LR, H_RHO, H_MOMENTUM, H_EPSILON,
+  H_LAYERS, H_SCRATCH, H_RNG, H_GATHER, H_LR, H_RHO, H_MOMENTUM, H_EPSILON, H_WORK,
   L_IN, L_OUT, L_ACT, L_W, L_B, L_MS_W, L_MS_B, L_MOM_W, L_MOM_B, L_OUTPUT, L_DELTA, L_GRAD_W, L_GRAD_B,
   word, real, ptr, layerField, layerPtr,
 } from "./model";
@@ -20,7 +20,7 @@ export function forward(desc: usize, X: usize, rows: i32, first: i32, last: i32)
     const inDim = layerField(desc, l, L_IN), outDim = layerField(desc, l, L_OUT);
     const out = layerPtr(desc, l, L_OUTPUT);
     // out (rows×out) = input (rows×in) · W (in×out)
-    sgemm_nn(out, outDim, input, inDim, layerPtr(desc, l, L_W), outDim, rows, outDim, inDim, false);
+    sgemm_nn(out, outDim, input, inDim, layerPtr(desc, l, L_W), outDim, rows, outDim, inDim, false, ptr(desc, H_WORK));
     bias_add(out, outDim, layerPtr(desc, l, L_B), rows, outDim);
     activation_forward(layerField(desc, l, L_ACT), out, out, rows * outDim);
     input = out;
@@ -66,7 +66,7 @@ export function train_step(desc: usize, X: usize, rows: i32): f32 {
     // W −= RMSProp(inputᵀ · delta), the gradient formed tile by tile inside the update
     rmsprop_tn(
       layerPtr(desc, l, L_W), layerPtr(desc, l, L_MS_W), layerPtr(desc, l, L_MOM_W),
-      layerInput(desc, X, l), inDim, delta, outDim, inDim, outDim, rows, scratch, lr, rho, momentum, eps,
+      layerInput(desc, X, l), inDim, delta, outDim, inDim, outDim, rows, scratch, ptr(desc, H_WORK), lr, rho, momentum, eps,
     );
     const gb = layerPtr(desc, l, L_GRAD_B);
     bias_grad(gb, delta, outDim, rows, outDim, false);
@@ -82,7 +82,7 @@ export function gradients(desc: usize, X: usize, rows: i32): f32 {
     if (l > 0) propagate(desc, l, rows);
     const inDim = layerField(desc, l, L_IN), outDim = layerField(desc, l, L_OUT);
     const delta = layerPtr(desc, l, L_DELTA);
-    sgemm_tn(layerPtr(desc, l, L_GRAD_W), outDim, layerInput(desc, X, l), inDim, delta, outDim, inDim, outDim, rows, false);
+    sgemm_tn(layerPtr(desc, l, L_GRAD_W), outDim, layerInput(desc, X, l), inDim, delta, outDim, inDim, outDim, rows, false, ptr(desc, H_WORK));
     bias_grad(layerPtr(desc, l, L_GRAD_B), delta, outDim, rows, outDim, false);
   }
   return loss;

@@ -3,7 +3,7 @@ import type { Arena } from './arena.js';
 import { getRuntime } from './wasm.js';
 
 // Word offsets of the model descriptor; they mirror assembly/model.ts.
-const H = { layers: 0, capacity: 1, scratch: 2, rng: 3, gather: 4, lr: 5, rho: 6, momentum: 7, epsilon: 8 } as const;
+const H = { layers: 0, capacity: 1, scratch: 2, rng: 3, gather: 4, lr: 5, rho: 6, momentum: 7, epsilon: 8, work: 9 } as const;
 const HEADER_WORDS = 16;
 const L = { in: 0, out: 1, act: 2, W: 3, b: 4, msW: 5, msb: 6, momW: 7, momb: 8, output: 9, delta: 10, gradW: 11, gradB: 12 } as const;
 const LAYER_WORDS = 16;
@@ -124,20 +124,21 @@ export class DenseStack {
     return this.word(H.gather);
   }
 
-  /** Makes room for batches of `rows` rows (activation buffers and the batch gather buffer). */
+  /** Makes room for batches of `rows` rows (activation buffers, the batch gather buffer, the packing workspace). */
   ensureCapacity(rows: number): void {
     if (rows <= this.capacityRows) return;
-    const sizes = [rows * this.layers[0]!.inDim];
+    const sizes = [Math.max(this.kernels.workspaceFloats(), rows * 8), rows * this.layers[0]!.inDim];
     for (const layer of this.layers) sizes.push(rows * layer.outDim, rows * layer.outDim);
     const [offsets, bytes] = pack(sizes);
     if (this.activations) this.arena.release(this.activations.offset, this.activations.bytes);
     this.activations = { offset: this.arena.alloc(bytes), bytes };
     const at = (i: number): number => this.activations!.offset + offsets[i]!;
     this.setWord(H.capacity, rows);
-    this.setWord(H.gather, at(0));
+    this.setWord(H.work, at(0));
+    this.setWord(H.gather, at(1));
     this.layers.forEach((_, l) => {
-      this.setLayerWord(l, L.output, at(1 + 2 * l));
-      this.setLayerWord(l, L.delta, at(2 + 2 * l));
+      this.setLayerWord(l, L.output, at(2 + 2 * l));
+      this.setLayerWord(l, L.delta, at(3 + 2 * l));
     });
     this.capacityRows = rows;
   }
