@@ -48,8 +48,9 @@ export interface TestResult {
   loss: number;
 }
 
-// Rows per forward call in test/encode/decode: large enough to keep the kernels busy, small enough to stay in cache.
-const EVAL_CHUNK = 1024;
+// Rows per forward call in test/encode/decode (at least; a larger training capacity is reused): enough rows to
+// keep the matrix kernels at full speed without growing the activation buffers much.
+const EVAL_CHUNK = 128;
 
 /**
  * An autoencoder with one hidden layer: `hidden = f(x·W₁ + b₁)`, `x̂ = hidden·W₂ + b₂`, trained with RMSProp
@@ -271,7 +272,7 @@ export class Autoencoder {
     visit: (start: number, count: number, input: number) => void,
   ): void {
     this.checkAlive();
-    const chunk = Math.min(rows, EVAL_CHUNK);
+    const chunk = Math.min(rows, Math.max(this.stack.capacity, EVAL_CHUNK));
     this.stack.ensureCapacity(chunk);
     const input = this.stack.allocF32(chunk * cols);
     try {
