@@ -19,19 +19,18 @@ export function rng_next(state: usize): u32 {
   return result;
 }
 
-/** Seeds the 16-byte state from a 64-bit seed given as two u32 halves. */
+/** Seeds the 16-byte state from a 64-bit seed given as two u32 halves (two splitmix64 outputs). */
 export function rng_seed(state: usize, seedLo: u32, seedHi: u32): void {
-  let x: u32 = seedLo ^ (seedHi * 0x9e3779b9);
-  for (let i = 0; i < 4; i++) {
-    // splitmix32 step
-    x += 0x9e3779b9;
+  let x: u64 = (<u64>seedHi << 32) | <u64>seedLo;
+  for (let i = 0; i < 2; i++) {
+    x += 0x9e3779b97f4a7c15;
     let z = x;
-    z = (z ^ (z >>> 16)) * 0x21f0aaad;
-    z = (z ^ (z >>> 15)) * 0x735a2d97;
-    z ^= z >>> 15;
-    store<u32>(state + (<usize>i << 2), z);
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111eb;
+    z ^= z >>> 31;
+    store<u64>(state + (<usize>i << 3), z);
   }
-  if ((load<u32>(state) | load<u32>(state, 4) | load<u32>(state, 8) | load<u32>(state, 12)) == 0) store<u32>(state, 1);
+  if ((load<u64>(state) | load<u64>(state, 8)) == 0) store<u32>(state, 1);
 }
 
 /** Uniform integer in [0, bound), bound ≥ 1, unbiased (Lemire's multiply-and-reject). */
@@ -50,10 +49,15 @@ export function rng_below(state: usize, bound: u32): u32 {
   return (<f64>hi * 67108864.0 + <f64>lo) * (1.0 / 9007199254740992.0);
 }
 
-/** out[i] = uniform in [low, high) for i < n (f32). */
+/** out[i] = uniform in [low, high) for i < n (f32); low < high. */
 export function rng_uniform(state: usize, out: usize, n: i32, low: f32, high: f32): void {
   const span = <f64>high - <f64>low;
-  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(<f64>low + uniform53(state) * span));
+  // Rounding to f32 can land on high itself; the largest float below high takes its place.
+  const below: f32 = high == 0 ? -1.4e-45 : reinterpret<f32>(reinterpret<i32>(high) + (high > 0 ? -1 : 1));
+  for (let i = 0; i < n; i++) {
+    const value = <f32>(<f64>low + uniform53(state) * span);
+    store<f32>(out + (<usize>i << 2), value < high ? value : below);
+  }
 }
 
 /** out[i] ~ N(mean, std²) for i < n (f32), by the Box–Muller transform in f64. */

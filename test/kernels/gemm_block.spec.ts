@@ -1,0 +1,107 @@
+// The register-blocked pieces of gemm_block.ts on their own: blockAB (both op(A) = A and op(A) = Aᵀ)
+// and each exported tile, against the naive f64 twin of product.ts.
+
+import { blockAB, packedFloats, tile4x8, tile4x4, tile1x16, tile1x4, tile1x1 } from "../../assembly/gemm_block";
+import { Buf, checkGuards, seedTest, sz } from "./util";
+import { checkProduct } from "./product";
+
+// (M, N, K) for blockAB
+const SHAPES: StaticArray<i32> = [
+  1, 1, 1,
+  3, 5, 17,
+  5, 17, 3,
+  17, 3, 5,
+  4, 8, 9,
+  7, 13, 100,
+  4, 24, 1,
+  4, 12, 2,
+  8, 13, 7,
+  4, 4, 3,
+  9, 33, 1,
+  5, 100, 3,
+  12, 5, 4,
+  16, 3, 1,
+  9, 2, 7,
+  2, 3, 0,
+];
+
+const DEPTHS: StaticArray<i32> = [0, 1, 3, 5, 17, 100];
+
+const BLOCK: i32 = 0;
+const T4X8: i32 = 1;
+const T1X16: i32 = 2;
+const T1X4: i32 = 3;
+const T1X1: i32 = 4;
+const T4X4: i32 = 5;
+
+/** One call; `transposed` picks op(A) = Aᵀ (A stored K×M) instead of A (stored M×K). */
+function runCase(what: i32, M: i32, N: i32, K: i32, transposed: bool, padded: bool, accumulate: bool, withWork: bool = false): void {
+  const lda = (transposed ? M : max(K, 1)) + (padded ? 3 : 0);
+  const ldb = N + (padded ? 5 : 0);
+  const ldc = N + (padded ? 2 : 0);
+  const sai = transposed ? 1 : lda, sak = transposed ? lda : 1;
+  const A = new Buf((transposed ? K : M) * lda).fill(-1, 1);
+  const B = new Buf(K * ldb).fill(-1, 1);
+  const C = new Buf(M * ldc).fill(-2, 2);
+  const C0 = C.copy();
+  // blockAB's workspace: 0, or packedFloats(K) f32 of garbage
+  const work = new Buf(withWork ? packedFloats(K) : 0).fill(-9, 9);
+  const work0 = work.copy();
+  let name = "blockAB";
+  if (what == BLOCK) {
+    blockAB(C.p, ldc, A.p, sai, sak, B.p, ldb, M, N, K, accumulate, withWork ? work.p : 0);
+  } else if (what == T4X8) {
+    name = "tile4x8";
+    tile4x8(C.p, ldc, A.p, sai, sak, B.p, ldb, K, accumulate);
+  } else if (what == T4X4) {
+    name = "tile4x4";
+    tile4x4(C.p, ldc, A.p, sai, sak, B.p, ldb, K, accumulate);
+  } else if (what == T1X16) {
+    name = "tile1x16";
+    tile1x16(C.p, A.p, sak, B.p, ldb, K, accumulate);
+  } else if (what == T1X4) {
+    name = "tile1x4";
+    tile1x4(C.p, A.p, sak, B.p, ldb, K, accumulate);
+  } else {
+    name = "tile1x1";
+    tile1x1(C.p, A.p, sak, B.p, ldb, K, accumulate);
+  }
+  const label = name + sz("M", M) + sz("N", N) + sz("K", K) + sz("sai", sai) + sz("sak", sak) + sz("ldb", ldb) +
+    sz("ldc", ldc) + " accumulate=" + (accumulate ? "true" : "false") + (withWork ? " with workspace" : "");
+  checkGuards(label + " workspace", work, work0);
+  checkProduct(label, C, C0, ldc, A, sai, sak, B, ldb, 1, M, N, K, accumulate);
+  A.free(); B.free(); C.free(); C0.free(); work.free(); work0.free();
+}
+
+function runBlock(accumulate: bool): void {
+  seedTest(accumulate ? 11 : 12);
+  for (let s = 0; s < SHAPES.length; s += 3) {
+    // op(A) = A or Aᵀ, tight or padded leading dimensions, without or with a workspace (which packs op(A)
+    // when it is Aᵀ with lda > ldb, and B otherwise)
+    for (let v = 0; v < 8; v++) {
+      runCase(BLOCK, SHAPES[s], SHAPES[s + 1], SHAPES[s + 2], (v & 1) != 0, (v & 2) != 0, accumulate, (v & 4) != 0);
+    }
+  }
+}
+
+function runTile(what: i32, M: i32, N: i32): void {
+  seedTest(<u32>(20 + what));
+  for (let d = 0; d < DEPTHS.length; d++) {
+    for (let v = 0; v < 8; v++) {
+      runCase(what, M, N, DEPTHS[d], (v & 1) != 0, (v & 2) != 0, (v & 4) != 0);
+    }
+  }
+}
+
+describe("blockAB: one cache block of C (+)= op(A)·B", () => {
+  it("overwrites C (accumulate=false)", () => { runBlock(false); });
+  it("adds to a pre-filled C (accumulate=true)", () => { runBlock(true); });
+});
+
+describe("gemm_block tiles", () => {
+  it("tile4x8", () => { runTile(T4X8, 4, 8); });
+  it("tile4x4", () => { runTile(T4X4, 4, 4); });
+  it("tile1x16", () => { runTile(T1X16, 1, 16); });
+  it("tile1x4", () => { runTile(T1X4, 1, 4); });
+  it("tile1x1", () => { runTile(T1X1, 1, 1); });
+});

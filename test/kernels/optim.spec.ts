@@ -1,0 +1,284 @@
+// rmsprop (flat) and rmsprop_tn (gradient Aᵀ·D formed inside the update) against the TF1 ApplyRMSProp
+// formula in f64:
+//   ms += (g² − ms)(1 − ρ);  step = lr·g / sqrt(ms + ε);  mom = momentum·mom + step (only with a MOM slot);
+//   w −= step, or w −= mom.
+// Plus the documented flush: a mean square that decays below ε·8.67e-19 is stored as 0.
+
+import { rmsprop, rmsprop_tn } from "../../assembly/optim";
+import { Buf, Check, checkGuards, checkUnchanged, seedTest, sz } from "./util";
+
+const SIZES: StaticArray<i32> = [1, 2, 3, 5, 7, 17, 100, 3072, 3075];
+
+// (lr, rho, momentum, eps)
+const HYPER: StaticArray<f32> = [
+  0.1, 0.9, 0.9, 1e-10,
+  0.001, 0.99, 0.5, 1e-6,
+  0.01, 0.0, 0.0, 1e-7,
+  0.05, 0.9, 0.9, 1.0,
+];
+
+const FLUSH: f64 = 8.67361738e-19;
+
+/**
+ * Checks W, MS and (if hasMom) MOM of parameter `idx` against the f64 twin. g is the exact gradient and
+ * gtol the absolute error allowed in the kernel's f32 gradient (0 when the gradient is an input).
+ */
+function checkOne(
+  cw: Check, cms: Check, cmom: Check, idx: i32,
+  w0: f64, ms0: f64, mom0: f64, g: f64, gtol: f64,
+  w: f64, ms: f64, mom: f64, hasMom: bool,
+  lr: f64, rho: f64, momentum: f64, eps: f64,
+): void {
+  const msW = ms0 + (g * g - ms0) * (1.0 - rho);
+  const den = Math.sqrt(msW + eps);
+  const step = lr * g / den;
+  const tolMs = 1e-5 * (ms0 + g * g) + (1.0 - rho) * (2.0 * Math.abs(g) * gtol + gtol * gtol) + 1e-37;
+  const tolStep = 1e-5 * Math.abs(step) + lr * gtol / den + Math.abs(step) * tolMs / (msW + eps);
+  cms.near(idx, ms, msW, tolMs);
+  if (hasMom) {
+    const momW = momentum * mom0 + step;
+    const tolMom = 1e-6 * (momentum * Math.abs(mom0) + Math.abs(momW)) + tolStep;
+    cmom.near(idx, mom, momW, tolMom);
+    cw.near(idx, w, w0 - momW, 1e-6 * (Math.abs(w0) + Math.abs(momW)) + tolMom);
+  } else {
+    cw.near(idx, w, w0 - step, 1e-6 * (Math.abs(w0) + Math.abs(step)) + tolStep);
+  }
+}
+
+function flatCase(n: i32, h: i32, withMom: bool): void {
+  const lr = HYPER[h * 4], rho = HYPER[h * 4 + 1], momentum = HYPER[h * 4 + 2], eps = HYPER[h * 4 + 3];
+  const W = new Buf(n).fill(-1, 1), MS = new Buf(n).fill(0.01, 2), MOM = new Buf(n).fill(-0.1, 0.1);
+  const G = new Buf(n).fill(-1, 1);
+  if (n > 2) MS.set(1, 1); // TF1's starting mean square
+  const W0 = W.copy(), MS0 = MS.copy(), MOM0 = MOM.copy(), G0 = G.copy();
+  rmsprop(W.p, MS.p, withMom ? MOM.p : 0, G.p, n, lr, rho, momentum, eps);
+  const label = "rmsprop" + sz("n", n) + " lr=" + lr.toString() + " rho=" + rho.toString() +
+    " momentum=" + momentum.toString() + " eps=" + eps.toString() + (withMom ? " with MOM" : " MOM=0");
+  const cw = new Check(label + " W"), cms = new Check(label + " MS"), cmom = new Check(label + " MOM");
+  for (let i = 0; i < n; i++) {
+    checkOne(cw, cms, cmom, i, W0.get(i), MS0.get(i), MOM0.get(i), G0.get(i), 0,
+      W.get(i), MS.get(i), MOM.get(i), withMom, lr, rho, momentum, eps);
+  }
+  cw.done(); cms.done(); cmom.done();
+  checkGuards(label + " W", W, W0);
+  checkGuards(label + " MS", MS, MS0);
+  if (withMom) checkGuards(label + " MOM", MOM, MOM0);
+  else checkUnchanged(label + " MOM (not passed)", MOM, MOM0);
+  checkUnchanged(label + " G", G, G0);
+  W.free(); MS.free(); MOM.free(); G.free(); W0.free(); MS0.free(); MOM0.free(); G0.free();
+}
+
+function tnCase(M: i32, N: i32, K: i32, h: i32, withMom: bool, padded: bool, sparse: bool, withWork: bool): void {
+  const lr = HYPER[h * 4], rho = HYPER[h * 4 + 1], momentum = HYPER[h * 4 + 2], eps = HYPER[h * 4 + 3];
+  const lda = M + (padded ? 3 : 0), ldd = N + (padded ? 5 : 0);
+  const A = new Buf(K * lda).fill(-1, 1), D = new Buf(K * ldd).fill(-1, 1);
+  if (sparse) {
+    // dead units / zero inputs (columns of A) and saturated outputs (columns of D): exact zero gradients,
+    // whole 4×8 and 4×4 tiles of them where M ≥ 4 and N ≥ 16
+    for (let k = 0; k < K; k++) {
+      for (let i = 0; i < M; i++) if (i < 4 || i % 5 == 2) A.set(k * lda + i, 0);
+      for (let j = 0; j < N; j++) if ((j >= 8 && j < 16) || j % 7 == 3) D.set(k * ldd + j, 0);
+    }
+  }
+  const W = new Buf(M * N).fill(-1, 1), MS = new Buf(M * N).fill(0.01, 2), MOM = new Buf(M * N).fill(-0.1, 0.1);
+  const scratch = new Buf(32);
+  const work = new Buf(withWork ? K * 8 : 0).fill(-9, 9); // K·8 f32 for packed panels, or none
+  const A0 = A.copy(), D0 = D.copy(), W0 = W.copy(), MS0 = MS.copy(), MOM0 = MOM.copy(), S0 = scratch.copy();
+  const work0 = work.copy();
+  rmsprop_tn(W.p, MS.p, withMom ? MOM.p : 0, A.p, lda, D.p, ldd, M, N, K, scratch.p, withWork ? work.p : 0,
+    lr, rho, momentum, eps);
+  const label = "rmsprop_tn" + (sparse ? " (zero gradient tiles)" : "") + sz("M", M) + sz("N", N) + sz("K", K) + sz("lda", lda) + sz("ldd", ldd) +
+    " lr=" + lr.toString() + " rho=" + rho.toString() + " momentum=" + momentum.toString() +
+    " eps=" + eps.toString() + (withMom ? " with MOM" : " MOM=0") + (withWork ? " with workspace" : " work=0");
+  const cw = new Check(label + " W"), cms = new Check(label + " MS"), cmom = new Check(label + " MOM");
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      // naive G[i][j] = Σ_k A[k][i]·D[k][j]
+      let g: f64 = 0, gabs: f64 = 0;
+      for (let k = 0; k < K; k++) {
+        const t = A0.get(k * lda + i) * D0.get(k * ldd + j);
+        g += t;
+        gabs += Math.abs(t);
+      }
+      const idx = i * N + j;
+      checkOne(cw, cms, cmom, idx, W0.get(idx), MS0.get(idx), MOM0.get(idx), g, 1e-5 * gabs,
+        W.get(idx), MS.get(idx), MOM.get(idx), withMom, lr, rho, momentum, eps);
+    }
+  }
+  cw.done(); cms.done(); cmom.done();
+  checkGuards(label + " W", W, W0);
+  checkGuards(label + " MS", MS, MS0);
+  checkGuards(label + " scratch", scratch, S0);
+  checkGuards(label + " workspace", work, work0);
+  if (withMom) checkGuards(label + " MOM", MOM, MOM0);
+  else checkUnchanged(label + " MOM (not passed)", MOM, MOM0);
+  checkUnchanged(label + " A", A, A0);
+  checkUnchanged(label + " D", D, D0);
+  A.free(); D.free(); W.free(); MS.free(); MOM.free(); scratch.free();
+  A0.free(); D0.free(); W0.free(); MS0.free(); MOM0.free(); S0.free(); work.free(); work0.free();
+}
+
+// (M, N, K) with zero columns in A and D
+const SPARSE_SHAPES: StaticArray<i32> = [
+  8, 16, 3,
+  8, 24, 2,
+  5, 13, 3,
+  17, 5, 10,
+  12, 20, 1,
+  4, 8, 1,
+  9, 33, 2,
+  16, 16, 1,
+  4, 12, 4,
+];
+
+// (M, N, K); the 3072×100 case runs once, separately
+const TN_SHAPES: StaticArray<i32> = [
+  4, 8, 1,
+  5, 13, 3,
+  1, 4, 1,
+  17, 5, 10,
+  8, 16, 7,
+  3, 3, 5,
+  9, 33, 2,
+  1, 1, 1,
+];
+
+/**
+ * Flush: g = 0 everywhere; mean squares that decay below ε·8.67e-19 must be stored as exactly +0, those
+ * that stay above it must not, and w (and a zero momentum) must be unchanged.
+ */
+function flushValues(MS: Buf, threshold: f64): void {
+  for (let i = 0; i < MS.n; i++) {
+    // alternate: far below, just below, just above the threshold after one decay (ms ← ρ·ms, ρ = 0.9)
+    const r = i % 3;
+    MS.set(i, <f32>(r == 0 ? threshold * 1e-3 : r == 1 ? threshold * 1.05 : threshold * 1.2));
+  }
+}
+
+function checkFlush(label: string, W: Buf, W0: Buf, MS: Buf, MS0: Buf, MOM: Buf, threshold: f64): void {
+  const c = new Check(label);
+  for (let i = 0; i < MS.n; i++) {
+    const decayed = MS0.get(i) * 0.9;
+    if (decayed < threshold) c.holds(i, MS.bits(i) == 0, MS.get(i), 0);
+    else c.near(i, MS.get(i), decayed, 1e-5 * decayed);
+    c.same(i, W.f(i), W0.f(i));
+    if (MOM.n > 0) c.holds(i, MOM.bits(i) == 0, MOM.get(i), 0);
+  }
+  c.done();
+}
+
+function flushFlat(n: i32, withMom: bool): void {
+  const eps: f32 = 1e-7;
+  const threshold = <f64>eps * FLUSH;
+  const W = new Buf(n).fill(-1, 1), MS = new Buf(n), G = new Buf(n).fillWith(0);
+  const MOM = new Buf(withMom ? n : 0).fillWith(0);
+  flushValues(MS, threshold);
+  const W0 = W.copy(), MS0 = MS.copy();
+  rmsprop(W.p, MS.p, withMom ? MOM.p : 0, G.p, n, 0.1, 0.9, 0.9, eps);
+  checkFlush("rmsprop flush" + sz("n", n) + (withMom ? " with MOM" : " MOM=0"), W, W0, MS, MS0, MOM, threshold);
+  W.free(); MS.free(); G.free(); MOM.free(); W0.free(); MS0.free();
+}
+
+function flushTn(M: i32, N: i32, K: i32, withMom: bool): void {
+  const eps: f32 = 1e-7;
+  const threshold = <f64>eps * FLUSH;
+  const A = new Buf(K * M).fill(-1, 1), D = new Buf(K * N).fillWith(0);
+  const W = new Buf(M * N).fill(-1, 1), MS = new Buf(M * N), MOM = new Buf(withMom ? M * N : 0).fillWith(0);
+  const scratch = new Buf(32);
+  flushValues(MS, threshold);
+  const W0 = W.copy(), MS0 = MS.copy();
+  const work = new Buf(K * 8);
+  rmsprop_tn(W.p, MS.p, withMom ? MOM.p : 0, A.p, M, D.p, N, M, N, K, scratch.p, (M & 1) != 0 ? work.p : 0,
+    0.1, 0.9, 0.9, eps);
+  work.free();
+  checkFlush("rmsprop_tn flush" + sz("M", M) + sz("N", N) + sz("K", K) + (withMom ? " with MOM" : " MOM=0"),
+    W, W0, MS, MS0, MOM, threshold);
+  A.free(); D.free(); W.free(); MS.free(); MOM.free(); scratch.free(); W0.free(); MS0.free();
+}
+
+describe("rmsprop (flat)", () => {
+  it("matches TF1 RMSProp without a momentum slot (MOM = 0)", () => {
+    seedTest(71);
+    for (let h = 0; h < HYPER.length / 4; h++) {
+      for (let s = 0; s < SIZES.length; s++) flatCase(SIZES[s], h, false);
+    }
+  });
+  it("matches TF1 RMSProp with a momentum slot", () => {
+    seedTest(72);
+    for (let h = 0; h < HYPER.length / 4; h++) {
+      for (let s = 0; s < SIZES.length; s++) flatCase(SIZES[s], h, true);
+    }
+  });
+});
+
+describe("rmsprop_tn: RMSProp with gradient Aᵀ·D", () => {
+  it("matches naive G = Aᵀ·D then TF1 RMSProp, MOM = 0", () => {
+    seedTest(73);
+    for (let h = 0; h < HYPER.length / 4; h++) {
+      for (let s = 0; s < TN_SHAPES.length; s += 3) {
+        for (let v = 0; v < 4; v++) {
+          tnCase(TN_SHAPES[s], TN_SHAPES[s + 1], TN_SHAPES[s + 2], h, false, (v & 1) != 0, false, (v & 2) != 0);
+        }
+      }
+    }
+  });
+  it("matches naive G = Aᵀ·D then TF1 RMSProp, with a momentum slot", () => {
+    seedTest(74);
+    for (let h = 0; h < HYPER.length / 4; h++) {
+      for (let s = 0; s < TN_SHAPES.length; s += 3) {
+        for (let v = 0; v < 4; v++) {
+          tnCase(TN_SHAPES[s], TN_SHAPES[s + 1], TN_SHAPES[s + 2], h, true, (v & 1) != 0, false, (v & 2) != 0);
+        }
+      }
+    }
+  });
+  it("matches where whole tiles of the gradient are exactly zero, MOM = 0 and with MOM", () => {
+    seedTest(77);
+    for (let h = 0; h < HYPER.length / 4; h++) {
+      for (let s = 0; s < SPARSE_SHAPES.length; s += 3) {
+        const M = SPARSE_SHAPES[s], N = SPARSE_SHAPES[s + 1], K = SPARSE_SHAPES[s + 2];
+        tnCase(M, N, K, h, false, (s & 1) != 0, true, (h & 1) != 0);
+        tnCase(M, N, K, h, true, (s & 1) == 0, true, (h & 1) == 0);
+      }
+    }
+  });
+  it("matches on a 3072×100 weight matrix (K = 1)", () => {
+    seedTest(75);
+    tnCase(3072, 100, 1, 0, true, true, false, true);
+  });
+});
+
+describe("RMSProp flush of tiny mean squares", () => {
+  it("rmsprop stores ms below ε·8.67e-19 as 0 and leaves w unchanged when g = 0", () => {
+    for (let s = 0; s < SIZES.length; s++) {
+      if (SIZES[s] > 100) continue;
+      flushFlat(SIZES[s], false);
+      flushFlat(SIZES[s], true);
+    }
+  });
+  it("rmsprop_tn stores ms below ε·8.67e-19 as 0 and leaves w unchanged when D = 0", () => {
+    seedTest(76);
+    for (let s = 0; s < TN_SHAPES.length; s += 3) {
+      flushTn(TN_SHAPES[s], TN_SHAPES[s + 1], TN_SHAPES[s + 2], false);
+      flushTn(TN_SHAPES[s], TN_SHAPES[s + 1], TN_SHAPES[s + 2], true);
+    }
+  });
+  it("a decaying ms goes straight from normal values to 0, never through denormals", () => {
+    const n = 7;
+    const eps: f32 = 1e-7;
+    const W = new Buf(n).fill(-1, 1), MS = new Buf(n).fillWith(1), G = new Buf(n).fillWith(0);
+    const W0 = W.copy();
+    const c = new Check("rmsprop ms decay with g = 0, rho = 0.5");
+    for (let step = 0; step < 200; step++) {
+      rmsprop(W.p, MS.p, 0, G.p, n, 0.1, 0.5, 0, eps);
+      for (let i = 0; i < n; i++) {
+        const ms = MS.get(i);
+        c.holds(step * n + i, ms == 0 || ms >= <f64>eps * FLUSH * 0.999, ms, 0);
+        c.same(step * n + i, W.f(i), W0.f(i));
+      }
+    }
+    for (let i = 0; i < n; i++) c.holds(i, MS.bits(i) == 0, MS.get(i), 0);
+    c.done();
+    W.free(); MS.free(); G.free(); W0.free();
+  });
+});
