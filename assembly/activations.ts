@@ -102,3 +102,26 @@ export function activation_backward(kind: i32, d: usize, y: usize, n: i32): void
   const p = d + (<usize>i << 2);
   v128.store(p, f32x4.mul(v128.load(p), derivative4(kind, v128.load(y + (<usize>i << 2)))));
 }
+
+/**
+ * flags[c] = whether unit c (column c of the rows×cols outputs y) has a non-zero derivative f'(y) on any row,
+ * as i32 (−1 or 0); for LINEAR every unit is live. Gradients through the other units are exactly zero.
+ */
+export function live_units(kind: i32, flags: usize, y: usize, rows: i32, cols: i32): void {
+  const all = kind == LINEAR ? -1 : 0;
+  for (let c = 0; c < cols; c++) store<i32>(flags + (<usize>c << 2), all);
+  if (kind == LINEAR) return;
+  for (let r = 0; r < rows; r++) {
+    const row = y + (<usize>(r * cols) << 2);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const p = flags + (<usize>c << 2);
+      const d = derivative4(kind, v128.load(row + (<usize>c << 2)));
+      v128.store(p, v128.or(v128.load(p), f32x4.ne(d, f32x4.splat(0))));
+    }
+    for (; c < cols; c++) {
+      const d = f32x4.extract_lane(derivative4(kind, f32x4.splat(load<f32>(row + (<usize>c << 2)))), 0);
+      if (d != 0) store<i32>(flags + (<usize>c << 2), -1);
+    }
+  }
+}

@@ -3,7 +3,7 @@
 // `accumulate` adds the product to C instead of overwriting it. `work` (0, or workspaceFloats() f32 owned by
 // the caller, one per thread) lets A·B and Aᵀ·B copy strided panels into contiguous memory first.
 
-import { blockAB, packedFloats } from "./gemm_block";
+import { anyLive, blockAB, packedFloats } from "./gemm_block";
 
 // Columns of C per cache block: keeps a K-block × NC panel of B inside L2 while rows of A stream past.
 const NC: i32 = 512;
@@ -31,24 +31,41 @@ export function sgemm_tn(
   gemmAB(C, ldc, A, 1, lda, B, ldb, M, N, K, accumulate, work);
 }
 
-/** C (M×N, ldc) (+)= A (M×K, lda) · Bᵀ, where B is N×K (ldb): dot products along contiguous rows. */
+/**
+ * C (M×N, ldc) (+)= A (M×K, lda) · Bᵀ, where B is N×K (ldb): dot products along contiguous rows.
+ * live: 0, or N i32 flags; a column j whose flag is 0 is not computed and comes out as exactly 0 (backprop
+ * passes the units whose activation derivative is 0 on every row). Flags need accumulate = false.
+ */
 export function sgemm_nt(
   C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32,
-  M: i32, N: i32, K: i32, accumulate: bool,
+  M: i32, N: i32, K: i32, accumulate: bool, live: usize,
 ): void {
   let i = 0;
   for (; i + 2 <= M; i += 2) {
     let j = 0;
-    for (; j + 4 <= N; j += 4) dot2x4(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
+    for (; j + 4 <= N; j += 4) {
+      if (anyLive(live, j, 4)) dot2x4(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
+    }
     for (; j < N; j++) {
+      if (!anyLive(live, j, 1)) continue;
       dot1x1(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
       dot1x1(C, ldc, A, lda, B, ldb, i + 1, j, K, accumulate);
     }
   }
   for (; i < M; i++) {
     let j = 0;
-    for (; j + 4 <= N; j += 4) dot1x4(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
-    for (; j < N; j++) dot1x1(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
+    for (; j + 4 <= N; j += 4) {
+      if (anyLive(live, j, 4)) dot1x4(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
+    }
+    for (; j < N; j++) if (anyLive(live, j, 1)) dot1x1(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
+  }
+  if (live != 0) zeroDeadColumns(C, ldc, M, N, live);
+}
+
+function zeroDeadColumns(C: usize, ldc: i32, M: i32, N: i32, live: usize): void {
+  for (let j = 0; j < N; j++) {
+    if (load<i32>(live + (<usize>j << 2)) != 0) continue;
+    for (let i = 0; i < M; i++) store<f32>(C + ((<usize>i * ldc + j) << 2), 0);
   }
 }
 

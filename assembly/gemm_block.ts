@@ -74,6 +74,13 @@ function rowTail(c: usize, a: usize, sak: i32, B: usize, ldb: i32, j0: i32, N: i
   for (; j < N; j++) tile1x1(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
 }
 
+/** Whether any of the `count` columns from j is live (live: 0 = all are, or i32 flags as from live_units). */
+@inline export function anyLive(live: usize, j: i32, count: i32): bool {
+  if (live == 0) return true;
+  for (let c = 0; c < count; c++) if (load<i32>(live + (<usize>(j + c) << 2)) != 0) return true;
+  return false;
+}
+
 @inline function start(p: usize, accumulate: bool): v128 {
   return accumulate ? v128.load(p) : f32x4.splat(0);
 }

@@ -2,7 +2,7 @@
 
 export { sgemm_nn, sgemm_nt, sgemm_tn, workspaceFloats } from "./gemm";
 export { bias_add, bias_grad } from "./bias";
-export { activation_forward, activation_backward } from "./activations";
+export { activation_forward, activation_backward, live_units } from "./activations";
 export { sum_squared_error, rmse_loss_grad } from "./loss";
 export { rmsprop, rmsprop_tn } from "./optim";
 export { rng_seed, rng_next, rng_below, rng_uniform, rng_normal, rng_shuffle, rng_sample } from "./rng";

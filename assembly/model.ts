@@ -26,6 +26,7 @@ export const L_OUTPUT = 9;      // activations, capacity × out
 export const L_DELTA = 10;      // dL/d(pre-activation), capacity × out
 export const L_GRAD_W = 11;     // gradient buffers, used only when gradients are requested (0 otherwise)
 export const L_GRAD_B = 12;     // bias gradient, out (also the scratch for the bias update)
+export const L_LIVE = 13;       // out i32 flags: units with a non-zero activation derivative in the batch
 export const LAYER_WORDS = 16;
 
 @inline export function word(desc: usize, index: i32): i32 {

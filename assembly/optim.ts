@@ -5,7 +5,7 @@
 // Mean squares far below ε are stored as 0: sqrt(ms + ε) is then bit-identical, and the slot never decays
 // into denormals, which wasm cannot flush and which cost ~100× per operation.
 
-import { tile4x8, tile4x4, tile1x4, tile1x1 } from "./gemm_block";
+import { anyLive, tile4x8, tile4x4, tile1x4, tile1x1 } from "./gemm_block";
 
 // ms below ε·2⁻⁶⁰ cannot change ms + ε in f32 (ε's own ulp is 2⁻²³ of it).
 const FLUSH_BELOW: f32 = 8.67361738e-19;
@@ -63,11 +63,12 @@ export function rmsprop(W: usize, MS: usize, MOM: usize, G: usize, n: i32, lr: f
 /**
  * RMSProp on W (M×N, ld N; MS and MOM alike) with the gradient Aᵀ·D computed tile by tile and never stored:
  * A is K×M (lda), D is K×N (ldd). scratch: 32 f32; work: 0, or K·8 f32 into which the operand with rows far
- * apart is packed (see gemm_block.ts). Both are owned by the caller, one per thread.
+ * apart is packed (see gemm_block.ts). Both are owned by the caller, one per thread. live: 0, or N i32 flags
+ * (live_units); the product is skipped for blocks of columns of D whose flags are all 0 (D is zero there).
  */
 export function rmsprop_tn(
   W: usize, MS: usize, MOM: usize, A: usize, lda: i32, D: usize, ldd: i32,
-  M: i32, N: i32, K: i32, scratch: usize, work: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
+  M: i32, N: i32, K: i32, scratch: usize, work: usize, live: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
 ): void {
   if (K == 1) {
     outerUpdate(W, MS, MOM, A, D, M, N, lr, rho, momentum, eps);
@@ -83,17 +84,20 @@ export function rmsprop_tn(
     // D's rows are the far-apart ones: pack each 8-column panel of D once, reuse it for every row block.
     let j = 0;
     for (; j + 8 <= N; j += 8) {
-      for (let k = 0; k < K; k++) {
-        const from = D + ((<usize>k * ldd + j) << 2), to = work + (<usize>k << 5);
-        v128.store(to, v128.load(from));
-        v128.store(to, v128.load(from, 16), 16);
+      const dead = !anyLive(live, j, 8);
+      if (!dead) {
+        for (let k = 0; k < K; k++) {
+          const from = D + ((<usize>k * ldd + j) << 2), to = work + (<usize>k << 5);
+          v128.store(to, v128.load(from));
+          v128.store(to, v128.load(from, 16), 16);
+        }
       }
       for (let i = 0; i < M4; i += 4) {
-        tile4x8(scratch, 8, A + (<usize>i << 2), 1, lda, work, 8, K, false);
-        updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, lr, rho, momentum, eps);
+        if (!dead) tile4x8(scratch, 8, A + (<usize>i << 2), 1, lda, work, 8, K, false);
+        updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, lr, rho, momentum, eps);
       }
     }
-    for (let i = 0; i < M4; i += 4) columnTail(W, MS, MOM, A + (<usize>i << 2), 1, lda, D, ldd, i, j, N, K, scratch, lr, rho, momentum, eps);
+    for (let i = 0; i < M4; i += 4) columnTail(W, MS, MOM, A + (<usize>i << 2), 1, lda, D, ldd, i, j, N, K, scratch, live, lr, rho, momentum, eps);
   } else {
     // A's rows are the far-apart ones (or no workspace): pack each 4-row panel of Aᵀ once per row block.
     for (let i = 0; i < M4; i += 4) {
@@ -105,10 +109,11 @@ export function rmsprop_tn(
       }
       let j = 0;
       for (; j + 8 <= N; j += 8) {
-        tile4x8(scratch, 8, a, 1, sak, D + (<usize>j << 2), ldd, K, false);
-        updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, lr, rho, momentum, eps);
+        const dead = !anyLive(live, j, 8);
+        if (!dead) tile4x8(scratch, 8, a, 1, sak, D + (<usize>j << 2), ldd, K, false);
+        updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, lr, rho, momentum, eps);
       }
-      columnTail(W, MS, MOM, a, 1, sak, D, ldd, i, j, N, K, scratch, lr, rho, momentum, eps);
+      columnTail(W, MS, MOM, a, 1, sak, D, ldd, i, j, N, K, scratch, live, lr, rho, momentum, eps);
     }
   }
   for (let i = M4; i < M; i++) rowTail(W, MS, MOM, A + (<usize>i << 2), lda, D, ldd, i, 0, N, K, scratch, lr, rho, momentum, eps);
@@ -117,33 +122,39 @@ export function rmsprop_tn(
 /** Columns j0..N (fewer than 8) of rows i..i+4: a 4×4 tile, then single-row pieces; a is row i of op(A). */
 function columnTail(
   W: usize, MS: usize, MOM: usize, a: usize, sai: i32, sak: i32, D: usize, ldd: i32,
-  i: i32, j0: i32, N: i32, K: i32, scratch: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
+  i: i32, j0: i32, N: i32, K: i32, scratch: usize, live: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
 ): void {
   let j = j0;
   if (j + 4 <= N) {
-    tile4x4(scratch, 4, a, sai, sak, D + (<usize>j << 2), ldd, K, false);
-    updateTile(W, MS, MOM, N, i, j, 1, scratch, 4, lr, rho, momentum, eps);
+    const dead = !anyLive(live, j, 4);
+    if (!dead) tile4x4(scratch, 4, a, sai, sak, D + (<usize>j << 2), ldd, K, false);
+    updateTile(W, MS, MOM, N, i, j, 1, scratch, 4, dead, lr, rho, momentum, eps);
     j += 4;
   }
   for (let r = 0; r < 4; r++) rowTail(W, MS, MOM, a + (<usize>(r * sai) << 2), sak, D, ldd, i + r, j, N, K, scratch, lr, rho, momentum, eps);
 }
 
 /**
- * Applies a 4-row tile of gradients (`vectors` f32x4 per row, row stride ldg f32, at g) to rows i..i+4, columns j….
- * A tile of exact zeros (saturated units) only decays the mean squares: w − 0 is w, so the sqrt/div is skipped.
+ * Applies a 4-row tile of gradients (`vectors` f32x4 per row, row stride ldg f32, at g; all zero when `zero`)
+ * to rows i..i+4, columns j…. A zero tile (saturated units) only decays the mean squares: w − 0 is w.
  */
 @inline function updateTile(
-  W: usize, MS: usize, MOM: usize, N: i32, i: i32, j: i32, vectors: i32, g: usize, ldg: i32,
+  W: usize, MS: usize, MOM: usize, N: i32, i: i32, j: i32, vectors: i32, g: usize, ldg: i32, zero: bool,
   lr: f32, rho: f32, momentum: f32, eps: f32,
 ): void {
-  let any = v128.load(g);
-  for (let q = 1; q < 4 * vectors; q++) any = v128.or(any, v128.load(g + (<usize>q << 4)));
-  const zero = MOM == 0 && !v128.any_true(any);
+  if (!zero) {
+    let any = v128.load(g);
+    for (let q = 1; q < 4 * vectors; q++) any = v128.or(any, v128.load(g + (<usize>q << 4)));
+    zero = !v128.any_true(any);
+  }
   for (let r = 0; r < 4; r++) {
     for (let v = 0; v < vectors; v++) {
       const o = ((<usize>(i + r) * N + j) << 2) + (<usize>v << 4);
-      if (zero) decay4(MS + o, rho, eps);
-      else update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(g + (<usize>(r * ldg) << 2) + (<usize>v << 4)), lr, rho, momentum, eps);
+      if (zero && MOM == 0) decay4(MS + o, rho, eps);
+      else {
+        const grad = zero ? f32x4.splat(0) : v128.load(g + (<usize>(r * ldg) << 2) + (<usize>v << 4));
+        update4(W + o, MS + o, MOM ? MOM + o : 0, grad, lr, rho, momentum, eps);
+      }
     }
   }
 }

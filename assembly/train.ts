@@ -3,13 +3,13 @@
 
 import { sgemm_nn, sgemm_nt, sgemm_tn } from "./gemm";
 import { bias_add, bias_grad } from "./bias";
-import { activation_forward, activation_backward } from "./activations";
+import { activation_forward, activation_backward, live_units } from "./activations";
 import { rmse_loss_grad } from "./loss";
 import { rmsprop, rmsprop_tn } from "./optim";
 import { rng_sample } from "./rng";
 import {
   H_LAYERS, H_SCRATCH, H_RNG, H_GATHER, H_LR, H_RHO, H_MOMENTUM, H_EPSILON, H_WORK,
-  L_IN, L_OUT, L_ACT, L_W, L_B, L_MS_W, L_MS_B, L_MOM_W, L_MOM_B, L_OUTPUT, L_DELTA, L_GRAD_W, L_GRAD_B,
+  L_IN, L_OUT, L_ACT, L_W, L_B, L_MS_W, L_MS_B, L_MOM_W, L_MOM_B, L_OUTPUT, L_DELTA, L_GRAD_W, L_GRAD_B, L_LIVE,
   word, real, ptr, layerField, layerPtr,
 } from "./model";
 
@@ -38,12 +38,23 @@ function lossAndDelta(desc: usize, X: usize, rows: i32): f32 {
   return loss;
 }
 
-/** Propagates layer l's delta to layer l−1 (before W_l changes): delta_{l−1} = (delta_l · W_lᵀ) ⊙ f'(out_{l−1}). */
+/**
+ * Propagates layer l's delta to layer l−1 (before W_l changes): delta_{l−1} = (delta_l · W_lᵀ) ⊙ f'(out_{l−1}).
+ * Units of layer l−1 whose derivative is 0 on every row (saturated, or dead relus) are marked in its live flags
+ * and skipped: their delta is exactly 0.
+ */
 function propagate(desc: usize, l: i32, rows: i32): void {
   const inDim = layerField(desc, l, L_IN), outDim = layerField(desc, l, L_OUT);
-  const below = layerPtr(desc, l - 1, L_DELTA);
-  sgemm_nt(below, inDim, layerPtr(desc, l, L_DELTA), outDim, layerPtr(desc, l, L_W), outDim, rows, inDim, outDim, false);
-  activation_backward(layerField(desc, l - 1, L_ACT), below, layerPtr(desc, l - 1, L_OUTPUT), rows * inDim);
+  const below = layerPtr(desc, l - 1, L_DELTA), belowOut = layerPtr(desc, l - 1, L_OUTPUT);
+  const kind = layerField(desc, l - 1, L_ACT), live = layerPtr(desc, l - 1, L_LIVE);
+  live_units(kind, live, belowOut, rows, inDim);
+  sgemm_nt(below, inDim, layerPtr(desc, l, L_DELTA), outDim, layerPtr(desc, l, L_W), outDim, rows, inDim, outDim, false, live);
+  activation_backward(kind, below, belowOut, rows * inDim);
+}
+
+/** The live flags of layer l's units, or 0 (all live) for the last layer, whose delta comes from the loss. */
+@inline function liveOf(desc: usize, l: i32): usize {
+  return l == word(desc, H_LAYERS) - 1 ? 0 : layerPtr(desc, l, L_LIVE);
 }
 
 @inline function layerInput(desc: usize, X: usize, l: i32): usize {
@@ -66,7 +77,7 @@ export function train_step(desc: usize, X: usize, rows: i32): f32 {
     // W −= RMSProp(inputᵀ · delta), the gradient formed tile by tile inside the update
     rmsprop_tn(
       layerPtr(desc, l, L_W), layerPtr(desc, l, L_MS_W), layerPtr(desc, l, L_MOM_W),
-      layerInput(desc, X, l), inDim, delta, outDim, inDim, outDim, rows, scratch, ptr(desc, H_WORK), lr, rho, momentum, eps,
+      layerInput(desc, X, l), inDim, delta, outDim, inDim, outDim, rows, scratch, ptr(desc, H_WORK), liveOf(desc, l), lr, rho, momentum, eps,
     );
     const gb = layerPtr(desc, l, L_GRAD_B);
     bias_grad(gb, delta, outDim, rows, outDim, false);

@@ -22,7 +22,7 @@ export function ourSgemm(shape: GemmShape): { run(): void; dispose(): void } {
   const run = transposeA
     ? () => kernels.sgemm_tn(C, N, A, M, B, N, M, N, K, false, work)
     : transposeB
-      ? () => kernels.sgemm_nt(C, N, A, K, B, K, M, N, K, false)
+      ? () => kernels.sgemm_nt(C, N, A, K, B, K, M, N, K, false, 0)
       : () => kernels.sgemm_nn(C, N, A, K, B, N, M, N, K, false, work);
   return {
     run,

@@ -4,18 +4,19 @@ export interface Kernels {
   heap_base(): number;
   sgemm_nn(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number, accumulate: boolean, work: number): void;
   workspaceFloats(): number;
-  sgemm_nt(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number, accumulate: boolean): void;
+  sgemm_nt(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number, accumulate: boolean, live: number): void;
   sgemm_tn(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number, accumulate: boolean, work: number): void;
   bias_add(Y: number, ld: number, b: number, rows: number, cols: number): void;
   bias_grad(g: number, D: number, ld: number, rows: number, cols: number, accumulate: boolean): void;
   activation_forward(kind: number, y: number, x: number, n: number): void;
   activation_backward(kind: number, d: number, y: number, n: number): void;
+  live_units(kind: number, flags: number, y: number, rows: number, cols: number): void;
   sum_squared_error(Y: number, X: number, n: number): number;
   rmse_loss_grad(dY: number, Y: number, X: number, n: number): number;
   rmsprop(W: number, MS: number, MOM: number, G: number, n: number, lr: number, rho: number, momentum: number, eps: number): void;
   rmsprop_tn(
     W: number, MS: number, MOM: number, A: number, lda: number, D: number, ldd: number,
-    M: number, N: number, K: number, scratch: number, work: number, lr: number, rho: number, momentum: number, eps: number,
+    M: number, N: number, K: number, scratch: number, work: number, live: number, lr: number, rho: number, momentum: number, eps: number,
   ): void;
   rng_seed(state: number, seedLo: number, seedHi: number): void;
   rng_next(state: number): number;

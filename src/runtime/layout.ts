@@ -5,7 +5,7 @@ import { getRuntime } from './wasm.js';
 // Word offsets of the model descriptor; they mirror assembly/model.ts.
 const H = { layers: 0, capacity: 1, scratch: 2, rng: 3, gather: 4, lr: 5, rho: 6, momentum: 7, epsilon: 8, work: 9 } as const;
 const HEADER_WORDS = 16;
-const L = { in: 0, out: 1, act: 2, W: 3, b: 4, msW: 5, msb: 6, momW: 7, momb: 8, output: 9, delta: 10, gradW: 11, gradB: 12 } as const;
+const L = { in: 0, out: 1, act: 2, W: 3, b: 4, msW: 5, msb: 6, momW: 7, momb: 8, output: 9, delta: 10, gradW: 11, gradB: 12, live: 13 } as const;
 const LAYER_WORDS = 16;
 
 export type LayerActivation = keyof typeof ACTIVATION_KIND;
@@ -57,7 +57,7 @@ export class DenseStack {
     const sizes = [HEADER_WORDS + LAYER_WORDS * layers.length, 4, 32];
     const slots = optimizer.momentum !== 0 ? 3 : 2;
     for (let s = 0; s < slots; s++) for (const layer of layers) sizes.push(layer.inDim * layer.outDim, layer.outDim);
-    for (const layer of layers) sizes.push(layer.outDim);
+    for (const layer of layers) sizes.push(layer.outDim, layer.outDim);
     const [offsets, bytes] = pack(sizes);
     this.params = { offset: arena.alloc(bytes), bytes };
     const at = (i: number): number => this.params.offset + offsets[i]!;
@@ -80,6 +80,7 @@ export class DenseStack {
       this.setLayerWord(l, L.out, layer.outDim);
       this.setLayerWord(l, L.act, ACTIVATION_KIND[layer.activation]);
       this.setLayerWord(l, L.gradB, at(next++));
+      this.setLayerWord(l, L.live, at(next++));
     });
     this.setOptimizer(optimizer);
   }

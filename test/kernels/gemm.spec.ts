@@ -60,7 +60,7 @@ function runCase(kind: i32, M: i32, N: i32, K: i32, padded: bool, accumulate: bo
     sgemm_tn(C.p, ldc, A.p, lda, B.p, ldb, M, N, K, accumulate, w);
   } else {
     name = "sgemm_nt";
-    sgemm_nt(C.p, ldc, A.p, lda, B.p, ldb, M, N, K, accumulate);
+    sgemm_nt(C.p, ldc, A.p, lda, B.p, ldb, M, N, K, accumulate, 0);
   }
   const label = name + sz("M", M) + sz("N", N) + sz("K", K) + sz("lda", lda) + sz("ldb", ldb) + sz("ldc", ldc) +
     " accumulate=" + (accumulate ? "true" : "false") + (withWork ? " with workspace" : " work=0");

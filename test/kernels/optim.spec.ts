@@ -85,7 +85,7 @@ function tnCase(M: i32, N: i32, K: i32, h: i32, withMom: bool, padded: bool, spa
   const work = new Buf(withWork ? K * 8 : 0).fill(-9, 9); // K·8 f32 for packed panels, or none
   const A0 = A.copy(), D0 = D.copy(), W0 = W.copy(), MS0 = MS.copy(), MOM0 = MOM.copy(), S0 = scratch.copy();
   const work0 = work.copy();
-  rmsprop_tn(W.p, MS.p, withMom ? MOM.p : 0, A.p, lda, D.p, ldd, M, N, K, scratch.p, withWork ? work.p : 0,
+  rmsprop_tn(W.p, MS.p, withMom ? MOM.p : 0, A.p, lda, D.p, ldd, M, N, K, scratch.p, withWork ? work.p : 0, 0,
     lr, rho, momentum, eps);
   const label = "rmsprop_tn" + (sparse ? " (zero gradient tiles)" : "") + sz("M", M) + sz("N", N) + sz("K", K) + sz("lda", lda) + sz("ldd", ldd) +
     " lr=" + lr.toString() + " rho=" + rho.toString() + " momentum=" + momentum.toString() +
@@ -188,7 +188,7 @@ function flushTn(M: i32, N: i32, K: i32, withMom: bool): void {
   flushValues(MS, threshold);
   const W0 = W.copy(), MS0 = MS.copy();
   const work = new Buf(K * 8);
-  rmsprop_tn(W.p, MS.p, withMom ? MOM.p : 0, A.p, M, D.p, N, M, N, K, scratch.p, (M & 1) != 0 ? work.p : 0,
+  rmsprop_tn(W.p, MS.p, withMom ? MOM.p : 0, A.p, M, D.p, N, M, N, K, scratch.p, (M & 1) != 0 ? work.p : 0, 0,
     0.1, 0.9, 0.9, eps);
   work.free();
   checkFlush("rmsprop_tn flush" + sz("M", M) + sz("N", N) + sz("K", K) + (withMom ? " with MOM" : " MOM=0"),

@@ -8,7 +8,7 @@ import { LINEAR, TANH, SIGMOID, RELU } from "../../assembly/activations";
 import { workspaceFloats } from "../../assembly/gemm";
 import {
   H_LAYERS, H_CAPACITY, H_SCRATCH, H_RNG, H_GATHER, H_LR, H_RHO, H_MOMENTUM, H_EPSILON, H_WORK, HEADER_WORDS,
-  L_IN, L_OUT, L_ACT, L_W, L_B, L_MS_W, L_MS_B, L_MOM_W, L_MOM_B, L_OUTPUT, L_DELTA, L_GRAD_W, L_GRAD_B,
+  L_IN, L_OUT, L_ACT, L_W, L_B, L_MS_W, L_MS_B, L_MOM_W, L_MOM_B, L_OUTPUT, L_DELTA, L_GRAD_W, L_GRAD_B, L_LIVE,
   LAYER_WORDS,
 } from "../../assembly/model";
 import { Buf, Check, alloc16, seedTest } from "./util";
@@ -35,6 +35,7 @@ class Model {
   DELTA: Array<Buf> = [];
   GW: Array<Buf> = [];
   GB: Array<Buf> = [];
+  LIVE: Array<Buf> = [];
   scratch: Buf = new Buf(32);
   rng: Buf = new Buf(4);
   gather: Buf = new Buf(0);
@@ -101,6 +102,7 @@ function makeModel(act0: i32, act1: i32, withMom: bool, capacity: i32, seed: u32
     m.DELTA.push(new Buf(capacity * o));
     m.GW.push(new Buf(i * o));
     m.GB.push(new Buf(o));
+    m.LIVE.push(new Buf(o));
     setLayer(m.desc, l, L_IN, i);
     setLayer(m.desc, l, L_OUT, o);
     setLayer(m.desc, l, L_ACT, m.acts[l]);
@@ -114,6 +116,7 @@ function makeModel(act0: i32, act1: i32, withMom: bool, capacity: i32, seed: u32
     setLayer(m.desc, l, L_DELTA, <i32>m.DELTA[l].p);
     setLayer(m.desc, l, L_GRAD_W, <i32>m.GW[l].p);
     setLayer(m.desc, l, L_GRAD_B, <i32>m.GB[l].p);
+    setLayer(m.desc, l, L_LIVE, <i32>m.LIVE[l].p);
   }
   return m;
 }
