@@ -16,19 +16,9 @@ export function bias_add(Y: usize, ld: i32, b: usize, rows: i32, cols: i32): voi
   }
 }
 
-/** g[c] (+)= Σ_r D[r][c], summed in row order. */
+/** g[c] (+)= Σ_r D[r][c], summed in row order (rows ≥ 1). */
 export function bias_grad(g: usize, D: usize, ld: i32, rows: i32, cols: i32, accumulate: bool): void {
-  if (!accumulate) memory.fill(g, 0, <usize>cols << 2);
-  for (let r = 0; r < rows; r++) {
-    const d = D + (<usize>(r * ld) << 2);
-    let c = 0;
-    for (; c + 4 <= cols; c += 4) {
-      const o = <usize>c << 2;
-      v128.store(g + o, f32x4.add(v128.load(g + o), v128.load(d + o)));
-    }
-    for (; c < cols; c++) {
-      const o = <usize>c << 2;
-      store<f32>(g + o, load<f32>(g + o) + load<f32>(d + o));
-    }
-  }
+  // Without accumulate the first row is copied, not added to zeros: the same sums, one pass less.
+  if (!accumulate) memory.copy(g, D, <usize>cols << 2);
+  for (let r = accumulate ? 0 : 1; r < rows; r++) bias_add(g, 0, D + (<usize>(r * ld) << 2), 1, cols);
 }
