@@ -17,13 +17,14 @@ export function blockAB(
   M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
   const M4 = M & ~3;
-  if (work != 0 && sai == 1 && sak > ldb) {
+  // A packed panel pays off when several tiles reuse it: 8+ columns for one of op(A), 8+ rows for one of B.
+  if (work != 0 && sai == 1 && sak > ldb && N >= 16) {
     for (let i = 0; i < M4; i += 4) {
       const a = A + (<usize>i << 2);
       for (let k = 0; k < K; k++) v128.store(work + (<usize>k << 4), v128.load(a + (<usize>(k * sak) << 2)));
       rowBlock(C + (<usize>(i * ldc) << 2), ldc, work, 1, 4, B, ldb, N, K, accumulate);
     }
-  } else if (work != 0) {
+  } else if (work != 0 && M4 >= 8) {
     let j = 0;
     for (; j + 8 <= N; j += 8) {
       const b = B + (<usize>j << 2);

@@ -80,7 +80,7 @@ export function rmsprop_tn(
     return;
   }
   const M4 = M & ~3;
-  if (work != 0 && ldd > lda) {
+  if (work != 0 && ldd > lda && M4 >= 8) {
     // D's rows are the far-apart ones: pack each 8-column panel of D once, reuse it for every row block.
     let j = 0;
     for (; j + 8 <= N; j += 8) {
