@@ -1,4 +1,6 @@
 // The module's exports: every kernel (pointers and sizes in), the fused training loop, and the heap start.
+// The facade calls the training loop, forward, gradients, rng_seed/rng_normal and the helpers it needs; the
+// other kernels are exported too, so that tests and benchmarks reach each one on its own.
 
 export { sgemm_nn, sgemm_nt, sgemm_tn, workspaceFloats } from "./gemm";
 export { bias_add, bias_grad } from "./bias";

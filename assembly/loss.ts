@@ -26,6 +26,7 @@ export function sum_squared_error(Y: usize, X: usize, n: i32): f64 {
  */
 export function rmse_loss_grad(dY: usize, Y: usize, X: usize, n: i32): f32 {
   const loss = Math.sqrt(sum_squared_error(Y, X, n) / <f64>n);
+  if (loss > 0 && <f64>n * loss < 1e-30) return tinyLossGrad(dY, Y, X, n, loss);
   const scale: f32 = loss > 0 ? <f32>(1.0 / (<f64>n * loss)) : 0;
   const k = f32x4.splat(scale);
   let i = 0;
@@ -36,6 +37,15 @@ export function rmse_loss_grad(dY: usize, Y: usize, X: usize, n: i32): f32 {
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(dY + o, (load<f32>(Y + o) - load<f32>(X + o)) * scale);
+  }
+  return <f32>loss;
+}
+
+// A near-perfect fit: 1/(n·L) would overflow f32, but each (y − x)/(n·L) is at most 1/√n, so compute it in f64.
+function tinyLossGrad(dY: usize, Y: usize, X: usize, n: i32, loss: f64): f32 {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dY + o, <f32>((<f64>load<f32>(Y + o) - <f64>load<f32>(X + o)) / (<f64>n * loss)));
   }
   return <f32>loss;
 }

@@ -2,7 +2,6 @@
 // (src/runtime/layout.ts mirrors these offsets). Header words, then one record of LAYER_WORDS per layer.
 
 export const H_LAYERS = 0;      // number of dense layers
-export const H_CAPACITY = 1;    // most rows a batch may have (activation buffers are capacity × width)
 export const H_SCRATCH = 2;     // 32 f32 of scratch for fused kernels
 export const H_RNG = 3;         // 16-byte generator state
 export const H_GATHER = 4;      // capacity × input width: rows of a random batch are copied here

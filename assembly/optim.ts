@@ -97,7 +97,7 @@ export function rmsprop_tn(
         updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, lr, rho, momentum, eps);
       }
     }
-    for (let i = 0; i < M4; i += 4) columnTail(W, MS, MOM, A + (<usize>i << 2), 1, lda, D, ldd, i, j, N, K, scratch, live, lr, rho, momentum, eps);
+    for (let i = 0; i < M4; i += 4) updateColumnTail(W, MS, MOM, A + (<usize>i << 2), 1, lda, D, ldd, i, j, N, K, scratch, live, lr, rho, momentum, eps);
   } else {
     // A's rows are the far-apart ones (or no workspace): pack each 4-row panel of Aᵀ once per row block.
     for (let i = 0; i < M4; i += 4) {
@@ -113,14 +113,14 @@ export function rmsprop_tn(
         if (!dead) tile4x8(scratch, 8, a, 1, sak, D + (<usize>j << 2), ldd, K, false);
         updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, lr, rho, momentum, eps);
       }
-      columnTail(W, MS, MOM, a, 1, sak, D, ldd, i, j, N, K, scratch, live, lr, rho, momentum, eps);
+      updateColumnTail(W, MS, MOM, a, 1, sak, D, ldd, i, j, N, K, scratch, live, lr, rho, momentum, eps);
     }
   }
-  for (let i = M4; i < M; i++) rowTail(W, MS, MOM, A + (<usize>i << 2), lda, D, ldd, i, 0, N, K, scratch, lr, rho, momentum, eps);
+  for (let i = M4; i < M; i++) updateRowTail(W, MS, MOM, A + (<usize>i << 2), lda, D, ldd, i, 0, N, K, scratch, lr, rho, momentum, eps);
 }
 
 /** Columns j0..N (fewer than 8) of rows i..i+4: a 4×4 tile, then single-row pieces; a is row i of op(A). */
-function columnTail(
+function updateColumnTail(
   W: usize, MS: usize, MOM: usize, a: usize, sai: i32, sak: i32, D: usize, ldd: i32,
   i: i32, j0: i32, N: i32, K: i32, scratch: usize, live: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
 ): void {
@@ -131,7 +131,7 @@ function columnTail(
     updateTile(W, MS, MOM, N, i, j, 1, scratch, 4, dead, lr, rho, momentum, eps);
     j += 4;
   }
-  for (let r = 0; r < 4; r++) rowTail(W, MS, MOM, a + (<usize>(r * sai) << 2), sak, D, ldd, i + r, j, N, K, scratch, lr, rho, momentum, eps);
+  for (let r = 0; r < 4; r++) updateRowTail(W, MS, MOM, a + (<usize>(r * sai) << 2), sak, D, ldd, i + r, j, N, K, scratch, lr, rho, momentum, eps);
 }
 
 /**
@@ -204,7 +204,7 @@ function decayAll(MS: usize, n: i32, rho: f32, eps: f32): void {
   }
 }
 
-function rowTail(
+function updateRowTail(
   W: usize, MS: usize, MOM: usize, a: usize, sak: i32, D: usize, ldd: i32,
   i: i32, j0: i32, N: i32, K: i32, scratch: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
 ): void {

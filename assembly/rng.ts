@@ -1,4 +1,4 @@
-// Seeded generator: xoshiro128** (Blackman & Vigna) over a 4×u32 state at `state`, seeded by splitmix32.
+// Seeded generator: xoshiro128** (Blackman & Vigna) over a 4×u32 state at `state`, seeded by splitmix64.
 // Everything random in training (initial weights, shuffles, batches) comes from here, so a seed gives the
 // same bits in every runtime: the math functions used (log, cos, sin) are compiled into the module.
 
@@ -33,8 +33,9 @@ export function rng_seed(state: usize, seedLo: u32, seedHi: u32): void {
   if ((load<u64>(state) | load<u64>(state, 8)) == 0) store<u32>(state, 1);
 }
 
-/** Uniform integer in [0, bound), bound ≥ 1, unbiased (Lemire's multiply-and-reject). */
+/** Uniform integer in [0, bound), unbiased (Lemire's multiply-and-reject); 0 when bound is 0. */
 export function rng_below(state: usize, bound: u32): u32 {
+  if (bound == 0) return 0;
   let m = <u64>rng_next(state) * bound;
   if (<u32>m < bound) {
     const threshold: u32 = (0 - bound) % bound;

@@ -100,15 +100,17 @@ export function gradients(desc: usize, X: usize, rows: i32): f32 {
 }
 
 /**
- * Trains `batches` steps over the dataRows×in data set at data. Sequential: batch b is rows
- * [b·size, b·size + size) in data order, wrapping around (the last batch of a pass may be shorter).
+ * Trains `batches` steps over the dataRows×in data set at data. Sequential: step b trains batch number
+ * q = (firstBatch + b) mod ⌈dataRows/size⌉, rows [q·size, q·size + size) in data order (the last batch of a
+ * pass may be shorter).
  * Random: each batch is `size` rows drawn without replacement (partial Fisher–Yates over idx, dataRows i32 of
  * scratch that starts every call as 0, 1, 2, …, so an epoch depends only on the generator state).
  * Writes each step's loss to losses[] and returns the number of steps taken: fewer than `batches` when a
  * loss was not finite (that loss is written, its step not applied).
  */
 export function train_steps(
-  desc: usize, data: usize, dataRows: i32, idx: usize, size: i32, batches: i32, random: bool, losses: usize,
+  desc: usize, data: usize, dataRows: i32, idx: usize, size: i32, batches: i32, firstBatch: i32, random: bool,
+  losses: usize,
 ): i32 {
   const inDim = layerField(desc, 0, L_IN);
   const rowBytes = <usize>inDim << 2;
@@ -124,7 +126,7 @@ export function train_steps(
       }
       X = gather;
     } else {
-      const first = (b % perPass) * size;
+      const first = ((firstBatch + b) % perPass) * size;
       rows = min(size, dataRows - first);
       X = data + <usize>first * rowBytes;
     }

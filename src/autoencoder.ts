@@ -1,42 +1,11 @@
-import { BoundData, bindData } from './bound-data.js';
-import { DivergenceError } from './errors.js';
+import type { BoundData } from './bound-data.js';
+import { DisposedError } from './errors.js';
 import { checkData, writeRows, type Matrix, type MatrixLike } from './matrix.js';
-import { checkCount, checkDimension, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
+import { checkDimension, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
 import { DenseStack, type LayerArray } from './runtime/layout.js';
 import { readCheckpoint, writeCheckpoint } from './model-checkpoint.js';
-import { PARAMETERS, type ParameterName, type Weights } from './parameters.js';
-
-/** Options of `train`. */
-export interface TrainOptions {
-  /** Epochs to run now. Default: the constructor's `epochs` (250). */
-  epochs?: number;
-  /** Rows per step. 1 (default) is the chapter's per-sample loop in data order. */
-  batchSize?: number;
-  /** Steps per epoch. Default: enough batches to cover the data once (⌈rows / batchSize⌉). */
-  batchesPerEpoch?: number;
-  /** Draw each batch at random without replacement (the chapter's `get_batch`); default: `batchSize > 1`. */
-  shuffle?: boolean;
-  /** Called after every epoch. */
-  onEpoch?: (info: EpochInfo) => void;
-  /** Print `epoch i: loss = …` every `logEvery` epochs, like the chapter; 0 turns it off. Default 10. */
-  logEvery?: number;
-  /** Stops training between epochs when aborted (throws the signal's reason). */
-  signal?: AbortSignal;
-  /** Hand a checkpoint to `onCheckpoint` every N epochs (the chapter's `Saver`). */
-  checkpointEvery?: number;
-  /** Receives `toBytes()` every `checkpointEvery` epochs, e.g. `checkpointTo('model.ae')` from `wasm-autoencoder/node`. */
-  onCheckpoint?: (checkpoint: Uint8Array, epoch: number) => void;
-}
-
-/** What `onEpoch` receives. */
-export interface EpochInfo {
-  /** Index of the epoch within this `train` call, from 0. */
-  epoch: number;
-  /** Mean of the epoch's batch losses. */
-  loss: number;
-  /** The loss of every step of the epoch, each computed before that step's update. */
-  batchLosses: Float32Array;
-}
+import { PARAMETERS, PARAMETER_NAMES, isParameterName, parameterShape, type ParameterName, type Weights } from './parameters.js';
+import { trainEpochs, type Trainee, type TrainOptions } from './training.js';
 
 /** What `test` returns. */
 export interface TestResult {
@@ -85,22 +54,18 @@ export class Autoencoder {
       ],
       optimizerSettings(this.options),
     );
-    const { kernels, rngState } = this.stack;
-    kernels.rng_seed(rngState, this.options.seed % 2 ** 32, Math.floor(this.options.seed / 2 ** 32));
-    for (let l = 0; l < 2; l++) {
-      const W = this.stack.view(l, 'W');
-      kernels.rng_normal(rngState, W.byteOffset, W.length, 0, 1);
-      this.stack.view(l, 'b').fill(0);
-      this.stack.view(l, 'msW').fill(1);
-      this.stack.view(l, 'msb').fill(1);
-      if (this.stack.hasMomentum()) {
-        this.stack.view(l, 'momW').fill(0);
-        this.stack.view(l, 'momb').fill(0);
-      }
-    }
+    this.stack.initialize(this.options.seed);
   }
 
-  /** Epochs trained so far, over all `train` calls (kept in checkpoints). */
+  /**
+   * Epochs trained so far, over all `train` calls (kept in checkpoints).
+   *
+   * @example
+   * ```ts
+   * ae.train(iris, { epochs: 5 });
+   * ae.epochsTrained;   // 5
+   * ```
+   */
   get epochsTrained(): number {
     return this.trainedEpochs;
   }
@@ -108,8 +73,7 @@ export class Autoencoder {
   /**
    * Trains on `data` (rows of inputDim values), continuing from the current weights and optimizer state.
    * The data is copied into WebAssembly memory once per call (or never, given `bindData(data)`); each epoch is
-   * one call into the kernels.
-   * Returns the loss history: the mean batch loss of every epoch.
+   * one call into the kernels. Returns the loss history: the mean batch loss of every epoch.
    *
    * @example
    * ```ts
@@ -117,9 +81,10 @@ export class Autoencoder {
    * ```
    */
   train(data: MatrixLike | BoundData, options: TrainOptions = {}): number[] {
-    const run = this.epochs(data, options);
-    for (let step = run.next(); !step.done; step = run.next());
-    return run.history;
+    const history: number[] = [];
+    const run = trainEpochs(this.trainee(), data, options, history);
+    for (let epoch = run.next(); !epoch.done; epoch = run.next());
+    return history;
   }
 
   /**
@@ -131,84 +96,22 @@ export class Autoencoder {
    * ```
    */
   async trainAsync(data: MatrixLike | BoundData, options: TrainOptions = {}): Promise<number[]> {
-    const run = this.epochs(data, options);
-    for (let step = run.next(); !step.done; step = run.next()) await new Promise((resolve) => setTimeout(resolve, 0));
-    return run.history;
-  }
-
-  private epochs(data: MatrixLike | BoundData, options: TrainOptions): Iterator<number, void> & { history: number[] } {
-    this.checkAlive();
-    const plan = this.planTraining(data, options);
     const history: number[] = [];
-    const self = this;
-    const iterator = (function* (): Generator<number, void> {
-      const { stack } = self;
-      const { kernels } = stack;
-      stack.ensureCapacity(plan.batchSize);
-      const bound = data instanceof BoundData ? data : bindData(data);
-      const idxPtr = stack.allocF32(plan.rows);
-      const lossPtr = stack.allocF32(plan.batches);
-      try {
-        const dataPtr = bound.pointer();
-        for (let epoch = 0; epoch < plan.epochs; epoch++) {
-          options.signal?.throwIfAborted();
-          stack.saveState();
-          const steps = kernels.train_steps(stack.desc, dataPtr, plan.rows, idxPtr, plan.batchSize, plan.batches, plan.shuffle, lossPtr);
-          const batchLosses = stack.f32(lossPtr, plan.batches).slice(0, steps + (steps < plan.batches ? 1 : 0));
-          if (steps < plan.batches || !stack.parametersFinite()) throw self.divergence(epoch, steps, batchLosses[steps], history);
-          const loss = batchLosses.reduce((sum, l) => sum + l, 0) / steps;
-          history.push(loss);
-          self.trainedEpochs++;
-          if (plan.logEvery > 0 && epoch % plan.logEvery === 0) console.log(`epoch ${epoch}: loss = ${loss}`);
-          options.onEpoch?.({ epoch, loss, batchLosses });
-          if (plan.checkpointEvery > 0 && (epoch + 1) % plan.checkpointEvery === 0) options.onCheckpoint!(self.toBytes(), epoch + 1);
-          yield epoch;
-        }
-      } finally {
-        stack.release(lossPtr, plan.batches);
-        stack.release(idxPtr, plan.rows);
-        if (bound !== data) bound.dispose();
-      }
-    })();
-    return Object.assign(iterator, { history });
+    const run = trainEpochs(this.trainee(), data, options, history);
+    for (let epoch = run.next(); !epoch.done; epoch = run.next()) await yieldToEventLoop();
+    return history;
   }
 
-  /**
-   * The error for a non-finite loss or non-finite weights. Weights that are still finite are kept (those of the
-   * last finite step); otherwise the model is put back to its state at the start of the epoch.
-   */
-  private divergence(epoch: number, step: number, loss: number | undefined, history: number[]): DivergenceError {
-    const what = loss === undefined ? `the weights became non-finite in epoch ${epoch}` : `the loss became ${loss} in epoch ${epoch}, step ${step}`;
-    const kept = this.stack.parametersFinite()
-      ? 'the weights of the last finite step were kept'
-      : (this.stack.restoreState(), `the weights overflowed, so the model was put back to its state at the start of epoch ${epoch}`);
-    return new DivergenceError(`training diverged: ${what}; ${kept} (try a smaller learningRate, or scale the data)`, history);
-  }
-
-  private planTraining(data: MatrixLike | BoundData, options: TrainOptions) {
-    const { rows } = data instanceof BoundData ? this.checkBound(data) : checkData(data, this.inputDim);
-    const batchSize = checkDimension(options.batchSize ?? 1, 'batchSize');
-    if (batchSize > rows) throw new RangeError(`batchSize ${batchSize} is larger than the data (${rows} rows)`);
-    const batches = checkDimension(options.batchesPerEpoch ?? Math.ceil(rows / batchSize), 'batchesPerEpoch');
-    const checkpointEvery = checkCount(options.checkpointEvery ?? 0, 'checkpointEvery');
-    if (checkpointEvery > 0 && typeof options.onCheckpoint !== 'function') {
-      throw new TypeError('checkpointEvery needs an onCheckpoint(bytes, epoch) function to hand the checkpoints to');
-    }
+  private trainee(): Trainee {
     return {
-      rows,
-      batchSize,
-      batches,
-      checkpointEvery,
-      epochs: checkCount(options.epochs ?? this.options.epochs, 'epochs'),
-      shuffle: options.shuffle ?? batchSize > 1,
-      logEvery: checkCount(options.logEvery ?? 10, 'logEvery'),
+      stack: this.stack,
+      inputDim: this.inputDim,
+      defaultEpochs: this.options.epochs,
+      epochsTrained: () => this.trainedEpochs,
+      checkAlive: () => this.checkAlive(),
+      countEpoch: () => this.trainedEpochs++,
+      toBytes: () => this.toBytes(),
     };
-  }
-
-  private checkBound(data: BoundData): { rows: number } {
-    data.pointer();
-    if (data.cols !== this.inputDim) throw new RangeError(`bound data has ${data.cols} values per row, the model expects ${this.inputDim}`);
-    return data;
   }
 
   /**
@@ -345,25 +248,22 @@ export class Autoencoder {
     }
   }
 
-  /** The shape of a parameter. */
-  shapeOf(name: ParameterName): { rows: number; cols: number } {
-    const { layer, array } = PARAMETERS[name];
-    const spec = this.stack.layers[layer]!;
-    return array === 'W' ? { rows: spec.inDim, cols: spec.outDim } : { rows: 1, cols: spec.outDim };
+  private shapeOf(name: ParameterName): { rows: number; cols: number } {
+    return parameterShape(name, this.inputDim, this.hiddenDim);
   }
 
   private checkParameter(name: string, value: MatrixLike): void {
-    if (!(name in PARAMETERS)) {
-      throw new RangeError(`unknown parameter '${name}': expected one of ${Object.keys(PARAMETERS).map((n) => `'${n}'`).join(', ')}`);
+    if (!isParameterName(name)) {
+      throw new RangeError(`unknown parameter '${name}': expected one of ${PARAMETER_NAMES.map((n) => `'${n}'`).join(', ')}`);
     }
-    const shape = this.shapeOf(name as ParameterName);
+    const shape = this.shapeOf(name);
     const got = checkData(value, shape.cols, name);
     if (got.rows !== shape.rows) throw new RangeError(`${name} has ${got.rows} rows, expected ${shape.rows}×${shape.cols}`);
   }
 
   private collect(arrays: { W: LayerArray; b: LayerArray }): Weights {
     const out = {} as Weights;
-    for (const name of Object.keys(PARAMETERS) as ParameterName[]) {
+    for (const name of PARAMETER_NAMES) {
       const { layer, array } = PARAMETERS[name];
       out[name] = { ...this.shapeOf(name), data: this.stack.view(layer, arrays[array]).slice() };
     }
@@ -386,27 +286,47 @@ export class Autoencoder {
 
   /**
    * Rebuilds a model from `toBytes()`; training continues exactly where it stopped. Throws `CheckpointError`
-   * on corrupt, truncated or foreign bytes.
+   * on corrupt, truncated or foreign bytes, before any memory is allocated for them.
+   *
+   * @example
+   * ```ts
+   * const copy = Autoencoder.fromBytes(ae.toBytes());
+   * ```
    */
   static fromBytes(bytes: Uint8Array | ArrayBuffer): Autoencoder {
-    return readCheckpoint(bytes, (inputDim, hiddenDim, options, restore) => {
-      const ae = new Autoencoder(inputDim, hiddenDim, options);
-      try {
-        ae.trainedEpochs = restore(ae.stack);
-      } catch (error) {
-        ae.dispose();
-        throw error;
-      }
-      return ae;
-    });
+    return readCheckpoint(
+      bytes,
+      (inputDim, hiddenDim, options) => new Autoencoder(inputDim, hiddenDim, options),
+      (ae) => ({ stack: ae.stack, setEpochsTrained: (epochs) => (ae.trainedEpochs = epochs) }),
+    );
   }
 
-  /** Gives the model's WebAssembly memory back; the model cannot be used afterwards. */
+  /**
+   * Gives the model's WebAssembly memory back; using the model afterwards throws a `DisposedError`.
+   *
+   * @example
+   * ```ts
+   * const ae = new Autoencoder(4, 2);
+   * try { ae.train(data); } finally { ae.dispose(); }
+   * ```
+   */
   dispose(): void {
     this.stack.dispose();
   }
 
   private checkAlive(): void {
-    if (this.stack.isDisposed) throw new Error('this Autoencoder was disposed; create a new one');
+    if (this.stack.isDisposed) throw new DisposedError('this Autoencoder was disposed; create a new one');
   }
+}
+
+/** A macrotask boundary: lets timers, I/O and UI events run (setTimeout would be clamped to 4 ms in browsers). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }

@@ -1,4 +1,7 @@
+import { DisposedError } from './errors.js';
 import { checkData, writeRows, type MatrixLike } from './matrix.js';
+import type { Arena } from './runtime/arena.js';
+import type { Kernels } from './runtime/kernels.js';
 import { getRuntime } from './runtime/wasm.js';
 
 /**
@@ -13,20 +16,32 @@ export class BoundData {
     readonly rows: number,
     readonly cols: number,
     offset: number,
+    /** @internal The module instance whose memory holds the copy. */
+    readonly kernels: Kernels,
+    private readonly arena: Arena,
   ) {
     this.offset = offset;
   }
 
   /** @internal The byte offset of the f32 rows in linear memory. */
   pointer(): number {
-    if (this.offset === undefined) throw new Error('this BoundData was disposed; bind the data again');
+    if (this.offset === undefined) throw new DisposedError('this BoundData was disposed; bind the data again');
     return this.offset;
   }
 
-  /** Frees the copy. Training on it afterwards throws. */
+  /**
+   * Frees the copy. Training on it afterwards throws a `DisposedError`.
+   *
+   * @example
+   * ```ts
+   * const bound = bindData(data);
+   * ae.train(bound, { epochs: 10 });
+   * bound.dispose();
+   * ```
+   */
   dispose(): void {
     if (this.offset === undefined) return;
-    getRuntime().arena.release(this.offset, this.rows * this.cols * 4);
+    this.arena.release(this.offset, this.rows * this.cols * 4);
     this.offset = undefined;
   }
 }
@@ -46,5 +61,5 @@ export function bindData(data: MatrixLike): BoundData {
   const { arena, kernels } = getRuntime();
   const offset = arena.alloc(rows * cols * 4);
   writeRows(data, 0, rows, new Float32Array(kernels.memory.buffer, offset, rows * cols));
-  return new BoundData(rows, cols, offset);
+  return new BoundData(rows, cols, offset, kernels, arena);
 }

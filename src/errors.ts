@@ -3,7 +3,10 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-/** Training produced a non-finite loss; the weights of the last finite step were kept. */
+/**
+ * Training produced a non-finite loss or non-finite weights. The weights of the last finite step were kept, or,
+ * if the weights themselves overflowed, the model was put back to its state at the start of that epoch.
+ */
 export class DivergenceError extends Error {
   override name = 'DivergenceError';
   constructor(
@@ -18,4 +21,9 @@ export class DivergenceError extends Error {
 /** The WebAssembly module is not instantiated yet, or could not be. */
 export class WasmNotReadyError extends Error {
   override name = 'WasmNotReadyError';
+}
+
+/** A model or bound data set was used after `dispose()`. */
+export class DisposedError extends Error {
+  override name = 'DisposedError';
 }

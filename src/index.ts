@@ -1,13 +1,14 @@
 import { autoInit } from './runtime/wasm.js';
 
-export { Autoencoder, type TrainOptions, type EpochInfo, type TestResult } from './autoencoder.js';
+export { Autoencoder, type TestResult } from './autoencoder.js';
+export type { TrainOptions, EpochInfo } from './training.js';
 export type { ParameterName, Weights } from './parameters.js';
 export type { Activation, AutoencoderOptions, RMSPropOptions } from './options.js';
 export { matrix, toArrays, type Matrix, type MatrixLike } from './matrix.js';
 export { getBatch } from './batch.js';
 export { bindData, type BoundData } from './bound-data.js';
 export { init, memoryBytes, type WasmSource } from './runtime/wasm.js';
-export { CheckpointError, DivergenceError, WasmNotReadyError } from './errors.js';
+export { CheckpointError, DisposedError, DivergenceError, WasmNotReadyError } from './errors.js';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type CheckpointTensor } from './io/checkpoint.js';
 
 // The module is instantiated when this entry is imported, so `new Autoencoder(…)` can be synchronous.

@@ -27,7 +27,14 @@ export function matrix(rows: readonly (readonly number[])[]): Matrix<Float32Arra
   return { rows: shape.rows, cols: shape.cols, data };
 }
 
-/** Rows of a `Matrix` as arrays of numbers. */
+/**
+ * Rows of a `Matrix` as arrays of numbers.
+ *
+ * @example
+ * ```ts
+ * toArrays({ rows: 2, cols: 2, data: new Float32Array([1, 2, 3, 4]) });   // [[1, 2], [3, 4]]
+ * ```
+ */
 export function toArrays(m: Matrix): number[][] {
   return Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
 }
@@ -37,14 +44,20 @@ export function toArrays(m: Matrix): number[][] {
  * the first problem: empty data, ragged or wrong-width rows, a length that does not match, a non-finite value.
  */
 export function checkData(data: MatrixLike, expectedCols: number | undefined, what = 'data'): { rows: number; cols: number } {
-  const shape = isMatrix(data) ? checkMatrixShape(data, what) : shapeOf(data, what, expectedCols);
-  if (expectedCols !== undefined && shape.cols !== expectedCols) {
-    throw new RangeError(`${what} has ${shape.cols} values per row, the model expects ${expectedCols}`);
-  }
+  const shape = checkShape(data, expectedCols, what);
   if (isMatrix(data)) {
     if (data.data instanceof Float32Array) checkFinite(data.data, shape.cols, what);
   } else {
     data.forEach((row, r) => checkFinite(row, shape.cols, what, r));
+  }
+  return shape;
+}
+
+/** The shape checks of `checkData` alone (no pass over the values). */
+export function checkShape(data: MatrixLike, expectedCols: number | undefined, what = 'data'): { rows: number; cols: number } {
+  const shape = isMatrix(data) ? checkMatrixShape(data, what) : shapeOf(data, what, expectedCols);
+  if (expectedCols !== undefined && shape.cols !== expectedCols) {
+    throw new RangeError(`${what} has ${shape.cols} values per row, the model expects ${expectedCols}`);
   }
   return shape;
 }

@@ -9,7 +9,7 @@ export interface RMSPropOptions {
   decay?: number;
   /** Momentum (TF1 `momentum`). Default 0. */
   momentum?: number;
-  /** Added inside the square root (TF1 `epsilon`). Default 1e-10. */
+  /** Added inside the square root (TF1 `epsilon`), > 0. Default 1e-10. */
   epsilon?: number;
 }
 
@@ -36,7 +36,7 @@ export interface ResolvedOptions {
   readonly optimizer: Readonly<Required<RMSPropOptions>>;
 }
 
-export const DEFAULTS: ResolvedOptions = {
+const DEFAULTS: ResolvedOptions = {
   epochs: 250,
   learningRate: 0.001,
   activation: 'tanh',
@@ -46,9 +46,10 @@ export const DEFAULTS: ResolvedOptions = {
 
 const ACTIVATIONS: readonly Activation[] = ['tanh', 'sigmoid', 'relu'];
 
-/** Applies defaults and checks every option, throwing a RangeError/TypeError that names the bad one. */
+/** Applies defaults and checks every option, throwing a RangeError/TypeError that names the bad one. The result is frozen. */
 export function resolveOptions(options: AutoencoderOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  checkKeys(options, Object.keys(DEFAULTS), 'options');
+  checkKeys(options.optimizer ?? {}, Object.keys(DEFAULTS.optimizer), 'optimizer options');
   const o = { ...DEFAULTS, ...stripUndefined(options), optimizer: { ...DEFAULTS.optimizer, ...stripUndefined(options.optimizer ?? {}) } };
   if (!ACTIVATIONS.includes(o.activation)) {
     throw new RangeError(`unknown activation '${String(o.activation)}': expected one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}`);
@@ -58,10 +59,18 @@ export function resolveOptions(options: AutoencoderOptions = {}): ResolvedOption
   if (!Number.isSafeInteger(o.seed) || o.seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${String(o.seed)}`);
   checkUnit(o.optimizer.decay, 'optimizer.decay');
   checkUnit(o.optimizer.momentum, 'optimizer.momentum');
-  if (typeof o.optimizer.epsilon !== 'number' || !Number.isFinite(o.optimizer.epsilon) || o.optimizer.epsilon < 0) {
-    throw new RangeError(`optimizer.epsilon must be a finite number ≥ 0, got ${String(o.optimizer.epsilon)}`);
+  // ε = 0 would divide 0 by 0 for a parameter whose gradient and mean square both reach 0.
+  checkPositive(o.optimizer.epsilon, 'optimizer.epsilon');
+  return Object.freeze({ ...o, optimizer: Object.freeze(o.optimizer) });
+}
+
+/** Throws a TypeError unless `value` is an object, and a RangeError naming any key outside `known`. */
+export function checkKeys(value: unknown, known: readonly string[], what: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${what} must be an object`);
+  const unknown = Object.keys(value).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    throw new RangeError(`unknown ${what} ${unknown.map((k) => `'${k}'`).join(', ')}: expected ${known.map((k) => `'${k}'`).join(', ')}`);
   }
-  return o;
 }
 
 /** The optimizer settings the kernels read. */

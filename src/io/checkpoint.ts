@@ -81,6 +81,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
         throw new RangeError(`tensor '${t.name}': rows and cols must be non-negative 32-bit integers, got ${t.rows}x${t.cols}`);
       }
     }
+    if (!(t.data instanceof Float32Array)) throw new TypeError(`tensor '${t.name}': data must be a Float32Array`);
     if (t.data.length !== t.rows * t.cols) {
       throw new RangeError(`tensor '${t.name}': data has ${t.data.length} values, expected ${t.rows}x${t.cols} = ${t.rows * t.cols}`);
     }

@@ -13,6 +13,7 @@ interface Block {
  */
 export class Arena {
   private readonly free: Block[] = [];
+  private readonly used = new Map<number, number>(); // offset → size of every block handed out
   private top: number;
 
   constructor(
@@ -26,19 +27,24 @@ export class Arena {
   alloc(bytes: number): number {
     const size = Math.max(ALIGN, alignUp(bytes));
     const index = this.free.findIndex((block) => block.size >= size);
+    let offset: number;
     if (index >= 0) {
       const block = this.free[index]!;
-      const offset = block.offset;
+      offset = block.offset;
       if (block.size === size) this.free.splice(index, 1);
       else Object.assign(block, { offset: offset + size, size: block.size - size });
-      return offset;
+    } else {
+      offset = this.bump(size);
     }
-    return this.bump(size);
+    this.used.set(offset, size);
+    return offset;
   }
 
-  /** Returns a block from `alloc` (same size) to the free list. */
+  /** Returns a block from `alloc` (same size) to the free list; anything else is a bug and throws. */
   release(offset: number, bytes: number): void {
     const size = Math.max(ALIGN, alignUp(bytes));
+    if (this.used.get(offset) !== size) throw new Error(`internal: release of ${bytes} bytes at ${offset}, which this arena did not hand out`);
+    this.used.delete(offset);
     if (offset + size === this.top) {
       this.top = offset;
       const last = this.free.at(-1);

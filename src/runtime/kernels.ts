@@ -28,7 +28,9 @@ export interface Kernels {
   forward(desc: number, X: number, rows: number, first: number, last: number): void;
   train_step(desc: number, X: number, rows: number): number;
   gradients(desc: number, X: number, rows: number): number;
-  train_steps(desc: number, data: number, dataRows: number, idx: number, size: number, batches: number, random: boolean, losses: number): number;
+  train_steps(
+    desc: number, data: number, dataRows: number, idx: number, size: number, batches: number, firstBatch: number, random: boolean, losses: number,
+  ): number;
 }
 
 /** Activation kinds as the kernels number them (assembly/activations.ts). */

@@ -3,7 +3,7 @@ import type { Arena } from './arena.js';
 import { getRuntime } from './wasm.js';
 
 // Word offsets of the model descriptor; they mirror assembly/model.ts.
-const H = { layers: 0, capacity: 1, scratch: 2, rng: 3, gather: 4, lr: 5, rho: 6, momentum: 7, epsilon: 8, work: 9 } as const;
+const H = { layers: 0, scratch: 2, rng: 3, gather: 4, lr: 5, rho: 6, momentum: 7, epsilon: 8, work: 9 } as const;
 const HEADER_WORDS = 16;
 const L = { in: 0, out: 1, act: 2, W: 3, b: 4, msW: 5, msb: 6, momW: 7, momb: 8, output: 9, delta: 10, gradW: 11, gradB: 12, live: 13 } as const;
 const LAYER_WORDS = 16;
@@ -49,7 +49,7 @@ export class DenseStack {
 
   constructor(
     readonly layers: readonly LayerSpec[],
-    readonly optimizer: OptimizerSettings,
+    optimizer: OptimizerSettings,
   ) {
     const { kernels, arena } = getRuntime();
     this.kernels = kernels;
@@ -70,7 +70,7 @@ export class DenseStack {
     let next = 3;
     const slotNames: LayerArray[][] = [['W', 'b'], ['msW', 'msb'], ['momW', 'momb']];
     for (let s = 0; s < slots; s++) {
-      layers.forEach((layer, l) => {
+      layers.forEach((_, l) => {
         this.setLayerWord(l, L[slotNames[s]![0]!], at(next++));
         this.setLayerWord(l, L[slotNames[s]![1]!], at(next++));
       });
@@ -86,7 +86,7 @@ export class DenseStack {
   }
 
   /** Writes optimizer settings into the descriptor. */
-  setOptimizer(o: OptimizerSettings): void {
+  private setOptimizer(o: OptimizerSettings): void {
     const f = this.f32(this.desc, HEADER_WORDS);
     f[H.lr] = o.learningRate;
     f[H.rho] = o.decay;
@@ -121,10 +121,6 @@ export class DenseStack {
     return this.capacityRows;
   }
 
-  get gatherBuffer(): number {
-    return this.word(H.gather);
-  }
-
   /** Makes room for batches of `rows` rows (activation buffers, the batch gather buffer, the packing workspace). */
   ensureCapacity(rows: number): void {
     if (rows <= this.capacityRows) return;
@@ -134,7 +130,6 @@ export class DenseStack {
     if (this.activations) this.arena.release(this.activations.offset, this.activations.bytes);
     this.activations = { offset: this.arena.alloc(bytes), bytes };
     const at = (i: number): number => this.activations!.offset + offsets[i]!;
-    this.setWord(H.capacity, rows);
     this.setWord(H.work, at(0));
     this.setWord(H.gather, at(1));
     this.layers.forEach((_, l) => {
@@ -161,16 +156,45 @@ export class DenseStack {
     this.arena.release(offset, n * 4);
   }
 
-  /** Copies parameters, optimizer slots and generator state aside (one memmove inside linear memory). */
+  /**
+   * Draws weights ~ N(0, 1) from the generator seeded with `seed`, zeroes the biases and momentum slots, and sets
+   * the mean-square slots to 1 (TF1's RMSProp starts there).
+   */
+  initialize(seed: number): void {
+    const { kernels, rngState } = this;
+    kernels.rng_seed(rngState, seed % 2 ** 32, Math.floor(seed / 2 ** 32));
+    this.layers.forEach((_, l) => {
+      const W = this.view(l, 'W');
+      kernels.rng_normal(rngState, W.byteOffset, W.length, 0, 1);
+      this.view(l, 'b').fill(0);
+      this.view(l, 'msW').fill(1);
+      this.view(l, 'msb').fill(1);
+      if (this.hasMomentum()) {
+        this.view(l, 'momW').fill(0);
+        this.view(l, 'momb').fill(0);
+      }
+    });
+  }
+
+  /**
+   * Copies the model's state (generator, parameters, optimizer slots; everything after the descriptor, whose
+   * pointers must not go back) aside: one memmove inside linear memory.
+   */
   saveState(): void {
-    this.saved ??= { offset: this.arena.alloc(this.params.bytes), bytes: this.params.bytes };
-    new Uint8Array(this.kernels.memory.buffer).copyWithin(this.saved.offset, this.params.offset, this.params.offset + this.params.bytes);
+    const [from, bytes] = this.stateRange();
+    this.saved ??= { offset: this.arena.alloc(bytes), bytes };
+    new Uint8Array(this.kernels.memory.buffer).copyWithin(this.saved.offset, from, from + bytes);
   }
 
   /** Puts back what `saveState` copied. */
   restoreState(): void {
     if (!this.saved) throw new Error('internal: restoreState without saveState');
-    new Uint8Array(this.kernels.memory.buffer).copyWithin(this.params.offset, this.saved.offset, this.saved.offset + this.saved.bytes);
+    const [to] = this.stateRange();
+    new Uint8Array(this.kernels.memory.buffer).copyWithin(to, this.saved.offset, this.saved.offset + this.saved.bytes);
+  }
+
+  private stateRange(): [number, number] {
+    return [this.rngState, this.params.offset + this.params.bytes - this.rngState];
   }
 
   /** Whether every weight and bias is a finite number. */

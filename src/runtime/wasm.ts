@@ -29,13 +29,23 @@ async function bytesOf(location: URL): Promise<ArrayBuffer | Uint8Array<ArrayBuf
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (typeof Response !== 'undefined' && source instanceof Response) return WebAssembly.compile(await source.arrayBuffer());
-  if (source instanceof URL || typeof source === 'string') return WebAssembly.compile(await bytesOf(new URL(source)));
+  if (source instanceof URL) return WebAssembly.compile(await bytesOf(source));
+  if (typeof source === 'string') return WebAssembly.compile(await bytesOf(new URL(source, baseUrl())));
   return WebAssembly.compile(source as BufferSource);
+}
+
+/** What a relative string is relative to: the page in a browser, the working directory in Node. */
+function baseUrl(): string {
+  const { location, process } = globalThis as { location?: { href: string }; process?: { cwd(): string } };
+  if (location) return location.href;
+  if (process) return `file://${process.cwd().replace(/\\/g, '/')}/`;
+  return import.meta.url;
 }
 
 /**
  * Instantiates the WebAssembly kernels. The default entry calls this by itself when it is imported;
  * call it yourself in runtimes that hand the `.wasm` in (e.g. an edge function that imports it as a module).
+ * Once a module is loaded, later calls change nothing: every model and data set lives in that one memory.
  *
  * @example
  * ```ts
@@ -46,7 +56,7 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
  * ```
  */
 export async function init(options: { wasm?: WasmSource } = {}): Promise<void> {
-  if (runtime && options.wasm === undefined) return;
+  if (runtime) return;
   const module = await compile(options.wasm ?? defaultWasmUrl());
   const instance = await WebAssembly.instantiate(module, {});
   const kernels = instance.exports as unknown as Kernels;

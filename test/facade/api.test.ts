@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, bindData, getBatch, matrix, memoryBytes, toArrays } from '../../src/index.js';
+import { Autoencoder, bindData, getBatch, init, matrix, memoryBytes, toArrays } from '../../src/index.js';
 import { iris } from '../../src/datasets/index.js';
 import { randomRows, seeded } from './helpers.js';
 
@@ -197,4 +197,39 @@ test('bindData copies data once; training on it equals training on the data', ()
   assert.throws(() => viaBound.train(bound, { logEvery: 0 }), /disposed/);
   direct.dispose();
   viaBound.dispose();
+});
+
+test('sequential epochs shorter than the data continue where the previous epoch stopped', () => {
+  const data = randomRows(4, 3, 12);
+  const stepwise = new Autoencoder(3, 2, { seed: 6 });
+  const losses: number[] = [];
+  stepwise.train(data, { epochs: 4, batchesPerEpoch: 1, logEvery: 0, onEpoch: ({ batchLosses }) => losses.push(batchLosses[0]!) });
+  const onePass = new Autoencoder(3, 2, { seed: 6 });
+  const passLosses: number[] = [];
+  onePass.train(data, { epochs: 1, logEvery: 0, onEpoch: ({ batchLosses }) => passLosses.push(...batchLosses) });
+  assert.deepEqual(losses, passLosses);
+  assert.deepEqual(stepwise.getWeights(), onePass.getWeights());
+  stepwise.dispose();
+  onePass.dispose();
+});
+
+test('init after the module is loaded changes nothing; options are frozen', async () => {
+  const ae = new Autoencoder(4, 1);
+  const before = memoryBytes();
+  await init({ wasm: new Uint8Array([0, 97, 115, 109]) });
+  assert.equal(memoryBytes(), before);
+  ae.train(iris, { epochs: 1, logEvery: 0 });
+  assert.ok(Object.isFrozen(ae.options) && Object.isFrozen(ae.options.optimizer));
+  ae.dispose();
+});
+
+test('getBatch checks only the rows it draws', () => {
+  const data = [[1, 2], [3, 4], [NaN, 5]];
+  const first = () => 0; // always the first row not yet drawn: rows 0, 1, …
+  assert.deepEqual(Array.from(getBatch(data, 2, first).data), [1, 2, 3, 4]);
+  assert.throws(() => getBatch(data, 3, first), /batch row 2, column 0 is NaN/);
+  const pixels = { rows: 3, cols: 2, data: new Uint8Array([1, 2, 3, 4, 5, 6]) };
+  const batch = getBatch(pixels, 2, () => 0.999999);
+  assert.ok(batch.data instanceof Uint8Array);
+  assert.deepEqual(Array.from(batch.data), [5, 6, 1, 2]); // last remaining row each time: rows 2, then 0
 });

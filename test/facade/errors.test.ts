@@ -1,7 +1,7 @@
 // Bad input gets a typed error that names the problem; nothing reaches the user as a wasm trap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, DivergenceError, memoryBytes } from '../../src/index.js';
+import { Autoencoder, DivergenceError, bindData, memoryBytes } from '../../src/index.js';
 import { iris } from '../../src/datasets/index.js';
 
 test('dimensions must be positive integers', () => {
@@ -103,4 +103,35 @@ test('weights that overflow are put back to the start of the epoch, and training
 test('data too large for WebAssembly memory is refused with a RangeError, not a trap', () => {
   assert.throws(() => new Autoencoder(1 << 24, 64), { name: 'RangeError', message: /out of WebAssembly memory/ });
   assert.ok(memoryBytes() < 2 ** 32);
+});
+
+test('disposing a model or its bound data from a callback stops training before memory is touched', () => {
+  const data = [[1, 2, 3, 4], [4, 3, 2, 1]];
+  const ae = new Autoencoder(4, 2);
+  let other: Autoencoder | undefined;
+  let before: Float32Array | undefined;
+  assert.throws(
+    () => ae.train(data, { epochs: 3, logEvery: 0, onEpoch: () => {
+      ae.dispose();
+      other = new Autoencoder(4, 2, { seed: 9 }); // may reuse the freed memory
+      before = other.getWeights()['encode/weights'].data;
+    } }),
+    { name: 'DisposedError', message: /this Autoencoder was disposed/ },
+  );
+  assert.deepEqual(other!.getWeights()['encode/weights'].data, before);
+  other!.dispose();
+  const model = new Autoencoder(4, 2);
+  const bound = bindData(data);
+  assert.throws(() => model.train(bound, { epochs: 3, logEvery: 0, onEpoch: () => bound.dispose() }), { name: 'DisposedError', message: /BoundData was disposed/ });
+  model.dispose();
+});
+
+test('unknown option names are refused, in the constructor and in train', () => {
+  assert.throws(() => new Autoencoder(4, 2, { learning_rate: 0.5 } as never), { name: 'RangeError', message: /unknown options 'learning_rate': expected 'epochs', 'learningRate'/ });
+  assert.throws(() => new Autoencoder(4, 2, { optimizer: { rho: 0.9 } } as never), /unknown optimizer options 'rho'/);
+  const ae = new Autoencoder(4, 2);
+  assert.throws(() => ae.train(iris, { learningRate: 0.1 } as never), /unknown train options 'learningRate'/);
+  assert.throws(() => ae.setWeights({ toString: [[1]] } as never), /unknown parameter 'toString'/);
+  assert.throws(() => new Autoencoder(4, 2, { optimizer: { epsilon: 0 } }), /optimizer.epsilon must be a finite number > 0/);
+  ae.dispose();
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Autoencoder, CheckpointError, decodeCheckpoint, encodeCheckpoint } from '../../src/index.js';
+import { Autoencoder, CheckpointError, decodeCheckpoint, encodeCheckpoint, memoryBytes } from '../../src/index.js';
 import { checkpointTo, load, save } from '../../src/io/node.js';
 import { iris } from '../../src/datasets/index.js';
 import { randomRows } from './helpers.js';
@@ -77,4 +77,19 @@ test('save/load round-trip through a file; checkpointEvery writes the file atomi
   fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40));
   await assert.rejects(load(file), CheckpointError);
   fs.rmSync(dir, { recursive: true });
+});
+
+test('a tiny forged checkpoint cannot make the module allocate: tensors are checked before the model is built', () => {
+  const before = memoryBytes();
+  const forged = encodeCheckpoint({
+    header: { format: 'wasm-autoencoder/autoencoder', inputDim: 16384, hiddenDim: 8192, epochsTrained: 0, rng: [1, 2, 3, 4], options: {} },
+    tensors: [],
+  });
+  assert.ok(forged.length < 200);
+  assert.throws(() => Autoencoder.fromBytes(forged), /checkpoint has no tensor 'encode\/weights'/);
+  assert.equal(memoryBytes(), before);
+  assert.throws(() => encodeCheckpoint({ header: {}, tensors: [{ name: 'w', rows: 1, cols: 2, data: new Float64Array(2) as never }] }), {
+    name: 'TypeError',
+    message: /tensor 'w': data must be a Float32Array/,
+  });
 });

@@ -7,7 +7,7 @@ import { rng_seed, rng_sample } from "../../assembly/rng";
 import { LINEAR, TANH, SIGMOID, RELU } from "../../assembly/activations";
 import { workspaceFloats } from "../../assembly/gemm";
 import {
-  H_LAYERS, H_CAPACITY, H_SCRATCH, H_RNG, H_GATHER, H_LR, H_RHO, H_MOMENTUM, H_EPSILON, H_WORK, HEADER_WORDS,
+  H_LAYERS, H_SCRATCH, H_RNG, H_GATHER, H_LR, H_RHO, H_MOMENTUM, H_EPSILON, H_WORK, HEADER_WORDS,
   L_IN, L_OUT, L_ACT, L_W, L_B, L_MS_W, L_MS_B, L_MOM_W, L_MOM_B, L_OUTPUT, L_DELTA, L_GRAD_W, L_GRAD_B, L_LIVE,
   LAYER_WORDS,
 } from "../../assembly/model";
@@ -81,7 +81,6 @@ function makeModel(act0: i32, act1: i32, withMom: bool, capacity: i32, seed: u32
   m.work = new Buf(max(workspaceFloats(), capacity * 8));
   rng_seed(m.rng.p, 1234, 0);
   setWord(m.desc, H_LAYERS, m.layers);
-  setWord(m.desc, H_CAPACITY, capacity);
   setWord(m.desc, H_SCRATCH, <i32>m.scratch.p);
   setWord(m.desc, H_RNG, <i32>m.rng.p);
   setWord(m.desc, H_GATHER, <i32>m.gather.p);
@@ -373,18 +372,18 @@ describe("gradients on a 3→2→3 model", () => {
 });
 
 describe("train_steps", () => {
-  it("sequential batches equal train_step on consecutive rows, wrapping around", () => {
-    const dataRows = 7, size = 3, batches = 5;
+  it("sequential batches equal train_step on consecutive rows from firstBatch on, wrapping around", () => {
+    const dataRows = 7, size = 3, batches = 5, firstBatch = 2;
     const a = makeModel(TANH, SIGMOID, true, size, 85);
     const b = makeModel(TANH, SIGMOID, true, size, 85);
     const D = data(dataRows, 86);
     const idx = new Buf(dataRows);
     const losses = new Buf(batches);
-    const done = train_steps(a.desc, D.p, dataRows, idx.p, size, batches, false, losses.p);
+    const done = train_steps(a.desc, D.p, dataRows, idx.p, size, batches, firstBatch, false, losses.p);
     expect<i32>(done).toBe(batches, "steps taken");
     const c = new Check("train_steps sequential losses");
     for (let s = 0; s < batches; s++) {
-      const first = (s % 3) * size; // 3 batches per pass: [0,3) [3,6) [6,7)
+      const first = ((firstBatch + s) % 3) * size; // 3 batches per pass: [0,3) [3,6) [6,7)
       const rows = min(size, dataRows - first);
       const loss = train_step(b.desc, D.p + (<usize>(first * IN) << 2), rows);
       c.same(s, losses.f(s), loss);
@@ -402,7 +401,7 @@ describe("train_steps", () => {
     const idxA = new Buf(dataRows), idxB = new Buf(dataRows);
     for (let i = 0; i < dataRows; i++) { store<i32>(idxA.addr(i), i); store<i32>(idxB.addr(i), i); }
     const losses = new Buf(batches);
-    const done = train_steps(a.desc, D.p, dataRows, idxA.p, size, batches, true, losses.p);
+    const done = train_steps(a.desc, D.p, dataRows, idxA.p, size, batches, 0, true, losses.p);
     expect<i32>(done).toBe(batches, "steps taken");
     const X = new Buf(size * IN);
     const c = new Check("train_steps random losses");
@@ -427,7 +426,7 @@ describe("train_steps", () => {
     D.set(4 * IN + 1, <f32>NaN); // row 4 is in the second batch
     const idx = new Buf(dataRows);
     const losses = new Buf(batches).fillWith(-1);
-    const done = train_steps(a.desc, D.p, dataRows, idx.p, size, batches, false, losses.p);
+    const done = train_steps(a.desc, D.p, dataRows, idx.p, size, batches, 0, false, losses.p);
     expect<i32>(done).toBe(1, "steps taken before the NaN batch");
     expect<bool>(isNaN(losses.f(1))).toBe(true, "loss of the NaN batch is written");
     expect<f32>(losses.f(2)).toBe(-1, "no loss written after stopping");
