@@ -10,38 +10,41 @@ import { anyLive, tile4x8, tile4x4, tile1x4, tile1x1 } from "./gemm_block";
 // ms below ε·2⁻⁶⁰ cannot change ms + ε in f32 (ε's own ulp is 2⁻²³ of it).
 const FLUSH_BELOW: f32 = 8.67361738e-19;
 
-@inline function update4(pw: usize, pms: usize, pmom: usize, g: v128, lr: f32, rho: f32, momentum: f32, eps: f32): void {
+// Every kernel splats its hyperparameters once into v128 values passed down as H: lr, 1 − ρ, ε, the flush
+// floor ε·2⁻⁶⁰ and momentum (a wasm function can take v128 arguments, so nothing is re-splatted per vector).
+
+@inline function update4(pw: usize, pms: usize, pmom: usize, g: v128, lr: v128, keep: v128, eps: v128, floor: v128, momentum: v128): void {
   let ms = v128.load(pms);
-  ms = f32x4.add(ms, f32x4.mul(f32x4.sub(f32x4.mul(g, g), ms), f32x4.splat(1 - rho)));
-  ms = v128.and(ms, f32x4.ge(ms, f32x4.splat(eps * FLUSH_BELOW)));
+  ms = f32x4.add(ms, f32x4.mul(f32x4.sub(f32x4.mul(g, g), ms), keep));
+  ms = v128.and(ms, f32x4.ge(ms, floor));
   v128.store(pms, ms);
-  let step = f32x4.div(f32x4.mul(g, f32x4.splat(lr)), f32x4.sqrt(f32x4.add(ms, f32x4.splat(eps))));
+  let step = f32x4.div(f32x4.mul(g, lr), f32x4.sqrt(f32x4.add(ms, eps)));
   if (pmom != 0) {
-    step = f32x4.add(f32x4.mul(v128.load(pmom), f32x4.splat(momentum)), step);
+    step = f32x4.add(f32x4.mul(v128.load(pmom), momentum), step);
     v128.store(pmom, step);
   }
   v128.store(pw, f32x4.sub(v128.load(pw), step));
 }
 
 // The mean-square update of update4 for g = 0 (same operations, so the same bits).
-@inline function decayed(ms: v128, rho: f32, eps: f32): v128 {
-  ms = f32x4.add(ms, f32x4.mul(f32x4.sub(f32x4.splat(0), ms), f32x4.splat(1 - rho)));
-  return v128.and(ms, f32x4.ge(ms, f32x4.splat(eps * FLUSH_BELOW)));
+@inline function decayed(ms: v128, keep: v128, floor: v128): v128 {
+  ms = f32x4.add(ms, f32x4.mul(f32x4.sub(f32x4.splat(0), ms), keep));
+  return v128.and(ms, f32x4.ge(ms, floor));
 }
 
-@inline function decay4(pms: usize, rho: f32, eps: f32): void {
-  v128.store(pms, decayed(v128.load(pms), rho, eps));
+@inline function decay4(pms: usize, keep: v128, floor: v128): void {
+  v128.store(pms, decayed(v128.load(pms), keep, floor));
 }
 
 // One parameter through lane 0 of the vector code, so that tails give the same bits as the body.
-@inline function update1(pw: usize, pms: usize, pmom: usize, g: f32, lr: f32, rho: f32, momentum: f32, eps: f32): void {
-  let ms = f32x4.splat(load<f32>(pms));
-  ms = f32x4.add(ms, f32x4.mul(f32x4.sub(f32x4.splat(g * g), ms), f32x4.splat(1 - rho)));
-  ms = v128.and(ms, f32x4.ge(ms, f32x4.splat(eps * FLUSH_BELOW)));
+@inline function update1(pw: usize, pms: usize, pmom: usize, g: f32, lr: v128, keep: v128, eps: v128, floor: v128, momentum: v128): void {
+  let ms = v128.load32_splat(pms);
+  ms = f32x4.add(ms, f32x4.mul(f32x4.sub(f32x4.splat(g * g), ms), keep));
+  ms = v128.and(ms, f32x4.ge(ms, floor));
   store<f32>(pms, f32x4.extract_lane(ms, 0));
-  let step = f32x4.extract_lane(f32x4.div(f32x4.splat(g * lr), f32x4.sqrt(f32x4.add(ms, f32x4.splat(eps)))), 0);
+  let step = f32x4.extract_lane(f32x4.div(f32x4.mul(f32x4.splat(g), lr), f32x4.sqrt(f32x4.add(ms, eps))), 0);
   if (pmom != 0) {
-    step = load<f32>(pmom) * momentum + step;
+    step = load<f32>(pmom) * f32x4.extract_lane(momentum, 0) + step;
     store<f32>(pmom, step);
   }
   store<f32>(pw, load<f32>(pw) - step);
@@ -49,14 +52,16 @@ const FLUSH_BELOW: f32 = 8.67361738e-19;
 
 /** RMSProp over n contiguous parameters W with gradients G, mean squares MS and (if MOM ≠ 0) momentum MOM. */
 export function rmsprop(W: usize, MS: usize, MOM: usize, G: usize, n: i32, lr: f32, rho: f32, momentum: f32, eps: f32): void {
+  const vlr = f32x4.splat(lr), keep = f32x4.splat(1 - rho), veps = f32x4.splat(eps);
+  const floor = f32x4.splat(eps * FLUSH_BELOW), vmom = f32x4.splat(momentum);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(G + o), lr, rho, momentum, eps);
+    update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(G + o), vlr, keep, veps, floor, vmom);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    update1(W + o, MS + o, MOM ? MOM + o : 0, load<f32>(G + o), lr, rho, momentum, eps);
+    update1(W + o, MS + o, MOM ? MOM + o : 0, load<f32>(G + o), vlr, keep, veps, floor, vmom);
   }
 }
 
@@ -70,18 +75,21 @@ export function rmsprop_tn(
   W: usize, MS: usize, MOM: usize, A: usize, lda: i32, D: usize, ldd: i32,
   M: i32, N: i32, K: i32, scratch: usize, work: usize, live: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
 ): void {
+  const vlr = f32x4.splat(lr), keep = f32x4.splat(1 - rho), veps = f32x4.splat(eps);
+  const floor = f32x4.splat(eps * FLUSH_BELOW), vmom = f32x4.splat(momentum);
   if (K == 1) {
-    outerUpdate(W, MS, MOM, A, D, M, N, lr, rho, momentum, eps);
+    outerUpdate(W, MS, MOM, A, D, M, N, vlr, keep, veps, floor, vmom);
     return;
   }
   if (MOM == 0 && allZero(D, ldd, K, N)) {
     // A zero gradient (every unit saturated) leaves W as it is: only the mean squares decay.
-    decayAll(MS, M * N, rho, eps);
+    decayAll(MS, M * N, keep, floor);
     return;
   }
   const M4 = M & ~3;
-  if (work != 0 && ldd > lda && M4 >= 8) {
-    // D's rows are the far-apart ones: pack each 8-column panel of D once, reuse it for every row block.
+  if (work != 0 && ldd > lda && M4 >= 8 && K >= 64) {
+    // D's rows are the far-apart ones, and too many (K) to share the 12 ways of an L1 set: pack each 8-column
+    // panel of D once and reuse it for every row block. Measured: below K ≈ 64 the row-block order wins.
     let j = 0;
     for (; j + 8 <= N; j += 8) {
       const dead = !anyLive(live, j, 8);
@@ -94,10 +102,10 @@ export function rmsprop_tn(
       }
       for (let i = 0; i < M4; i += 4) {
         if (!dead) tile4x8(scratch, 8, A + (<usize>i << 2), 1, lda, work, 8, K, false);
-        updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, lr, rho, momentum, eps);
+        updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, vlr, keep, veps, floor, vmom);
       }
     }
-    for (let i = 0; i < M4; i += 4) updateColumnTail(W, MS, MOM, A + (<usize>i << 2), 1, lda, D, ldd, i, j, N, K, scratch, live, lr, rho, momentum, eps);
+    for (let i = 0; i < M4; i += 4) updateColumnTail(W, MS, MOM, A + (<usize>i << 2), 1, lda, D, ldd, i, j, N, K, scratch, live, vlr, keep, veps, floor, vmom);
   } else {
     // A's rows are the far-apart ones (or no workspace): pack each 4-row panel of Aᵀ once per row block.
     for (let i = 0; i < M4; i += 4) {
@@ -111,49 +119,46 @@ export function rmsprop_tn(
       for (; j + 8 <= N; j += 8) {
         const dead = !anyLive(live, j, 8);
         if (!dead) tile4x8(scratch, 8, a, 1, sak, D + (<usize>j << 2), ldd, K, false);
-        updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, lr, rho, momentum, eps);
+        updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, vlr, keep, veps, floor, vmom);
       }
-      updateColumnTail(W, MS, MOM, a, 1, sak, D, ldd, i, j, N, K, scratch, live, lr, rho, momentum, eps);
+      updateColumnTail(W, MS, MOM, a, 1, sak, D, ldd, i, j, N, K, scratch, live, vlr, keep, veps, floor, vmom);
     }
   }
-  for (let i = M4; i < M; i++) updateRowTail(W, MS, MOM, A + (<usize>i << 2), lda, D, ldd, i, 0, N, K, scratch, lr, rho, momentum, eps);
+  for (let i = M4; i < M; i++) updateRowTail(W, MS, MOM, A + (<usize>i << 2), lda, D, ldd, i, 0, N, K, scratch, vlr, keep, veps, floor, vmom);
 }
 
 /** Columns j0..N (fewer than 8) of rows i..i+4: a 4×4 tile, then single-row pieces; a is row i of op(A). */
 function updateColumnTail(
   W: usize, MS: usize, MOM: usize, a: usize, sai: i32, sak: i32, D: usize, ldd: i32,
-  i: i32, j0: i32, N: i32, K: i32, scratch: usize, live: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
+  i: i32, j0: i32, N: i32, K: i32, scratch: usize, live: usize, lr: v128, keep: v128, eps: v128, floor: v128, momentum: v128,
 ): void {
   let j = j0;
   if (j + 4 <= N) {
     const dead = !anyLive(live, j, 4);
     if (!dead) tile4x4(scratch, 4, a, sai, sak, D + (<usize>j << 2), ldd, K, false);
-    updateTile(W, MS, MOM, N, i, j, 1, scratch, 4, dead, lr, rho, momentum, eps);
+    updateTile(W, MS, MOM, N, i, j, 1, scratch, 4, dead, lr, keep, eps, floor, momentum);
     j += 4;
   }
-  for (let r = 0; r < 4; r++) updateRowTail(W, MS, MOM, a + (<usize>(r * sai) << 2), sak, D, ldd, i + r, j, N, K, scratch, lr, rho, momentum, eps);
+  for (let r = 0; r < 4; r++) updateRowTail(W, MS, MOM, a + (<usize>(r * sai) << 2), sak, D, ldd, i + r, j, N, K, scratch, lr, keep, eps, floor, momentum);
 }
 
 /**
- * Applies a 4-row tile of gradients (`vectors` f32x4 per row, row stride ldg f32, at g; all zero when `zero`)
- * to rows i..i+4, columns j…. A zero tile (saturated units) only decays the mean squares: w − 0 is w.
+ * Applies a 4-row tile of gradients (`vectors` f32x4 per row, row stride ldg f32, at g) to rows i..i+4,
+ * columns j…. A dead tile (zero gradient) is not read: only the mean squares decay (w − 0 is w) unless there
+ * is a momentum slot to carry.
  */
 @inline function updateTile(
-  W: usize, MS: usize, MOM: usize, N: i32, i: i32, j: i32, vectors: i32, g: usize, ldg: i32, zero: bool,
-  lr: f32, rho: f32, momentum: f32, eps: f32,
+  W: usize, MS: usize, MOM: usize, N: i32, i: i32, j: i32, vectors: i32, g: usize, ldg: i32, dead: bool,
+  lr: v128, keep: v128, eps: v128, floor: v128, momentum: v128,
 ): void {
-  if (!zero) {
-    let any = v128.load(g);
-    for (let q = 1; q < 4 * vectors; q++) any = v128.or(any, v128.load(g + (<usize>q << 4)));
-    zero = !v128.any_true(any);
-  }
   for (let r = 0; r < 4; r++) {
+    const row = (<usize>(i + r) * N + j) << 2, grow = g + (<usize>(r * ldg) << 2);
     for (let v = 0; v < vectors; v++) {
-      const o = ((<usize>(i + r) * N + j) << 2) + (<usize>v << 4);
-      if (zero && MOM == 0) decay4(MS + o, rho, eps);
+      const o = row + (<usize>v << 4);
+      if (dead && MOM == 0) decay4(MS + o, keep, floor);
       else {
-        const grad = zero ? f32x4.splat(0) : v128.load(g + (<usize>(r * ldg) << 2) + (<usize>v << 4));
-        update4(W + o, MS + o, MOM ? MOM + o : 0, grad, lr, rho, momentum, eps);
+        const grad = dead ? f32x4.splat(0) : v128.load(grow + (<usize>v << 4));
+        update4(W + o, MS + o, MOM ? MOM + o : 0, grad, lr, keep, eps, floor, momentum);
       }
     }
   }
@@ -164,7 +169,7 @@ function updateColumnTail(
  * Where a[i] is zero (a black pixel, a dead unit) or all of d is (saturated units) only the mean squares decay.
  */
 function outerUpdate(
-  W: usize, MS: usize, MOM: usize, a: usize, d: usize, M: i32, N: i32, lr: f32, rho: f32, momentum: f32, eps: f32,
+  W: usize, MS: usize, MOM: usize, a: usize, d: usize, M: i32, N: i32, lr: v128, keep: v128, eps: v128, floor: v128, momentum: v128,
 ): void {
   const decayOnly = MOM == 0 && allZero(d, N, 1, N);
   for (let i = 0; i < M; i++) {
@@ -172,17 +177,17 @@ function outerUpdate(
     const row = <usize>i * N << 2;
     let j = 0;
     if (decayOnly || (ai == 0 && MOM == 0)) {
-      for (; j + 4 <= N; j += 4) decay4(MS + row + (<usize>j << 2), rho, eps);
+      for (; j + 4 <= N; j += 4) decay4(MS + row + (<usize>j << 2), keep, floor);
     } else {
       const av = f32x4.splat(ai);
       for (; j + 4 <= N; j += 4) {
         const o = row + (<usize>j << 2);
-        update4(W + o, MS + o, MOM ? MOM + o : 0, f32x4.mul(av, v128.load(d + (<usize>j << 2))), lr, rho, momentum, eps);
+        update4(W + o, MS + o, MOM ? MOM + o : 0, f32x4.mul(av, v128.load(d + (<usize>j << 2))), lr, keep, eps, floor, momentum);
       }
     }
     for (; j < N; j++) {
       const o = row + (<usize>j << 2);
-      update1(W + o, MS + o, MOM ? MOM + o : 0, ai * load<f32>(d + (<usize>j << 2)), lr, rho, momentum, eps);
+      update1(W + o, MS + o, MOM ? MOM + o : 0, ai * load<f32>(d + (<usize>j << 2)), lr, keep, eps, floor, momentum);
     }
   }
 }
@@ -195,28 +200,28 @@ function allZero(p: usize, ld: i32, rows: i32, cols: i32): bool {
   return true;
 }
 
-function decayAll(MS: usize, n: i32, rho: f32, eps: f32): void {
+function decayAll(MS: usize, n: i32, keep: v128, floor: v128): void {
   let i = 0;
-  for (; i + 4 <= n; i += 4) decay4(MS + (<usize>i << 2), rho, eps);
+  for (; i + 4 <= n; i += 4) decay4(MS + (<usize>i << 2), keep, floor);
   for (; i < n; i++) {
     const p = MS + (<usize>i << 2);
-    store<f32>(p, f32x4.extract_lane(decayed(v128.load32_splat(p), rho, eps), 0));
+    store<f32>(p, f32x4.extract_lane(decayed(v128.load32_splat(p), keep, floor), 0));
   }
 }
 
 function updateRowTail(
   W: usize, MS: usize, MOM: usize, a: usize, sak: i32, D: usize, ldd: i32,
-  i: i32, j0: i32, N: i32, K: i32, scratch: usize, lr: f32, rho: f32, momentum: f32, eps: f32,
+  i: i32, j0: i32, N: i32, K: i32, scratch: usize, lr: v128, keep: v128, eps: v128, floor: v128, momentum: v128,
 ): void {
   let j = j0;
   for (; j + 4 <= N; j += 4) {
     tile1x4(scratch, a, sak, D + (<usize>j << 2), ldd, K, false);
     const o = (<usize>i * N + j) << 2;
-    update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(scratch), lr, rho, momentum, eps);
+    update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(scratch), lr, keep, eps, floor, momentum);
   }
   for (; j < N; j++) {
     tile1x1(scratch, a, sak, D + (<usize>j << 2), ldd, K, false);
     const o = (<usize>i * N + j) << 2;
-    update1(W + o, MS + o, MOM ? MOM + o : 0, load<f32>(scratch), lr, rho, momentum, eps);
+    update1(W + o, MS + o, MOM ? MOM + o : 0, load<f32>(scratch), lr, keep, eps, floor, momentum);
   }
 }

@@ -133,6 +133,8 @@ const SPARSE_SHAPES: StaticArray<i32> = [
 
 // (M, N, K); the 3072×100 case runs once, separately
 const TN_SHAPES: StaticArray<i32> = [
+  8, 24, 64,
+  12, 40, 70,
   4, 8, 1,
   5, 13, 3,
   1, 4, 1,
