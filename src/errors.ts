@@ -27,3 +27,15 @@ export class WasmNotReadyError extends Error {
 export class DisposedError extends Error {
   override name = 'DisposedError';
 }
+
+/** A data file could not be read: it names the file and what is wrong with it (truncated, bad magic, …). */
+export class DataFormatError extends Error {
+  override name = 'DataFormatError';
+  constructor(
+    /** The file (a path, or the name it was given under) that was refused. */
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}

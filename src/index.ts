@@ -8,7 +8,7 @@ export { matrix, toArrays, type Matrix, type MatrixLike } from './matrix.js';
 export { getBatch } from './batch.js';
 export { bindData, type BoundData } from './bound-data.js';
 export { init, memoryBytes, type WasmSource } from './runtime/wasm.js';
-export { CheckpointError, DisposedError, DivergenceError, WasmNotReadyError } from './errors.js';
+export { CheckpointError, DataFormatError, DisposedError, DivergenceError, WasmNotReadyError } from './errors.js';
 export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type CheckpointTensor } from './io/checkpoint.js';
 
 // The module is instantiated when this entry is imported, so `new Autoencoder(…)` can be synchronous.
