@@ -54,7 +54,7 @@ export class Autoencoder {
       ],
       optimizerSettings(this.options),
     );
-    this.stack.initialize(this.options.seed);
+    this.stack.initialize(this.options.seed, this.options.weightInit);
   }
 
   /**

@@ -1,5 +1,8 @@
 import type { LayerActivation, OptimizerSettings } from './runtime/layout.js';
 
+/** How initial weights are drawn (see `AutoencoderOptions.weightInit`). */
+export type WeightInit = 'normal' | 'glorot';
+
 /** Encoder activation. The decoder is linear, as in the chapter. */
 export type Activation = Exclude<LayerActivation, 'linear'>;
 
@@ -23,6 +26,11 @@ export interface AutoencoderOptions {
   activation?: Activation;
   /** Seed of the generator that draws initial weights and batches. Default 1. */
   seed?: number;
+  /**
+   * Initial weights: `'normal'` draws N(0, 1) (the chapter's `tf.random_normal`); `'glorot'` draws
+   * N(0, 2/(fan_in + fan_out)), which keeps wide layers out of saturation. Default `'normal'`.
+   */
+  weightInit?: WeightInit;
   /** RMSProp settings (TF1 defaults: decay 0.9, momentum 0, epsilon 1e-10). */
   optimizer?: RMSPropOptions;
 }
@@ -33,6 +41,7 @@ export interface ResolvedOptions {
   readonly learningRate: number;
   readonly activation: Activation;
   readonly seed: number;
+  readonly weightInit: WeightInit;
   readonly optimizer: Readonly<Required<RMSPropOptions>>;
 }
 
@@ -41,6 +50,7 @@ const DEFAULTS: ResolvedOptions = {
   learningRate: 0.001,
   activation: 'tanh',
   seed: 1,
+  weightInit: 'normal',
   optimizer: { decay: 0.9, momentum: 0, epsilon: 1e-10 },
 };
 
@@ -53,6 +63,9 @@ export function resolveOptions(options: AutoencoderOptions = {}): ResolvedOption
   const o = { ...DEFAULTS, ...stripUndefined(options), optimizer: { ...DEFAULTS.optimizer, ...stripUndefined(options.optimizer ?? {}) } };
   if (!ACTIVATIONS.includes(o.activation)) {
     throw new RangeError(`unknown activation '${String(o.activation)}': expected one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}`);
+  }
+  if (o.weightInit !== 'normal' && o.weightInit !== 'glorot') {
+    throw new RangeError(`unknown weightInit '${String(o.weightInit)}': expected 'normal' or 'glorot'`);
   }
   checkCount(o.epochs, 'epochs');
   checkPositive(o.learningRate, 'learningRate');

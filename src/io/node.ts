@@ -2,6 +2,7 @@ import { Autoencoder } from '../autoencoder.js';
 import { readFileBytes, writeFileAtomic, writeFileAtomicSync } from './node-fs.js';
 
 export { readFileBytes, writeFileAtomic, writeFileAtomicSync };
+export { loadImageFolder, type ImageFolder, type ImageFolderOptions } from '../data/image-folder.js';
 
 /**
  * Saves a model to `path` atomically (temp file, fsync, rename): a crash mid-save leaves the old file whole.

@@ -157,15 +157,16 @@ export class DenseStack {
   }
 
   /**
-   * Draws weights ~ N(0, 1) from the generator seeded with `seed`, zeroes the biases and momentum slots, and sets
-   * the mean-square slots to 1 (TF1's RMSProp starts there).
+   * Draws weights from the generator seeded with `seed` — N(0, 1), or N(0, 2/(in + out)) for 'glorot' — zeroes
+   * the biases and momentum slots, and sets the mean-square slots to 1 (TF1's RMSProp starts there).
    */
-  initialize(seed: number): void {
+  initialize(seed: number, weightInit: 'normal' | 'glorot'): void {
     const { kernels, rngState } = this;
     kernels.rng_seed(rngState, seed % 2 ** 32, Math.floor(seed / 2 ** 32));
-    this.layers.forEach((_, l) => {
+    this.layers.forEach((layer, l) => {
       const W = this.view(l, 'W');
-      kernels.rng_normal(rngState, W.byteOffset, W.length, 0, 1);
+      const std = weightInit === 'glorot' ? Math.sqrt(2 / (layer.inDim + layer.outDim)) : 1;
+      kernels.rng_normal(rngState, W.byteOffset, W.length, 0, std);
       this.view(l, 'b').fill(0);
       this.view(l, 'msW').fill(1);
       this.view(l, 'msb').fill(1);

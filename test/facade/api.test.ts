@@ -11,6 +11,7 @@ test('defaults follow the chapter', () => {
     learningRate: 0.001,
     activation: 'tanh',
     seed: 1,
+    weightInit: 'normal',
     optimizer: { decay: 0.9, momentum: 0, epsilon: 1e-10 },
   });
   const w = ae.getWeights();
@@ -23,14 +24,19 @@ test('defaults follow the chapter', () => {
   ae.dispose();
 });
 
-test('initial weights are N(0, 1) draws of the seeded generator', () => {
-  const ae = new Autoencoder(3072, 100, { seed: 123 });
-  const W = ae.getWeights()['encode/weights'].data;
-  const mean = W.reduce((s, w) => s + w, 0) / W.length;
-  const variance = W.reduce((s, w) => s + (w - mean) ** 2, 0) / W.length;
-  assert.ok(Math.abs(mean) < 0.01, `mean ${mean}`);
-  assert.ok(Math.abs(variance - 1) < 0.01, `variance ${variance}`);
-  ae.dispose();
+test('initial weights are N(0, 1) draws of the seeded generator, or Glorot-scaled ones', () => {
+  for (const [weightInit, expected] of [['normal', 1], ['glorot', 2 / (3072 + 100)]] as const) {
+    const ae = new Autoencoder(3072, 100, { seed: 123, weightInit });
+    for (const name of ['encode/weights', 'decode/weights'] as const) {
+      const W = ae.getWeights()[name].data;
+      const mean = W.reduce((s, w) => s + w, 0) / W.length;
+      const variance = W.reduce((s, w) => s + (w - mean) ** 2, 0) / W.length;
+      assert.ok(Math.abs(mean) < 0.01 * Math.sqrt(expected), `${weightInit} ${name} mean ${mean}`);
+      assert.ok(Math.abs(variance / expected - 1) < 0.01, `${weightInit} ${name} variance ${variance}, expected ${expected}`);
+    }
+    ae.dispose();
+  }
+  assert.throws(() => new Autoencoder(4, 2, { weightInit: 'he' as 'normal' }), /unknown weightInit 'he': expected 'normal' or 'glorot'/);
 });
 
 test('the same seed gives bit-identical weights after training; another seed does not', () => {

@@ -1,0 +1,105 @@
+// Where the CLI's data comes from: one of --cifar, --idx, --fashion-mnist, --images or --csv.
+import { readFile } from 'node:fs/promises';
+import { grayscale, loadCifar10, loadFashionMnist, loadIdxImages, matrix, selectLabel, type Matrix } from 'wasm-autoencoder';
+import { loadImageFolder } from 'wasm-autoencoder/node';
+
+/** A data set and, when its rows are pictures, how to draw them (channels interleaved, as PNG wants them). */
+export interface Source {
+  data: Matrix;
+  describe: string;
+  picture?: { width: number; height: number; channels: 1 | 3; planar: boolean };
+}
+
+export const SOURCE_OPTIONS = {
+  cifar: { type: 'string' },
+  label: { type: 'string' },
+  split: { type: 'string' },
+  color: { type: 'boolean' },
+  idx: { type: 'string' },
+  'fashion-mnist': { type: 'boolean' },
+  images: { type: 'string' },
+  csv: { type: 'string' },
+  limit: { type: 'string' },
+  scale: { type: 'string' },
+} as const;
+
+export const SOURCE_HELP = `data (one of):
+  --cifar DIR            CIFAR-10 folder, python or binary layout (grayscale 1024 values per image, or --color 3072)
+  --idx FILE             an IDX image file (MNIST, Fashion-MNIST), raw or .gz
+  --fashion-mnist        Fashion-MNIST from Debian's dataset-fashion-mnist package
+  --images DIR           a folder of PNG/JPEG images of one size (grayscale unless --color)
+  --csv FILE             numbers, one row per line, comma-separated
+data options:
+  --label NAME|N         keep one class (CIFAR, Fashion-MNIST), e.g. --label horse
+  --split train|test     which CIFAR / Fashion-MNIST split (default train)
+  --color                keep the colour channels (CIFAR, images)
+  --limit N              use the first N rows
+  --scale S              multiply every value by S (e.g. 0.00392 for 0–1 pixels); default 1, the chapter's raw values`;
+
+type Values = { [K in keyof typeof SOURCE_OPTIONS]?: (typeof SOURCE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** Loads the data the flags name; throws a RangeError naming the flag when none or several are given. */
+export async function loadSource(values: Values): Promise<Source> {
+  const given = (['cifar', 'idx', 'fashion-mnist', 'images', 'csv'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
+  if (given.length !== 1) throw new RangeError(`give exactly one data source (--cifar, --idx, --fashion-mnist, --images or --csv); got ${given.length}`);
+  const limit = values.limit === undefined ? undefined : positiveInteger(values.limit, '--limit');
+  const split = values.split === undefined ? undefined : oneOf(values.split, ['train', 'test'] as const, '--split');
+  const source = await load(given[0]!, values, limit, split);
+  return values.scale === undefined ? source : { ...source, data: scaled(source.data, Number(values.scale)) };
+}
+
+async function load(kind: string, values: Values, limit: number | undefined, split: 'train' | 'test' | undefined): Promise<Source> {
+  const label = values.label === undefined ? undefined : /^\d+$/.test(values.label) ? Number(values.label) : values.label;
+  if (kind === 'cifar') {
+    const { data } = await loadCifar10(values.cifar!, { split, ...(label === undefined ? {} : { labels: [label] }), ...(limit === undefined ? {} : { limit }) });
+    return { data: values.color ? data : grayscale(data), describe: `CIFAR-10 ${split ?? 'train'}${label === undefined ? '' : ` '${label}'`}`, picture: { width: 32, height: 32, channels: values.color ? 3 : 1, planar: true } };
+  }
+  if (kind === 'fashion-mnist') {
+    const { images, labels, labelNames } = await loadFashionMnist(split === undefined ? {} : { split });
+    const picked = limitRows(label === undefined ? images : selectLabel(images, labels, label, labelNames), limit);
+    return { data: picked, describe: `Fashion-MNIST ${split ?? 'train'}`, picture: { width: 28, height: 28, channels: 1, planar: false } };
+  }
+  if (kind === 'idx') {
+    const images = await loadIdxImages(values.idx!, limit === undefined ? {} : { limit });
+    const side = Math.round(Math.sqrt(images.cols));
+    return { data: images, describe: values.idx!, ...(side * side === images.cols ? { picture: { width: side, height: side, channels: 1 as const, planar: false } } : {}) };
+  }
+  if (kind === 'images') {
+    const folder = await loadImageFolder(values.images!, { gray: !values.color });
+    const channels = folder.channels === 3 ? 3 : 1;
+    return { data: limitRows(folder.data, limit), describe: `${folder.files.length} images from ${values.images}`, picture: { width: folder.width, height: folder.height, channels, planar: false } };
+  }
+  return { data: limitRows(await readCsv(values.csv!), limit), describe: values.csv! };
+}
+
+async function readCsv(path: string): Promise<Matrix> {
+  const lines = (await readFile(path, 'utf8')).split(/\r?\n/).filter((line) => line.trim() !== '');
+  return matrix(
+    lines.map((line, i) => line.split(',').map((cell, j) => {
+      const value = Number(cell);
+      if (cell.trim() === '' || !Number.isFinite(value)) throw new RangeError(`${path}: line ${i + 1}, value ${j + 1} is not a number: '${cell}'`);
+      return value;
+    })),
+  );
+}
+
+function limitRows(m: Matrix, limit: number | undefined): Matrix {
+  if (limit === undefined || limit >= m.rows) return m;
+  return { rows: limit, cols: m.cols, data: m.data.subarray(0, limit * m.cols) };
+}
+
+function scaled(m: Matrix, factor: number): Matrix {
+  if (!Number.isFinite(factor) || factor <= 0) throw new RangeError(`--scale must be a positive number, got ${factor}`);
+  return { rows: m.rows, cols: m.cols, data: Float32Array.from(m.data, (v) => v * factor) };
+}
+
+export function positiveInteger(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${flag} must be a positive integer, got '${text}'`);
+  return n;
+}
+
+export function oneOf<T extends string>(text: string, choices: readonly T[], flag: string): T {
+  if (!(choices as readonly string[]).includes(text)) throw new RangeError(`${flag} must be one of ${choices.join(', ')}, got '${text}'`);
+  return text as T;
+}

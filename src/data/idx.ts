@@ -1,0 +1,299 @@
+/**
+ * The IDX format of MNIST and Fashion-MNIST, raw or gzip-compressed: a magic number (two zero bytes, a type
+ * code, a dimension count), one big-endian u32 size per dimension, then the values, big-endian.
+ *
+ * @module
+ */
+
+import { DataFormatError } from '../errors.js';
+import type { Matrix } from '../matrix.js';
+
+/** An IDX file's contents: its dimensions and its values, row-major (the last dimension varies fastest). */
+export interface IdxArray {
+  shape: number[];
+  data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+}
+
+interface IdxType {
+  name: string;
+  size: number;
+  create(length: number): IdxArray['data'];
+  /** Reads one big-endian value (DataView's default byte order); single bytes are copied without it. */
+  get?(view: DataView, at: number): number;
+}
+
+const TYPES: Record<number, IdxType> = {
+  0x08: { name: 'uint8', size: 1, create: (n) => new Uint8Array(n) },
+  0x09: { name: 'int8', size: 1, create: (n) => new Int8Array(n) },
+  0x0b: { name: 'int16', size: 2, create: (n) => new Int16Array(n), get: (v, at) => v.getInt16(at) },
+  0x0c: { name: 'int32', size: 4, create: (n) => new Int32Array(n), get: (v, at) => v.getInt32(at) },
+  0x0d: { name: 'float32', size: 4, create: (n) => new Float32Array(n), get: (v, at) => v.getFloat32(at) },
+  0x0e: { name: 'float64', size: 8, create: (n) => new Float64Array(n), get: (v, at) => v.getFloat64(at) },
+};
+
+const MAX_DIMENSIONS = 8;
+/** The longest possible header: the magic number and MAX_DIMENSIONS sizes. */
+const MAX_HEADER_BYTES = 4 + 4 * MAX_DIMENSIONS;
+/** The most a gzip-compressed file may decompress to; past this it is refused as a likely gzip bomb. */
+const MAX_GUNZIPPED_BYTES = 2 ** 30;
+/** Compressed bytes handed to the decompressor at a time (deflate expands a byte to at most ~1 KiB). */
+const GZIP_INPUT_SLICE = 64 * 1024;
+
+const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+const FASHION_MNIST_LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+interface Header {
+  type: IdxType;
+  shape: number[];
+  /** Where the values start. */
+  offset: number;
+  /** Bytes of values the header announces. */
+  dataBytes: number;
+}
+
+/**
+ * Parses a raw (uncompressed) IDX file. The values are copied out, so `bytes` may be reused afterwards.
+ * Throws `DataFormatError` (naming `name`) on a bad magic number, an unknown type, a bad dimension count, or a
+ * size that does not match the bytes present.
+ *
+ * @example
+ * ```ts
+ * const { shape, data } = parseIdx(bytes, 'train-labels-idx1-ubyte');   // shape [60000], data Uint8Array
+ * ```
+ */
+export function parseIdx(bytes: Uint8Array | ArrayBuffer, name = 'IDX data'): IdxArray {
+  const all = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+  const { type, shape, offset, dataBytes } = readHeader(all, name);
+  const present = all.length - offset;
+  if (present !== dataBytes) {
+    const what = present < dataBytes ? 'truncated' : `${present - dataBytes} bytes of trailing data`;
+    throw new DataFormatError(name, `the header announces ${shape.join('×')} ${type.name} values (${dataBytes} bytes) but ${present} bytes follow it (${what})`);
+  }
+  const count = dataBytes / type.size;
+  const data = type.create(count);
+  const { get } = type;
+  if (!get) {
+    data.set(all.subarray(offset, offset + count)); // into an Int8Array, set wraps 128..255 to -128..-1
+  } else {
+    const view = new DataView(all.buffer, all.byteOffset + offset, dataBytes);
+    for (let i = 0; i < count; i++) data[i] = get(view, i * type.size);
+  }
+  return { shape, data };
+}
+
+/**
+ * Reads an IDX file, raw or gzip-compressed (recognised by its 1f 8b magic): from bytes anywhere, or from a file
+ * path in Node. Throws `DataFormatError` on a malformed file or a corrupt gzip stream, and refuses a gzip stream
+ * that decompresses to more than its header announces (or more than 1 GiB) without reading it to the end.
+ *
+ * @example
+ * ```ts
+ * const labels = await readIdx('/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz');   // shape [10000]
+ * ```
+ */
+export async function readIdx(source: string | Uint8Array | ArrayBuffer, name?: string): Promise<IdxArray> {
+  const file = name ?? nameOf(source);
+  let bytes: Uint8Array;
+  if (typeof source === 'string') {
+    // Loaded only when a path is given, so bundles for browsers and edge runtimes never reach node:fs.
+    const { readFileBytes } = await import('../io/node-fs.js');
+    bytes = await readFileBytes(source);
+  } else {
+    bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : source;
+  }
+  return parseIdx(isGzip(bytes) ? await gunzip(bytes, file) : bytes, file);
+}
+
+/**
+ * Reads an N×rows×cols uint8 image file (e.g. `train-images-idx3-ubyte.gz`) as an N×(rows·cols) matrix, each image
+ * flattened row-major; `limit` keeps only the first images. Refuses other types and shapes with `DataFormatError`.
+ *
+ * @example
+ * ```ts
+ * const images = await loadIdxImages('t10k-images-idx3-ubyte.gz', { limit: 1000 });   // 1000×784, Uint8Array
+ * ```
+ */
+export async function loadIdxImages(source: string | Uint8Array | ArrayBuffer, options: { limit?: number } = {}): Promise<Matrix<Uint8Array>> {
+  const name = nameOf(source);
+  return imagesOf(await readIdx(source, name), name, checkLimit(options.limit));
+}
+
+/**
+ * Reads a one-dimensional uint8 label file (e.g. `train-labels-idx1-ubyte.gz`); `limit` keeps only the first labels.
+ * Refuses other types and shapes with `DataFormatError`.
+ *
+ * @example
+ * ```ts
+ * const labels = await loadIdxLabels('t10k-labels-idx1-ubyte.gz');   // Uint8Array(10000)
+ * ```
+ */
+export async function loadIdxLabels(source: string | Uint8Array | ArrayBuffer, options: { limit?: number } = {}): Promise<Uint8Array> {
+  const name = nameOf(source);
+  return labelsOf(await readIdx(source, name), name, checkLimit(options.limit));
+}
+
+/**
+ * Fashion-MNIST (Node only): 28×28 grayscale photos of clothes, 60,000 for training and 10,000 for testing, each
+ * a row of 784 bytes, with labels 0–9 (`labelNames[label]` names them). Read from where Debian's
+ * `dataset-fashion-mnist` package installs it, or from `dir` holding the four official files (gzipped or not).
+ * A missing file, a malformed one, or images and labels that do not pair up throw `DataFormatError`.
+ *
+ * @example
+ * ```ts
+ * const { images, labels, labelNames } = await loadFashionMnist({ split: 'test', limit: 100 });
+ * labelNames[labels[0]!]!;   // 'Ankle boot'
+ * ```
+ */
+export async function loadFashionMnist(
+  options: { split?: 'train' | 'test'; limit?: number; dir?: string } = {},
+): Promise<{ images: Matrix<Uint8Array>; labels: Uint8Array; labelNames: string[] }> {
+  const { split = 'train', dir = FASHION_MNIST_DIR } = options;
+  if (split !== 'train' && split !== 'test') throw new RangeError(`split is ${String(split)}, expected 'train' or 'test'`);
+  const limit = checkLimit(options.limit);
+  const prefix = `${dir.replace(/[\\/]+$/, '')}/${split === 'train' ? 'train' : 't10k'}`;
+  const imageFile = await readFashionFile(`${prefix}-images-idx3-ubyte`);
+  const labelFile = await readFashionFile(`${prefix}-labels-idx1-ubyte`);
+  const images = imagesOf(imageFile.array, imageFile.path, limit);
+  const labels = labelsOf(labelFile.array, labelFile.path, limit);
+  if (imageFile.array.shape[0] !== labelFile.array.shape[0]) {
+    throw new DataFormatError(labelFile.path, `holds ${labelFile.array.shape[0]} labels but ${imageFile.path} holds ${imageFile.array.shape[0]} images`);
+  }
+  const bad = labels.findIndex((label) => label >= FASHION_MNIST_LABELS.length);
+  if (bad >= 0) throw new DataFormatError(labelFile.path, `label ${bad} is ${labels[bad]}, expected 0 to ${FASHION_MNIST_LABELS.length - 1}`);
+  return { images, labels, labelNames: [...FASHION_MNIST_LABELS] };
+}
+
+function readHeader(bytes: Uint8Array, name: string): Header {
+  if (bytes.length < 4) throw new DataFormatError(name, `is ${bytes.length} bytes long, too short for an IDX header`);
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    const hint = isGzip(bytes) ? ' (it is gzip-compressed: use readIdx)' : '';
+    throw new DataFormatError(name, `does not start with an IDX magic number (00 00 type dimensions)${hint}`);
+  }
+  const code = bytes[2]!;
+  const type = TYPES[code];
+  if (!type) throw new DataFormatError(name, `has unknown IDX type code 0x${code.toString(16).padStart(2, '0')}, expected 0x08, 0x09, 0x0b, 0x0c, 0x0d or 0x0e`);
+  const dimensions = bytes[3]!;
+  if (dimensions === 0 || dimensions > MAX_DIMENSIONS) {
+    throw new DataFormatError(name, `has ${dimensions} dimensions, expected 1 to ${MAX_DIMENSIONS}`);
+  }
+  const offset = 4 + 4 * dimensions;
+  if (bytes.length < offset) throw new DataFormatError(name, `is truncated inside its header (${bytes.length} of ${offset} bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, offset);
+  const shape = Array.from({ length: dimensions }, (_, d) => view.getUint32(4 + 4 * d));
+  const dataBytes = shape.reduce((product, size) => product * size, type.size);
+  // Past 2^53 the product is no longer exact; no real file comes anywhere near it.
+  if (dataBytes > Number.MAX_SAFE_INTEGER) throw new DataFormatError(name, `announces ${shape.join('×')} values, a size that overflows`);
+  return { type, shape, offset, dataBytes };
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * Decompresses a gzip stream holding an IDX file, stopping as soon as it yields more than the header announces.
+ * Chunks are kept as they come, so memory follows the bytes really decompressed, never a forged size.
+ */
+async function gunzip(compressed: Uint8Array, name: string): Promise<Uint8Array> {
+  // Fed in small slices on demand: some runtimes inflate a whole input chunk at once, so a slice bounds what a
+  // bomb can expand to before the check below sees it.
+  let at = 0;
+  const input = new ReadableStream<BufferSource>(
+    {
+      pull(controller) {
+        controller.enqueue(compressed.slice(at, (at += GZIP_INPUT_SLICE))); // a copy: never a view of shared memory
+        if (at >= compressed.length) controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const reader = input.pipeThrough(new DecompressionStream('gzip')).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let announced: number | undefined; // the file size the header announces, once the header is in
+  try {
+    for (;;) {
+      const { done, value } = await reader.read().catch((error: unknown) => {
+        throw new DataFormatError(name, `is not a valid gzip stream (${error instanceof Error ? error.message : String(error)})`);
+      });
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+      if (announced === undefined && total >= MAX_HEADER_BYTES) {
+        const header = readHeader(concat(chunks, MAX_HEADER_BYTES), name);
+        announced = header.offset + header.dataBytes;
+        if (announced > MAX_GUNZIPPED_BYTES) {
+          throw new DataFormatError(name, `announces ${announced} bytes, more than the ${MAX_GUNZIPPED_BYTES} a compressed IDX file may hold`);
+        }
+      }
+      if (announced !== undefined && total > announced) {
+        throw new DataFormatError(name, `decompresses to more than the ${announced} bytes its header announces (trailing data or a gzip bomb)`);
+      }
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    throw error;
+  }
+  return concat(chunks, total);
+}
+
+/** The first `length` bytes of `chunks`, in one array. */
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    if (at >= length) break;
+    const part = chunk.subarray(0, length - at);
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function imagesOf(array: IdxArray, name: string, limit: number): Matrix<Uint8Array> {
+  const { shape, data } = array;
+  if (!(data instanceof Uint8Array) || shape.length !== 3) {
+    throw new DataFormatError(name, `holds ${shape.join('×')} ${typeName(data)} values, expected N×rows×cols uint8 images`);
+  }
+  const cols = shape[1]! * shape[2]!;
+  const rows = Math.min(shape[0]!, limit);
+  return { rows, cols, data: rows === shape[0] ? data : data.slice(0, rows * cols) };
+}
+
+function labelsOf(array: IdxArray, name: string, limit: number): Uint8Array {
+  const { shape, data } = array;
+  if (!(data instanceof Uint8Array) || shape.length !== 1) {
+    throw new DataFormatError(name, `holds ${shape.join('×')} ${typeName(data)} values, expected a list of uint8 labels`);
+  }
+  return data.length <= limit ? data : data.slice(0, limit);
+}
+
+/** 'uint8', 'int16', … from the typed array's class name. */
+function typeName(data: IdxArray['data']): string {
+  return data.constructor.name.replace('Array', '').toLowerCase();
+}
+
+function checkLimit(limit: number | undefined): number {
+  if (limit === undefined) return Infinity;
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit is ${limit}, expected a positive integer`);
+  return limit;
+}
+
+function nameOf(source: string | Uint8Array | ArrayBuffer): string {
+  return typeof source === 'string' ? source : 'IDX data';
+}
+
+/** Reads `<base>.gz`, or `<base>` where only the uncompressed file is there. */
+async function readFashionFile(base: string): Promise<{ path: string; array: IdxArray }> {
+  for (const path of [`${base}.gz`, base]) {
+    try {
+      return { path, array: await readIdx(path) };
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+    }
+  }
+  throw new DataFormatError(
+    `${base}.gz`,
+    'not found: install Fashion-MNIST with `apt-get install dataset-fashion-mnist` (Debian, Ubuntu), or pass { dir } naming a folder that holds the four Fashion-MNIST files',
+  );
+}
