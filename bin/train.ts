@@ -51,15 +51,15 @@ export async function train(argv: string[]): Promise<void> {
         activation: oneOf<Activation>(values.activation ?? 'tanh', ['tanh', 'sigmoid', 'relu'], '--activation'),
         seed: Number(values.seed ?? 1),
       });
+  const interrupted = new AbortController();
+  const onSigint = () => interrupted.abort(new Error('interrupted'));
+  process.once('SIGINT', onSigint);
   console.log(`training ${ae.inputDim} → ${ae.hiddenDim} → ${ae.inputDim} on ${source.describe}: ${source.data.rows} rows, ${epochs} epochs, batch ${batchSize}`);
 
   const bar = new cliProgress.SingleBar(
     { format: 'epoch {value}/{total} {bar} loss {loss} | {speed} samples/s | {eta_formatted} left', hideCursor: true, etaBuffer: 20 },
     cliProgress.Presets.shades_classic,
   );
-  const interrupted = new AbortController();
-  const onSigint = () => interrupted.abort(new Error('interrupted'));
-  process.once('SIGINT', onSigint);
   const bound = bindData(source.data);
   const samplesPerEpoch = Math.ceil(source.data.rows / batchSize) * batchSize;
   let last = performance.now();

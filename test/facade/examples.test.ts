@@ -1,0 +1,48 @@
+// The examples run end to end, as a user runs them, on the fixtures and on Debian's Fashion-MNIST.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { decodeImage } from '../../src/index.js';
+
+const run = promisify(execFile);
+
+async function example(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('cifar-horses: the chapter listing on the CIFAR sample (python and binary layouts), and a clear message without data', async () => {
+  for (const layout of ['cifar-10-batches-py', 'cifar-10-batches-bin']) {
+    const result = await example(['examples/cifar-horses.ts', `test/fixtures/cifar-sample/${layout}`, '--epochs', '3']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /9 horses of 1024 values each \(horse is label 7\)/);
+    assert.match(result.stdout, /first horse, compressed to 100 values:/);
+  }
+  const color = await example(['examples/cifar-horses.ts', 'test/fixtures/cifar-sample/cifar-10-batches-py', '--epochs', '1', '--color']);
+  assert.match(color.stdout, /9 horses of 3072 values each/);
+  const missing = await example(['examples/cifar-horses.ts', '/no/such/folder']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /No CIFAR-10 data at \/no\/such\/folder\.\nDownload the python version from https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar\.html/);
+});
+
+test('fashion-mnist: trains 784 → 64 and writes a PNG grid and an SVG loss curve', { skip: !fs.existsSync('/usr/share/datasets/fashion-mnist') && 'Debian package dataset-fashion-mnist is not installed (.ci/run installs it)' }, async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wae-fashion-'));
+  const result = await example(['examples/fashion-mnist.ts', '--epochs', '2', '--limit', '400', '--out', out]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /400 images of 28×28 = 784 pixels → 64 codes/);
+  const grid = decodeImage(fs.readFileSync(path.join(out, 'reconstructions.png')));
+  assert.deepEqual([grid.width, grid.height], [6 * 28 + 5 * 2, 4 * 28 + 3 * 2]);
+  const svg = fs.readFileSync(path.join(out, 'loss.svg'), 'utf8');
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.equal((svg.match(/<polyline[^>]*points="([^"]*)"/)?.[1] ?? '').trim().split(' ').length, 2);
+  fs.rmSync(out, { recursive: true });
+});
