@@ -11,8 +11,9 @@ test('encodeNpy writes a NumPy 1.0 header padded to 64 bytes, then the raw littl
   assert.match(header, /^\{'descr': '<f4', 'fortran_order': False, 'shape': \(2, 3\), \} *\n$/);
   assert.deepEqual(Array.from(new Float32Array(bytes.slice(10 + headerLength).buffer)), [1, 2, 3, 4, 5, -6.5]);
   const pixels = encodeNpy({ rows: 1, cols: 2, data: new Uint8Array([7, 255]) });
-  assert.match(new TextDecoder().decode(pixels.subarray(10, 64)), /'descr': '\|u1'/);
-  assert.deepEqual(Array.from(pixels.subarray(64)), [7, 255]);
+  const start = 10 + new DataView(pixels.buffer).getUint16(8, true);
+  assert.match(new TextDecoder().decode(pixels.subarray(10, start)), /'descr': '\|u1'/);
+  assert.deepEqual(Array.from(pixels.subarray(start)), [7, 255]);
 });
 
 test('encodeCsv writes one line per row', () => {
