@@ -7,6 +7,7 @@ import { Autoencoder, bindData, memoryBytes, type Matrix } from '../src/index.js
 import { iris } from '../src/datasets/index.js';
 import { makeTfAutoencoder, tfSgemm, useTfBackend, type TfBackend } from './tfjs.js';
 import { ourSgemm, type GemmShape } from './sgemm.js';
+import { dataTable } from './data.js';
 
 const ROWS = 5000;
 const INPUT = 3072;
@@ -167,6 +168,8 @@ const memory = memoryLine(pixels); // first, while the module's memory holds not
 console.log(memory);
 const training = await trainingTable(pixels);
 const sgemm = await sgemmTable();
+const data = await dataTable();
+console.log(data);
 const report = `# Benchmark results
 
 Command: \`npm run bench -- --write\` (tinybench, medians; TF.js measured in the same run, one thread each:
@@ -192,6 +195,10 @@ ${sgemm}
 ## Memory
 
 ${memory}
+
+## Reading data
+
+${data}
 `;
 if (process.argv.includes('--write')) {
   writeFileSync(new URL('./RESULTS.md', import.meta.url), report);
