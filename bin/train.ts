@@ -1,7 +1,7 @@
 // `wasm-autoencoder train`: train on a data set with a progress bar; Ctrl-C saves a checkpoint and exits.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { Autoencoder, bindData, type Activation } from 'wasm-autoencoder';
+import { Autoencoder, bindData, type Activation, type WeightInit } from 'wasm-autoencoder';
 import { checkpointTo, save } from 'wasm-autoencoder/node';
 import { SOURCE_HELP, SOURCE_OPTIONS, loadSource, oneOf, positiveInteger } from './sources.js';
 
@@ -18,6 +18,7 @@ model and training:
   --learning-rate X      RMSProp learning rate (default 0.001)
   --activation NAME      tanh (default), sigmoid or relu
   --seed N               seed of the initial weights and batches (default 1)
+  --init normal|glorot   initial weights: N(0, 1) as in the chapter (default), or Glorot-scaled for wide inputs
   --checkpoint-every N   also save to FILE every N epochs
   --resume               continue training the model already in FILE`;
 
@@ -33,6 +34,7 @@ export async function train(argv: string[]): Promise<void> {
       'learning-rate': { type: 'string' },
       activation: { type: 'string' },
       seed: { type: 'string' },
+      init: { type: 'string' },
       'checkpoint-every': { type: 'string' },
       resume: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -50,6 +52,7 @@ export async function train(argv: string[]): Promise<void> {
         learningRate: Number(values['learning-rate'] ?? 0.001),
         activation: oneOf<Activation>(values.activation ?? 'tanh', ['tanh', 'sigmoid', 'relu'], '--activation'),
         seed: Number(values.seed ?? 1),
+        weightInit: oneOf<WeightInit>(values.init ?? 'normal', ['normal', 'glorot'], '--init'),
       });
   const interrupted = new AbortController();
   const onSigint = () => interrupted.abort(new Error('interrupted'));
