@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { encodeCsv, encodeNpy } from 'wasm-autoencoder';
 import { load, writeFileAtomic } from 'wasm-autoencoder/node';
-import { SOURCE_HELP, SOURCE_OPTIONS, loadSource } from './sources.js';
+import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource } from './sources.js';
 
 export const ENCODE_HELP = `usage: wasm-autoencoder encode MODEL <data> --out FILE.csv|FILE.npy
 
@@ -21,6 +21,7 @@ export async function encode(argv: string[]): Promise<void> {
   if (values.help) return void console.log(ENCODE_HELP);
   if (positionals.length !== 1) throw new RangeError('encode needs exactly one MODEL file before the options');
   if (values.out === undefined || !/\.(csv|npy)$/i.test(values.out)) throw new RangeError('encode needs --out FILE ending in .csv or .npy');
+  await checkWritable(values.out, '--out');
   const ae = await load(positionals[0]!);
   const codes = ae.encode((await loadSource(values)).data);
   const bytes = /\.npy$/i.test(values.out) ? encodeNpy(codes) : new TextEncoder().encode(encodeCsv(codes));

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { imageFromMatrixRow, imageGrid, toPng, type Image, type Matrix } from 'wasm-autoencoder';
 import { load, writeFileAtomic } from 'wasm-autoencoder/node';
-import { SOURCE_HELP, SOURCE_OPTIONS, loadSource, positiveInteger, type Source } from './sources.js';
+import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, positiveInteger, type Source } from './sources.js';
 
 export const RECONSTRUCT_HELP = `usage: wasm-autoencoder reconstruct MODEL <data> [--png FILE] [--count N]
        (also: wasm-autoencoder test …)
@@ -24,6 +24,7 @@ export async function reconstruct(argv: string[]): Promise<void> {
   });
   if (values.help) return void console.log(RECONSTRUCT_HELP);
   if (positionals.length !== 1) throw new RangeError('reconstruct needs exactly one MODEL file before the options');
+  if (values.png !== undefined) await checkWritable(values.png, '--png');
   const ae = await load(positionals[0]!);
   const source = await loadSource(values);
   const { reconstructed, loss } = ae.test(source.data);
@@ -31,7 +32,8 @@ export async function reconstruct(argv: string[]): Promise<void> {
   if (values.png === undefined) return;
   if (!source.picture) throw new RangeError('--png needs image data (CIFAR, IDX, Fashion-MNIST or --images); these rows are not pictures');
   const count = Math.min(positiveInteger(values.count ?? '16', '--count'), source.data.rows);
-  const max = Math.max(...source.data.data.subarray(0, count * source.data.cols));
+  let max = 0;
+  for (const v of source.data.data.subarray(0, count * source.data.cols)) max = Math.max(max, v);
   const tiles: Image[] = [];
   for (let row = 0; row < count; row++) tiles.push(picture(source, source.data, row, max), picture(source, reconstructed, row, max));
   await writeFileAtomic(values.png, toPng(imageGrid(tiles, 2, { gap: 2 })));

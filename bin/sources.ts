@@ -1,5 +1,6 @@
 // Where the CLI's data comes from: one of --cifar, --idx, --fashion-mnist, --images or --csv.
-import { readFile } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { grayscale, loadCifar10, loadFashionMnist, loadIdxImages, matrix, selectLabel, type Matrix } from 'wasm-autoencoder';
 import { loadImageFolder } from 'wasm-autoencoder/node';
 
@@ -34,7 +35,8 @@ data options:
   --split train|test     which CIFAR / Fashion-MNIST split (default train)
   --color                keep the colour channels (CIFAR, images)
   --limit N              use the first N rows
-  --scale S              multiply every value by S (e.g. 0.00392 for 0–1 pixels); default 1, the chapter's raw values`;
+  --scale S              multiply every value by S (e.g. 0.00392 for 0–1 pixels); default 1, the chapter's raw values.
+                         A model trained with --scale needs the same --scale to reconstruct or encode.`;
 
 type Values = { [K in keyof typeof SOURCE_OPTIONS]?: (typeof SOURCE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
@@ -42,11 +44,22 @@ type Values = { [K in keyof typeof SOURCE_OPTIONS]?: (typeof SOURCE_OPTIONS)[K][
 export async function loadSource(values: Values): Promise<Source> {
   const given = (['cifar', 'idx', 'fashion-mnist', 'images', 'csv'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
   if (given.length !== 1) throw new RangeError(`give exactly one data source (--cifar, --idx, --fashion-mnist, --images or --csv); got ${given.length}`);
+  const kind = given[0]!;
+  for (const [flag, sources] of Object.entries(APPLIES_TO)) {
+    if (values[flag as keyof Values] !== undefined && !sources.includes(kind)) throw new RangeError(`--${flag} does not apply to --${kind} (only to ${sources.map((s) => `--${s}`).join(', ')})`);
+  }
   const limit = values.limit === undefined ? undefined : positiveInteger(values.limit, '--limit');
   const split = values.split === undefined ? undefined : oneOf(values.split, ['train', 'test'] as const, '--split');
-  const source = await load(given[0]!, values, limit, split);
-  return values.scale === undefined ? source : { ...source, data: scaled(source.data, Number(values.scale)) };
+  const source = await load(kind, values, limit, split);
+  return values.scale === undefined ? source : { ...source, data: scaled(source.data, values.scale) };
 }
+
+// Data options that only some sources understand; giving one elsewhere is a mistake, not something to ignore.
+const APPLIES_TO: Record<string, readonly string[]> = {
+  label: ['cifar', 'fashion-mnist'],
+  split: ['cifar', 'fashion-mnist'],
+  color: ['cifar', 'images'],
+};
 
 async function load(kind: string, values: Values, limit: number | undefined, split: 'train' | 'test' | undefined): Promise<Source> {
   const label = values.label === undefined ? undefined : /^\d+$/.test(values.label) ? Number(values.label) : values.label;
@@ -66,8 +79,9 @@ async function load(kind: string, values: Values, limit: number | undefined, spl
   }
   if (kind === 'images') {
     const folder = await loadImageFolder(values.images!, { gray: !values.color });
-    const channels = folder.channels === 3 ? 3 : 1;
-    return { data: limitRows(folder.data, limit), describe: `${folder.files.length} images from ${values.images}`, picture: { width: folder.width, height: folder.height, channels, planar: false } };
+    const data = folder.channels === 4 ? withoutAlpha(folder.data) : folder.data;
+    const channels = folder.channels === 1 ? 1 : 3;
+    return { data: limitRows(data, limit), describe: `${folder.files.length} images from ${values.images}`, picture: { width: folder.width, height: folder.height, channels, planar: false } };
   }
   return { data: limitRows(await readCsv(values.csv!), limit), describe: values.csv! };
 }
@@ -83,13 +97,21 @@ async function readCsv(path: string): Promise<Matrix> {
   );
 }
 
+/** RGBA rows as RGB rows: the model learns colours, not transparency. */
+function withoutAlpha(m: Matrix<Uint8Array>): Matrix<Uint8Array> {
+  const pixels = m.cols / 4;
+  const out = new Uint8Array(m.rows * pixels * 3);
+  for (let p = 0; p < m.rows * pixels; p++) out.set(m.data.subarray(4 * p, 4 * p + 3), 3 * p);
+  return { rows: m.rows, cols: pixels * 3, data: out };
+}
+
 function limitRows(m: Matrix, limit: number | undefined): Matrix {
   if (limit === undefined || limit >= m.rows) return m;
   return { rows: limit, cols: m.cols, data: m.data.subarray(0, limit * m.cols) };
 }
 
-function scaled(m: Matrix, factor: number): Matrix {
-  if (!Number.isFinite(factor) || factor <= 0) throw new RangeError(`--scale must be a positive number, got ${factor}`);
+function scaled(m: Matrix, text: string): Matrix {
+  const factor = positiveNumber(text, '--scale');
   return { rows: m.rows, cols: m.cols, data: Float32Array.from(m.data, (v) => v * factor) };
 }
 
@@ -99,7 +121,20 @@ export function positiveInteger(text: string, flag: string): number {
   return n;
 }
 
+export function positiveNumber(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`${flag} must be a positive number, got '${text}'`);
+  return n;
+}
+
 export function oneOf<T extends string>(text: string, choices: readonly T[], flag: string): T {
   if (!(choices as readonly string[]).includes(text)) throw new RangeError(`${flag} must be one of ${choices.join(', ')}, got '${text}'`);
   return text as T;
+}
+
+/** Fails now, not after training, when a file cannot be written where `flag` says. */
+export async function checkWritable(path: string, flag: string): Promise<void> {
+  await access(dirname(path), constants.W_OK).catch(() => {
+    throw new RangeError(`${flag} ${path}: the folder ${dirname(path)} does not exist or cannot be written`);
+  });
 }

@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { Autoencoder, bindData, type Activation, type WeightInit } from 'wasm-autoencoder';
-import { checkpointTo, save } from 'wasm-autoencoder/node';
-import { SOURCE_HELP, SOURCE_OPTIONS, loadSource, oneOf, positiveInteger } from './sources.js';
+import { checkpointTo, load, save } from 'wasm-autoencoder/node';
+import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, oneOf, positiveInteger, positiveNumber } from './sources.js';
 
 export const TRAIN_HELP = `usage: wasm-autoencoder train <data> --out FILE [options]
 
@@ -17,7 +17,7 @@ model and training:
   --batch-size N         rows per step (default 10; 1 is the chapter's per-sample loop)
   --learning-rate X      RMSProp learning rate (default 0.001)
   --activation NAME      tanh (default), sigmoid or relu
-  --seed N               seed of the initial weights and batches (default 1)
+  --seed N               seed of the initial weights and batches, ≥ 1 (default 1)
   --init normal|glorot   initial weights: N(0, 1) as in the chapter (default), or Glorot-scaled for wide inputs
   --checkpoint-every N   also save to FILE every N epochs
   --resume               continue training the model already in FILE`;
@@ -42,16 +42,19 @@ export async function train(argv: string[]): Promise<void> {
   });
   if (values.help) return void console.log(TRAIN_HELP);
   if (values.out === undefined) throw new RangeError('train needs --out FILE: where to save the model');
+  await checkWritable(values.out, '--out');
+  const modelFlags = (['hidden', 'learning-rate', 'activation', 'seed', 'init'] as const).filter((flag) => values[flag] !== undefined);
+  if (values.resume && modelFlags.length > 0) throw new RangeError(`--resume continues the saved model as it is: drop --${modelFlags.join(', --')}`);
   const source = await loadSource(values);
   const epochs = positiveInteger(values.epochs ?? '250', '--epochs');
   const batchSize = Math.min(positiveInteger(values['batch-size'] ?? '10', '--batch-size'), source.data.rows);
   const checkpointEvery = values['checkpoint-every'] === undefined ? 0 : positiveInteger(values['checkpoint-every'], '--checkpoint-every');
   const ae = values.resume
-    ? await (await import('wasm-autoencoder/node')).load(values.out)
+    ? await load(values.out)
     : new Autoencoder(source.data.cols, positiveInteger(values.hidden ?? '100', '--hidden'), {
-        learningRate: Number(values['learning-rate'] ?? 0.001),
+        learningRate: positiveNumber(values['learning-rate'] ?? '0.001', '--learning-rate'),
         activation: oneOf<Activation>(values.activation ?? 'tanh', ['tanh', 'sigmoid', 'relu'], '--activation'),
-        seed: Number(values.seed ?? 1),
+        seed: positiveInteger(values.seed ?? '1', '--seed'),
         weightInit: oneOf<WeightInit>(values.init ?? 'normal', ['normal', 'glorot'], '--init'),
       });
   const interrupted = new AbortController();

@@ -11,7 +11,7 @@ commands:
   reconstruct  the loss of a saved model on data, and a PNG of originals beside reconstructions (alias: test)
   encode       the codes of data under a saved model, as CSV or .npy
 
-'wasm-autoencoder <command> --help' describes each one.
+'wasm-autoencoder <command> --help' describes each one. Set WASM_AUTOENCODER_DEBUG=1 to see stack traces.
 
 ${TRAIN_HELP.split('\n')[0]}
 ${RECONSTRUCT_HELP.split('\n')[0]}

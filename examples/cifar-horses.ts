@@ -3,7 +3,7 @@
 // DIR is a CIFAR-10 folder (python or binary layout); default ./cifar-10-batches-py.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Autoencoder, grayscale, loadCifar10, selectLabel, type Matrix } from '../src/index.js';
+import { Autoencoder, grayscale, loadCifar10, type Matrix } from '../src/index.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -18,11 +18,10 @@ unpack it (tar xzf cifar-10-python.tar.gz) and run: npx tsx examples/cifar-horse
   process.exit(1);
 }
 
-const { data, labels, labelNames } = await loadCifar10(dir);
+const { data, labelNames } = await loadCifar10(dir, { labels: ['horse'] }); // label 7: only its rows are kept
 // The chapter's comment calls the horse matrix 5000×3072, but after its own grayscale step rows have 1024
 // values: grayscale is the default here, --color keeps all 3072.
-const images: Matrix = values.color ? data : grayscale(data);
-const horses = selectLabel(images, labels, 'horse', labelNames);
+const horses: Matrix = values.color ? data : grayscale(data);
 console.log(`${horses.rows} horses of ${horses.cols} values each (${labelNames[7]} is label 7)`);
 
 const ae = new Autoencoder(horses.cols, 100);

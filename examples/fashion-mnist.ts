@@ -19,7 +19,7 @@ console.log(`${pixels.rows} images of 28×28 = ${pixels.cols} pixels → 64 code
 const ae = new Autoencoder(pixels.cols, 64, { weightInit: 'glorot' });
 const history = ae.train(pixels, { epochs: Number(values.epochs ?? 20), batchSize: 20, logEvery: 1 });
 
-const count = 12;
+const count = Math.min(12, pixels.rows);
 const { reconstructed, loss } = ae.test({ rows: count, cols: pixels.cols, data: pixels.data.subarray(0, count * pixels.cols) });
 const tiles: Image[] = [];
 for (let row = 0; row < count; row++) {

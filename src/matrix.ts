@@ -62,6 +62,20 @@ export function checkShape(data: MatrixLike, expectedCols: number | undefined, w
   return shape;
 }
 
+/**
+ * A checked `Matrix` view of data: a `Matrix` as it is (after its shape is checked), rows of numbers copied into
+ * a Float32Array. Throws like `checkShape`.
+ *
+ * @example
+ * ```ts
+ * asMatrix([[1, 2], [3, 4]]);   // { rows: 2, cols: 2, data: Float32Array [1, 2, 3, 4] }
+ * ```
+ */
+export function asMatrix(data: MatrixLike, what = 'data'): Matrix {
+  checkShape(data, undefined, what);
+  return isMatrix(data) ? data : matrix(data);
+}
+
 /** Writes rows [start, start + count) of checked data into `target` as f32, row-major. */
 export function writeRows(data: MatrixLike, start: number, count: number, target: Float32Array): void {
   if (isMatrix(data)) target.set(data.data.subarray(start * data.cols, (start + count) * data.cols));

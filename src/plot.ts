@@ -12,7 +12,7 @@ export function lossCurveSvg(history: readonly number[], options: { width?: numb
   const finite = history.filter((l) => Number.isFinite(l) && l > 0);
   const margin = { left: 64, right: 16, top: 32, bottom: 40 };
   const w = width - margin.left - margin.right, h = height - margin.top - margin.bottom;
-  const lo = Math.min(...finite), hi = Math.max(...finite);
+  const lo = finite.reduce((a, b) => Math.min(a, b), Infinity), hi = finite.reduce((a, b) => Math.max(a, b), -Infinity);
   const log = finite.length > 0 && hi / lo > 100;
   const scale = (l: number) => (log ? Math.log10(l) : l);
   const [y0, y1] = finite.length > 0 ? [scale(lo), scale(hi)] : [0, 1];

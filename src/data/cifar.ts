@@ -7,7 +7,7 @@
  */
 
 import { DataFormatError } from '../errors.js';
-import type { Matrix } from '../matrix.js';
+import { checkShape, type Matrix } from '../matrix.js';
 import { checkKeys } from '../options.js';
 import { NdArray, pickleText, readPickle, type PickleDict, type PickleValue } from './pickle.js';
 
@@ -38,6 +38,7 @@ export interface CifarOptions {
 
 const PIXELS = 3072;
 const CLASSES = 10;
+const MAX_NAME = 256;
 const WHERE_TO_GET = 'get CIFAR-10 (python or binary version) from https://www.cs.toronto.edu/~kriz/cifar.html and unpack it';
 const SUBFOLDERS = ['cifar-10-batches-py', 'cifar-10-batches-bin'];
 
@@ -72,9 +73,13 @@ const PYTHON: Layout = {
   metaFile: 'batches.meta',
   readMeta(bytes, file) {
     const names = pickledDict(bytes, file).get('label_names');
-    const text = Array.isArray(names) ? names.map((name: PickleValue) => pickleText(name)) : [];
-    if (!text.every((name): name is string => name !== undefined)) throw new DataFormatError(file, "'label_names' is not a list of strings");
-    return checkNames(text, file);
+    if (!Array.isArray(names)) throw new DataFormatError(file, "'label_names' is not a list of strings");
+    // Count and size first: decoding a list of references to one huge string would cost its length each time.
+    checkNames(names, file);
+    if (names.some((name: PickleValue) => !(typeof name === 'string' || name instanceof Uint8Array) || name.length > MAX_NAME)) {
+      throw new DataFormatError(file, `'label_names' holds something other than short strings (at most ${MAX_NAME} characters)`);
+    }
+    return names.map((name: PickleValue) => pickleText(name)!);
   },
   readBatch(bytes, file) {
     const batch = pickledDict(bytes, file);
@@ -134,6 +139,7 @@ export async function loadCifar10(source: string | CifarFiles, options: CifarOpt
   const limit = options.limit ?? Infinity;
   if (limit !== Infinity && (!Number.isSafeInteger(limit) || limit < 1)) throw new RangeError(`limit must be a positive integer, got ${String(limit)}`);
   if (options.labels !== undefined && !Array.isArray(options.labels)) throw new TypeError('labels must be an array of label names or numbers');
+  if (options.labels?.length === 0) throw new RangeError('labels is empty: name at least one label to keep, or leave it out to keep all');
 
   const fileSet = typeof source === 'string' ? await folderFiles(source) : mapFiles(source);
   const layout = chooseLayout(fileSet, split);
@@ -175,6 +181,7 @@ export async function loadCifar10(source: string | CifarFiles, options: CifarOpt
  * ```
  */
 export function selectLabel<T extends Float32Array | Uint8Array>(data: Matrix<T>, labels: Uint8Array, label: string | number, labelNames?: string[]): Matrix<T> {
+  checkShape(data, undefined);
   if (labels.length !== data.rows) throw new RangeError(`there are ${labels.length} labels for ${data.rows} rows of data`);
   const wanted = labelIndex(label, labelNames);
   let count = 0;
@@ -243,7 +250,7 @@ function checkLabel(label: PickleValue, index: number, file: string): number {
   return label;
 }
 
-function checkNames(names: string[], file: string): string[] {
+function checkNames<T>(names: T[], file: string): T[] {
   if (names.length !== CLASSES) throw new DataFormatError(file, `holds ${names.length} label names; CIFAR-10 has ${CLASSES}`);
   return names;
 }

@@ -1,4 +1,4 @@
-import { checkShape, type Matrix } from '../matrix.js';
+import { asMatrix, type Matrix, type MatrixLike } from '../matrix.js';
 
 /** How three colour values become one gray value. */
 export type GrayMethod = 'mean' | 'luminance';
@@ -23,12 +23,12 @@ export interface GrayscaleOptions {
  *
  * @example
  * ```ts
- * const { data } = await readCifarBatch('data_batch_1');   // 10000 × 3072 bytes, planar R, G, B
- * const gray = grayscale(data);                              // 10000 × 1024 floats, (R + G + B) / 3
+ * const { data } = await loadCifar10('./cifar-10-batches-py');   // 50000 × 3072 bytes, planar R, G, B
+ * const gray = grayscale(data);                                    // 50000 × 1024 floats, (R + G + B) / 3
  * const luma = grayscale(data, { method: 'luminance' });
  * ```
  */
-export function grayscale(data: Matrix<Uint8Array | Float32Array>, options: GrayscaleOptions = {}): Matrix<Float32Array> {
+export function grayscale(input: MatrixLike, options: GrayscaleOptions = {}): Matrix<Float32Array> {
   const { method = 'mean', channels = 'planar' } = options;
   if (method !== 'mean' && method !== 'luminance') {
     throw new RangeError(`grayscale method is ${JSON.stringify(method)}; expected 'mean' or 'luminance'`);
@@ -36,7 +36,8 @@ export function grayscale(data: Matrix<Uint8Array | Float32Array>, options: Gray
   if (channels !== 'planar' && channels !== 'interleaved') {
     throw new RangeError(`grayscale channels is ${JSON.stringify(channels)}; expected 'planar' or 'interleaved'`);
   }
-  const { rows, cols } = checkShape(data, undefined);
+  const data = asMatrix(input);
+  const { rows, cols } = data;
   if (cols % 3 !== 0) {
     throw new RangeError(`data is ${rows}×${cols}: expected 3 values (R, G, B) per pixel, but ${cols} is not divisible by 3`);
   }

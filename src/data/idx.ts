@@ -7,6 +7,7 @@
 
 import { DataFormatError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
+import { checkKeys } from '../options.js';
 
 /** An IDX file's contents: its dimensions and its values, row-major (the last dimension varies fastest). */
 export interface IdxArray {
@@ -115,7 +116,9 @@ export async function readIdx(source: string | Uint8Array | ArrayBuffer, name?: 
  */
 export async function loadIdxImages(source: string | Uint8Array | ArrayBuffer, options: { limit?: number } = {}): Promise<Matrix<Uint8Array>> {
   const name = nameOf(source);
-  return imagesOf(await readIdx(source, name), name, checkLimit(options.limit));
+  checkKeys(options, ['limit'], 'IDX option');
+  const limit = checkLimit(options.limit);
+  return imagesOf(await readIdx(source, name), name, limit);
 }
 
 /**
@@ -129,7 +132,9 @@ export async function loadIdxImages(source: string | Uint8Array | ArrayBuffer, o
  */
 export async function loadIdxLabels(source: string | Uint8Array | ArrayBuffer, options: { limit?: number } = {}): Promise<Uint8Array> {
   const name = nameOf(source);
-  return labelsOf(await readIdx(source, name), name, checkLimit(options.limit));
+  checkKeys(options, ['limit'], 'IDX option');
+  const limit = checkLimit(options.limit);
+  return labelsOf(await readIdx(source, name), name, limit);
 }
 
 /**
@@ -147,6 +152,7 @@ export async function loadIdxLabels(source: string | Uint8Array | ArrayBuffer, o
 export async function loadFashionMnist(
   options: { split?: 'train' | 'test'; limit?: number; dir?: string } = {},
 ): Promise<{ images: Matrix<Uint8Array>; labels: Uint8Array; labelNames: string[] }> {
+  checkKeys(options, ['split', 'limit', 'dir'], 'Fashion-MNIST option');
   const { split = 'train', dir = FASHION_MNIST_DIR } = options;
   if (split !== 'train' && split !== 'test') throw new RangeError(`split is ${String(split)}, expected 'train' or 'test'`);
   const limit = checkLimit(options.limit);
@@ -159,7 +165,7 @@ export async function loadFashionMnist(
     throw new DataFormatError(labelFile.path, `holds ${labelFile.array.shape[0]} labels but ${imageFile.path} holds ${imageFile.array.shape[0]} images`);
   }
   const bad = labels.findIndex((label) => label >= FASHION_MNIST_LABELS.length);
-  if (bad >= 0) throw new DataFormatError(labelFile.path, `label ${bad} is ${labels[bad]}, expected 0 to ${FASHION_MNIST_LABELS.length - 1}`);
+  if (bad >= 0) throw new DataFormatError(labelFile.path, `image ${bad} has label ${labels[bad]}, expected 0 to ${FASHION_MNIST_LABELS.length - 1}`);
   return { images, labels, labelNames: [...FASHION_MNIST_LABELS] };
 }
 

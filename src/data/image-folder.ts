@@ -1,4 +1,5 @@
 import { DataFormatError } from '../errors.js';
+import { checkKeys } from '../options.js';
 import type { Matrix } from '../matrix.js';
 import type { GrayMethod } from './grayscale.js';
 import { readImage, resize, resizeTo, toGray, type Image } from './image.js';
@@ -40,13 +41,16 @@ export interface ImageFolder {
  * ```
  */
 export async function loadImageFolder(dir: string, options: ImageFolderOptions = {}): Promise<ImageFolder> {
+  checkKeys(options, ['gray', 'scale', 'width', 'height', 'extensions'], 'image folder option');
   const { gray = false, scale, width, height, extensions = ['.png', '.jpg', '.jpeg'] } = options;
   if (scale !== undefined && (width !== undefined || height !== undefined)) {
     throw new RangeError('loadImageFolder takes either scale or width/height, not both');
   }
   const { readdir } = await import('node:fs/promises');
   const wanted = extensions.map((e) => e.toLowerCase());
-  const entries = await readdir(dir, { withFileTypes: true });
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new DataFormatError(dir, error.code === 'ENOENT' || error.code === 'ENOTDIR' ? 'is not a folder (or does not exist)' : `cannot be read (${error.message})`);
+  });
   // Plain code-unit order, so the rows come out the same on every machine and locale.
   const files = entries
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && wanted.some((ext) => e.name.toLowerCase().endsWith(ext)))

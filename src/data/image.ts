@@ -9,7 +9,7 @@
 import { convertIndexedToRgb, decode as decodePng, encode as encodePng, type DecodedPng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { DataFormatError } from '../errors.js';
-import { checkShape, type Matrix } from '../matrix.js';
+import { asMatrix, type Matrix, type MatrixLike } from '../matrix.js';
 import type { GrayMethod } from './grayscale.js';
 
 /** A decoded picture: 8-bit values, channels interleaved (RGBRGB…), rows top to bottom. */
@@ -414,13 +414,14 @@ export interface RowImageOptions {
  *
  * @example
  * ```ts
- * const { reconstruction } = ae.test(data);
- * const picture = imageFromMatrixRow(reconstruction, 0, 32, 32);          // gray, values 0–255
+ * const { reconstructed } = ae.test(data);
+ * const picture = imageFromMatrixRow(reconstructed, 0, 32, 32);          // gray, values 0–255
  * const colour = imageFromMatrixRow(cifar, 0, 32, 32, 3, { layout: 'planar' });
  * ```
  */
-export function imageFromMatrixRow(m: Matrix, row: number, width: number, height: number, channels: 1 | 3 = 1, options: RowImageOptions = {}): Image {
-  const { rows, cols } = checkShape(m, undefined, 'matrix');
+export function imageFromMatrixRow(input: MatrixLike, row: number, width: number, height: number, channels: 1 | 3 = 1, options: RowImageOptions = {}): Image {
+  const m = asMatrix(input, 'matrix');
+  const { rows, cols } = m;
   const { min = 0, max = 255, layout = 'interleaved' } = options;
   if (!Number.isInteger(row) || row < 0 || row >= rows) throw new RangeError(`row ${row} does not exist: the matrix has rows 0 to ${rows - 1}`);
   if (!isPositiveInteger(width) || !isPositiveInteger(height)) throw new RangeError(`image size is ${width}×${height}; expected positive integers`);

@@ -79,6 +79,8 @@ export type PickleValue =
 
 /** Deepest nesting of lists, tuples and dicts accepted (CIFAR files nest 3 deep). */
 export const MAX_DEPTH = 64;
+/** numpy's own limit on array dimensions. */
+const MAX_DIMENSIONS = 64;
 /** Longest decimal number accepted in INT, LONG, PUT and GET lines (BigInt parsing is quadratic in length). */
 const MAX_DIGITS = 400;
 /** Longest GLOBAL name quoted in an error message. */
@@ -377,7 +379,7 @@ class Unpickler {
 
   private utf8(bytes: Uint8Array): string {
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
       throw this.fail('a unicode string is not valid UTF-8');
     }
@@ -466,7 +468,7 @@ class Unpickler {
         // The remaining allowed globals are the two spellings of _reconstruct(numpy.ndarray, shape, typecode);
         // it returns an empty array that the following BUILD fills in.
         const [cls, shape, typecode] = args;
-        if (args.length !== 3 || !(cls instanceof PickleGlobal) || cls.name !== NDARRAY || !isTuple(shape) || pickleText(typecode) === undefined) {
+        if (args.length !== 3 || !(cls instanceof PickleGlobal) || cls.name !== NDARRAY || !isTuple(shape) || !isText(typecode)) {
           throw this.fail(`${callable.name} needs (numpy.ndarray, shape, typecode)`);
         }
         return emptyArray();
@@ -487,7 +489,7 @@ class Unpickler {
   /** _codecs.encode(text, 'latin1'): how Python 3 writes byte strings with protocol 2. */
   private encode(args: readonly PickleValue[]): Uint8Array {
     const [text, encoding] = args;
-    const name = pickleText(encoding ?? null)?.toLowerCase();
+    const name = isText(encoding) && encoding.length <= 16 ? this.text(encoding).toLowerCase() : undefined;
     if (args.length !== 2 || typeof text !== 'string' || (name !== 'latin1' && name !== 'latin-1')) {
       throw this.fail(`_codecs.encode is accepted only as encode(str, 'latin1')`);
     }
@@ -521,6 +523,7 @@ class Unpickler {
     if (typeof fortran !== 'boolean' && fortran !== 0 && fortran !== 1) throw this.fail('numpy array order flag is not a bool');
     if (!(raw instanceof Uint8Array)) throw this.fail('numpy array data is not a byte string (object arrays are not supported)');
     const sizes = shape as readonly number[];
+    if (sizes.length > MAX_DIMENSIONS) throw this.fail(`numpy array has ${sizes.length} dimensions; numpy allows at most ${MAX_DIMENSIONS}`);
     const expected = sizes.reduce((product, n) => Math.min(product * n, Number.MAX_SAFE_INTEGER), dtype.itemsize);
     if (expected !== raw.length) {
       throw this.fail(`numpy array of shape (${sizes.join(', ')}) and dtype ${dtype.str} needs ${expected} bytes, the pickle holds ${raw.length}`);
@@ -528,7 +531,7 @@ class Unpickler {
     let data = raw;
     if (fortran && sizes.length > 1) {
       this.spend(raw.length);
-      data = fortranToC(raw, sizes, dtype.itemsize);
+      data = fortranToC(raw, sizes.filter((n) => n !== 1), dtype.itemsize); // size-1 axes do not change the order
     }
     array.shape = [...sizes];
     array.dtype = dtype.str;
@@ -627,4 +630,9 @@ function fortranToC(raw: Uint8Array, shape: readonly number[], itemsize: number)
     }
   }
   return out;
+}
+
+/** Whether a value is a string or byte string (checked without decoding it). */
+function isText(value: PickleValue | undefined): value is string | Uint8Array {
+  return typeof value === 'string' || value instanceof Uint8Array;
 }

@@ -70,6 +70,10 @@ test('every command has --help; mistakes are one line on stderr and exit 1', asy
     [['reconstruct', 'missing.ae', '--cifar', CIFAR_PY], /missing\.ae|ENOENT/],
     [['encode', 'x.ae', '--cifar', CIFAR_PY, '--out', 'codes.txt'], /--out FILE ending in \.csv or \.npy/],
     [['train', '--bogus'], /Unknown option '--bogus'/],
+    [['train', '--csv', 'd.csv', '--label', 'horse', '--out', 'x.ae'], /--label does not apply to --csv \(only to --cifar, --fashion-mnist\)/],
+    [['train', '--cifar', CIFAR_PY, '--out', 'x.ae', '--resume', '--hidden', '5'], /--resume continues the saved model as it is: drop --hidden/],
+    [['train', '--cifar', CIFAR_PY, '--out', 'no/such/dir/x.ae'], /--out no\/such\/dir\/x\.ae: the folder no\/such\/dir does not exist/],
+    [['train', '--cifar', CIFAR_PY, '--learning-rate', 'fast', '--out', 'x.ae'], /--learning-rate must be a positive number, got 'fast'/],
   ];
   for (const [args, message] of mistakes) {
     const result = await cli(args, dir);

@@ -241,3 +241,13 @@ test('a synthetic 10,000-image python batch (30 MB) decodes exactly', async () =
     assert.deepEqual(Array.from(cifar.labels), labels);
   }
 });
+
+test('cost stays linear: more than 64 dimensions are refused; a huge memoised typecode is not decoded again and again', { timeout: 120_000 }, () => {
+  const shape = Array.from({ length: 65 }, () => 1);
+  refuses([PROTO2, ndarray(shape, binstring(new Uint8Array(1))), '.'], /65 dimensions; numpy allows at most 64/);
+  // a 1 MB byte string memoised once and used as the typecode of 200 _reconstruct calls
+  const big = new Uint8Array(1 << 20).fill(0x41);
+  const call = bytes(global('numpy.core.multiarray', '_reconstruct'), global('numpy', 'ndarray'), int1(0), [0x85], 'h', [1], [0x87], 'R', '0');
+  const pickle = bytes(PROTO2, binstring(big), 'q', [1], '0', ...Array.from({ length: 200 }, () => call), 'N', '.');
+  assert.equal(read(pickle), null); // minutes, not milliseconds, if each call decoded the megabyte
+});
