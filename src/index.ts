@@ -15,10 +15,8 @@ export { lossCurveSvg } from './plot.js';
 export { loadCifar10, selectLabel, type Cifar10, type CifarFiles, type CifarOptions } from './data/cifar.js';
 export { grayscale, type GrayMethod, type GrayscaleOptions } from './data/grayscale.js';
 export { parseIdx, readIdx, loadIdxImages, loadIdxLabels, loadFashionMnist, type IdxArray } from './data/idx.js';
-export {
-  readImage, decodeImage, resize, resizeTo, toGray, flatten, toPng, imageFromMatrixRow, imageGrid,
-  type Image, type ImageDataLike, type RowImageOptions,
-} from './data/image.js';
+export { readImage, decodeImage, type Image, type ImageDataLike } from './data/image.js';
+export { resize, resizeTo, toGray, flatten, toPng, imageFromMatrixRow, imageGrid, type RowImageOptions } from './data/image-ops.js';
 
 // The module is instantiated when this entry is imported, so `new Autoencoder(…)` can be synchronous.
 await autoInit();

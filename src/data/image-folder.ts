@@ -2,7 +2,8 @@ import { DataFormatError } from '../errors.js';
 import { checkKeys } from '../options.js';
 import type { Matrix } from '../matrix.js';
 import type { GrayMethod } from './grayscale.js';
-import { readImage, resize, resizeTo, toGray, type Image } from './image.js';
+import { readImage, type Image } from './image.js';
+import { resize, resizeTo, toGray } from './image-ops.js';
 
 /** Options of {@link loadImageFolder}. */
 export interface ImageFolderOptions {

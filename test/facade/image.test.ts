@@ -12,7 +12,8 @@ import { encode as encodePng, type ImageData as PngImageData } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { DataFormatError } from '../../src/errors.js';
 import { grayscale } from '../../src/data/grayscale.js';
-import { decodeImage, flatten, imageFromMatrixRow, imageGrid, readImage, resize, resizeTo, toGray, toPng, type Image } from '../../src/data/image.js';
+import { decodeImage, readImage, type Image } from '../../src/data/image.js';
+import { flatten, imageFromMatrixRow, imageGrid, resize, resizeTo, toGray, toPng } from '../../src/data/image-ops.js';
 import { loadImageFolder } from '../../src/data/image-folder.js';
 import { seeded } from './helpers.js';
 
