@@ -7,6 +7,7 @@
  */
 
 import { DataFormatError } from '../errors.js';
+import { nodeFiles } from '../io/files.js';
 import { checkShape, type Matrix } from '../matrix.js';
 import { checkKeys } from '../options.js';
 import { NdArray, pickleText, readPickle, type PickleDict, type PickleValue } from './pickle.js';
@@ -280,12 +281,10 @@ function mapFiles(source: CifarFiles): FileSet {
 
 /** Node only: the files in `path` and in its `cifar-10-batches-py`/`-bin` subfolders (a name in `path` itself wins). */
 async function folderFiles(path: string): Promise<FileSet> {
-  const { process } = globalThis as { process?: { versions?: { node?: string } } };
-  if (!process?.versions?.node) throw new TypeError('a folder path works only in Node; elsewhere pass the files as an object of name → bytes');
+  const { listFolder, readFileBytes } = await nodeFiles('a CIFAR-10 folder');
   const root = path.replace(/[\\/]+$/, '') || path;
   const top = await listFolder(root);
   if (!top) throw new DataFormatError(path, `is not a folder (or does not exist); ${WHERE_TO_GET}`);
-  const { readFileBytes } = await import('../io/node-fs.js');
   const files: FileSet['files'] = new Map();
   for (const folder of [root, ...SUBFOLDERS.map((sub) => `${root}/${sub}`)]) {
     for (const name of (await listFolder(folder)) ?? []) {
@@ -296,15 +295,3 @@ async function folderFiles(path: string): Promise<FileSet> {
   return { where: path, files };
 }
 
-/** Node only: the names of the files in a folder, or undefined when it is not a folder. */
-async function listFolder(folder: string): Promise<string[] | undefined> {
-  // Loaded here, not at the top, so the module stays free of Node built-ins outside Node.
-  const { readdir } = await import('node:fs/promises');
-  try {
-    const entries = await readdir(folder, { withFileTypes: true });
-    return entries.filter((entry) => !entry.isDirectory()).map((entry) => entry.name);
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT' || (error as { code?: string }).code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}

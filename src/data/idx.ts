@@ -6,6 +6,7 @@
  */
 
 import { DataFormatError } from '../errors.js';
+import { nodeFiles } from '../io/files.js';
 import type { Matrix } from '../matrix.js';
 import { checkKeys } from '../options.js';
 
@@ -96,9 +97,7 @@ export async function readIdx(source: string | Uint8Array | ArrayBuffer, name?: 
   const file = name ?? nameOf(source);
   let bytes: Uint8Array;
   if (typeof source === 'string') {
-    // Loaded only when a path is given, so bundles for browsers and edge runtimes never reach node:fs.
-    const { readFileBytes } = await import('../io/node-fs.js');
-    bytes = await readFileBytes(source);
+    bytes = await (await nodeFiles('an IDX file')).readFileBytes(source);
   } else {
     bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : source;
   }

@@ -1,4 +1,5 @@
 import { DataFormatError } from '../errors.js';
+import { nodeFiles } from '../io/files.js';
 import { checkKeys } from '../options.js';
 import type { Matrix } from '../matrix.js';
 import type { GrayMethod } from './grayscale.js';
@@ -47,16 +48,11 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
   if (scale !== undefined && (width !== undefined || height !== undefined)) {
     throw new RangeError('loadImageFolder takes either scale or width/height, not both');
   }
-  const { readdir } = await import('node:fs/promises');
+  const names = await (await nodeFiles('an image folder')).listFolder(dir);
+  if (!names) throw new DataFormatError(dir, 'is not a folder (or does not exist)');
   const wanted = extensions.map((e) => e.toLowerCase());
-  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    throw new DataFormatError(dir, error.code === 'ENOENT' || error.code === 'ENOTDIR' ? 'is not a folder (or does not exist)' : `cannot be read (${error.message})`);
-  });
   // Plain code-unit order, so the rows come out the same on every machine and locale.
-  const files = entries
-    .filter((e) => (e.isFile() || e.isSymbolicLink()) && wanted.some((ext) => e.name.toLowerCase().endsWith(ext)))
-    .map((e) => e.name)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const files = names.filter((name) => wanted.some((ext) => name.toLowerCase().endsWith(ext))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (files.length === 0) throw new DataFormatError(dir, `holds no images (files ending in ${wanted.join(', ')})`);
 
   const base = dir.replace(/[\\/]+$/, '');

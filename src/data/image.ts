@@ -9,6 +9,7 @@
 import { convertIndexedToRgb, decode as decodePng, type DecodedPng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { DataFormatError } from '../errors.js';
+import { nodeFiles } from '../io/files.js';
 
 /** A decoded picture: 8-bit values, channels interleaved (RGBRGB…), rows top to bottom. */
 export interface Image {
@@ -55,7 +56,8 @@ const PNG_COLOR_TYPES: Record<number, { samples: number; depths: number[] }> = {
  * Reads a PNG or JPEG (told apart by their first bytes), or copies a browser `ImageData`, into an {@link Image}.
  * PNGs of any bit depth and colour type become 8-bit gray (1), RGB (3) or RGBA (4 — gray + alpha and palettes with
  * transparency too); a tRNS colour key is ignored. JPEGs become gray (1) or RGB (3).
- * A string is a file path and needs Node. Bad input throws a `DataFormatError` naming `name` (or the path).
+ * A string is a file path and needs Node; a `Blob`/`File` (from `<input type=file>`) works anywhere. Bad input
+ * throws a `DataFormatError` naming `name` (or the path).
  *
  * @example
  * ```ts
@@ -64,14 +66,14 @@ const PNG_COLOR_TYPES: Record<number, { samples: number; depths: number[] }> = {
  * const frame = await readImage(canvas.getContext('2d').getImageData(0, 0, 32, 32));
  * ```
  */
-export async function readImage(source: string | Uint8Array | ArrayBuffer | ImageDataLike, name?: string): Promise<Image> {
-  if (typeof source === 'string') {
-    const { readFileBytes } = await import('../io/node-fs.js');
-    return decodeImage(await readFileBytes(source), name ?? source);
-  }
+export async function readImage(source: string | Uint8Array | ArrayBuffer | Blob | ImageDataLike, name?: string): Promise<Image> {
+  if (typeof source === 'string') return decodeImage(await (await nodeFiles('an image')).readFileBytes(source), name ?? source);
   if (source instanceof Uint8Array) return decodeImage(source, name ?? 'image bytes');
   if (source instanceof ArrayBuffer) return decodeImage(new Uint8Array(source), name ?? 'image bytes');
-  return fromImageData(source, name ?? 'image data');
+  if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    return decodeImage(new Uint8Array(await source.arrayBuffer()), name ?? ((source as { name?: string }).name || 'image file'));
+  }
+  return fromImageData(source as ImageDataLike, name ?? 'image data');
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, readdir, rename, rm } from 'node:fs/promises';
 
 /** A fresh temp file name next to `path`, so the final rename stays on one file system. */
 function tempPathFor(path: string): string {
@@ -84,4 +84,24 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
 export async function readFileBytes(path: string | URL): Promise<Uint8Array> {
   const buf = await readFile(path);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/**
+ * The names of the entries of a folder that are not folders themselves, or undefined when `folder` is not a
+ * folder (or does not exist).
+ *
+ * @example
+ * ```ts
+ * const names = await listFolder('./cifar-10-batches-py');   // ['batches.meta', 'data_batch_1', …]
+ * ```
+ */
+export async function listFolder(folder: string): Promise<string[] | undefined> {
+  try {
+    const entries = await readdir(folder, { withFileTypes: true });
+    return entries.filter((entry) => !entry.isDirectory()).map((entry) => entry.name);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
 import { WasmNotReadyError } from '../errors.js';
+import { nodeFiles } from '../io/files.js';
 import type { Kernels } from './kernels.js';
 import { Arena } from './arena.js';
 
@@ -16,11 +17,8 @@ let autoInitError: unknown;
 const defaultWasmUrl = (): URL => new URL('../../build/autoencoder.wasm', import.meta.url);
 
 async function bytesOf(location: URL): Promise<ArrayBuffer | Uint8Array<ArrayBuffer>> {
-  if (location.protocol === 'file:') {
-    // fetch() cannot read file: URLs in Node; the Node-only reader is loaded only in that case.
-    const { readFileBytes } = await import('../io/node-fs.js');
-    return new Uint8Array(await readFileBytes(location));
-  }
+  // fetch() cannot read file: URLs in Node; the Node-only reader is loaded only in that case.
+  if (location.protocol === 'file:') return new Uint8Array(await (await nodeFiles('the .wasm module')).readFileBytes(location));
   const response = await fetch(location);
   if (!response.ok) throw new WasmNotReadyError(`could not fetch ${location.href}: HTTP ${response.status}`);
   return response.arrayBuffer();

@@ -571,3 +571,10 @@ test('the RGB JPEG fixture is what jpeg-js\'s encoder makes of the gradient', ()
   for (let y = 0; y < 16; y++) for (let x = 0; x < 24; x++) data.set([10 * x, 15 * y, 128, 255], 4 * (y * 24 + x));
   assert.deepEqual(new Uint8Array(jpeg.encode({ width: 24, height: 16, data }, 90).data), fixture('gradient-24x16.jpg'));
 });
+
+test('readImage takes a Blob or File (what <input type=file> gives) and names it in errors', async () => {
+  const png = toPng({ width: 2, height: 1, channels: 1, data: new Uint8Array([0, 255]) });
+  const image = await readImage(new Blob([png]));
+  assert.deepEqual([image.width, image.height, Array.from(image.data)], [2, 1, [0, 255]]);
+  await assert.rejects(readImage(new File([new Uint8Array([1, 2, 3])], 'notes.txt')), { name: 'DataFormatError', message: /^notes\.txt: / });
+});
