@@ -8,6 +8,7 @@ import { iris } from '../src/datasets/index.js';
 import { makeTfAutoencoder, tfSgemm, useTfBackend, type TfBackend } from './tfjs.js';
 import { ourSgemm, type GemmShape } from './sgemm.js';
 import { dataTable } from './data.js';
+import { sizeTable } from './size.js';
 
 const ROWS = 5000;
 const INPUT = 3072;
@@ -170,6 +171,8 @@ const training = await trainingTable(pixels);
 const sgemm = await sgemmTable();
 const data = await dataTable();
 console.log(data);
+const size = await sizeTable();
+console.log(size);
 const report = `# Benchmark results
 
 Command: \`npm run bench -- --write\` (tinybench, medians; TF.js measured in the same run, one thread each:
@@ -199,6 +202,10 @@ ${memory}
 ## Reading data
 
 ${data}
+
+## Size
+
+${size}
 `;
 if (process.argv.includes('--write')) {
   writeFileSync(new URL('./RESULTS.md', import.meta.url), report);
