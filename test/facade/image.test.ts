@@ -574,7 +574,7 @@ test('the RGB JPEG fixture is what jpeg-js\'s encoder makes of the gradient', ()
 
 test('readImage takes a Blob or File (what <input type=file> gives) and names it in errors', async () => {
   const png = toPng({ width: 2, height: 1, channels: 1, data: new Uint8Array([0, 255]) });
-  const image = await readImage(new Blob([png]));
+  const image = await readImage(new Blob([png as Uint8Array<ArrayBuffer>]));
   assert.deepEqual([image.width, image.height, Array.from(image.data)], [2, 1, [0, 255]]);
   await assert.rejects(readImage(new File([new Uint8Array([1, 2, 3])], 'notes.txt')), { name: 'DataFormatError', message: /^notes\.txt: / });
 });
