@@ -279,7 +279,7 @@ export class Autoencoder {
    * const copy = Autoencoder.fromBytes(bytes);
    * ```
    */
-  toBytes(): Uint8Array {
+  toBytes(): Uint8Array<ArrayBuffer> {
     this.checkAlive();
     return writeCheckpoint(this, this.stack, this.trainedEpochs);
   }

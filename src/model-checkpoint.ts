@@ -13,7 +13,7 @@ interface ModelShape {
 }
 
 /** The checkpoint bytes of a model: header (shape, options, generator state, epochs trained) and tensors. */
-export function writeCheckpoint(model: ModelShape, stack: DenseStack, epochsTrained: number): Uint8Array {
+export function writeCheckpoint(model: ModelShape, stack: DenseStack, epochsTrained: number): Uint8Array<ArrayBuffer> {
   const rng = Array.from(new Uint32Array(stack.kernels.memory.buffer, stack.rngState, 4));
   const tensors = storedArrays(model.inputDim, model.hiddenDim, stack.hasMomentum()).map((t) => ({
     name: t.name,

@@ -64,7 +64,7 @@ const MIN_TENSOR_BYTES = 2 + 1 + 4 + 4;
  * });
  * ```
  */
-export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
+export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array<ArrayBuffer> {
   const encoder = new TextEncoder();
   if (typeof ckpt.header !== 'object' || ckpt.header === null || Array.isArray(ckpt.header)) {
     throw new TypeError('checkpoint header must be a plain object');
