@@ -6,6 +6,7 @@ export type { ParameterName, Weights } from './parameters.js';
 export type { Activation, AutoencoderOptions, RMSPropOptions, WeightInit } from './options.js';
 export { matrix, toArrays, type Matrix, type MatrixLike } from './matrix.js';
 export { getBatch } from './batch.js';
+export { trainInWorker, type WorkerTrainOptions, type WorkerTrainResult } from './worker/train-in-worker.js';
 export { bindData, type BoundData } from './bound-data.js';
 export { init, memoryBytes, type WasmSource } from './runtime/wasm.js';
 export { CheckpointError, DataFormatError, DisposedError, DivergenceError, WasmNotReadyError } from './errors.js';

@@ -1,0 +1,33 @@
+// The training worker: a module Web Worker (or Node worker_threads worker) that trains on what it is sent and
+// streams progress back, so the page's main thread stays free.
+import { Autoencoder } from '../autoencoder.js';
+import { init } from '../runtime/wasm.js';
+import type { TrainReply, TrainRequest } from './protocol.js';
+
+interface Port {
+  postMessage(message: TrainReply, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: { data: TrainRequest }) => void): void;
+}
+
+const port = globalThis as unknown as Port;
+
+port.addEventListener('message', async ({ data: request }) => {
+  if (request.type !== 'train') return;
+  let ae: Autoencoder | undefined;
+  try {
+    await init();
+    ae = request.checkpoint ? Autoencoder.fromBytes(request.checkpoint) : new Autoencoder(request.data.cols, request.hiddenDim, request.model);
+    const history = await ae.trainAsync(request.data, {
+      ...request.train,
+      logEvery: 0,
+      onEpoch: ({ epoch, loss }) => port.postMessage({ type: 'epoch', epoch, loss }),
+    });
+    const checkpoint = ae.toBytes();
+    port.postMessage({ type: 'done', checkpoint, history }, [checkpoint.buffer]);
+  } catch (error) {
+    const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
+    port.postMessage({ type: 'error', name, message });
+  } finally {
+    ae?.dispose();
+  }
+});

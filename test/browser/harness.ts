@@ -1,0 +1,44 @@
+// Builds a page folder with Vite, serves it on 127.0.0.1 and opens it in Debian's Chromium (playwright-core).
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+
+export const CHROMIUM = '/usr/bin/chromium';
+/** Why browser tests are skipped on this machine, or false when they can run. */
+export const NO_BROWSER = !existsSync(CHROMIUM) && `${CHROMIUM} is missing (.ci/run installs Debian's chromium)`;
+
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.png': 'image/png' };
+
+function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    const path = normalize(join(root, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)));
+    const file = path.endsWith('/') ? join(path, 'index.html') : path;
+    if (!file.startsWith(root) || !existsSync(file)) return void response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
+}
+
+/** Builds `pageDir` with Vite, opens it, runs `use(page)`, and cleans everything up; page errors fail the run. */
+export async function withPage(pageDir: string, use: (page: Page) => Promise<void>): Promise<void> {
+  const out = mkdtempSync(join(tmpdir(), 'wae-page-'));
+  await build({ root: pageDir, base: './', logLevel: 'warn', build: { outDir: out, emptyOutDir: true, target: 'es2022' }, worker: { format: 'es' } });
+  const { server, url } = await serve(out);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const errors: string[] = [];
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(url);
+    await use(page);
+    if (errors.length > 0) throw new Error(`errors in the page: ${errors.join('; ')}`);
+  } finally {
+    await browser.close();
+    server.close();
+    rmSync(out, { recursive: true });
+  }
+}

@@ -1,0 +1,26 @@
+// One training job shared by the worker page and the Node side of its test: 3072 → 32 on 400 pseudo-random rows,
+// long enough (a second or so) to click around while it runs.
+import type { Matrix, WorkerTrainOptions } from 'wasm-autoencoder';
+
+export const EPOCHS = 6;
+
+export function jobData(): Matrix<Float32Array> {
+  const rows = 400, cols = 3072;
+  const data = new Float32Array(rows * cols);
+  for (let i = 0, x = 1; i < data.length; i++) data[i] = ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) >>> 24) / 255;
+  return { rows, cols, data };
+}
+
+export const JOB: Omit<WorkerTrainOptions, 'onEpoch' | 'signal' | 'worker'> = {
+  hiddenDim: 32,
+  model: { seed: 99, weightInit: 'glorot' },
+  epochs: EPOCHS,
+  batchSize: 10,
+};
+
+/** Every parameter's bits as hex. */
+export function weightsHex(weights: Record<string, Matrix<Float32Array>>): string {
+  let hex = '';
+  for (const m of Object.values(weights)) for (const bits of new Uint32Array(m.data.buffer, m.data.byteOffset, m.data.length)) hex += bits.toString(16).padStart(8, '0');
+  return hex;
+}
