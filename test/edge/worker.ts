@@ -1,11 +1,9 @@
-// A Cloudflare Worker using the package: the runtime hands the .wasm in as a WebAssembly.Module (workerd, like
-// Cloudflare and Vercel, refuses to compile wasm from bytes at run time). POST /train trains the chapter's iris
-// model and answers its checkpoint; POST /encode?row=8,4,6,2 takes a checkpoint and answers the row's code.
-import wasm from './autoencoder.wasm';
-import { Autoencoder, init } from 'wasm-autoencoder';
+// A Cloudflare Worker using the package as a user would: the `workerd` export condition picks the entry that
+// imports the .wasm as a module (Workers refuse to compile wasm from bytes at run time), so there is nothing to
+// configure. POST /train trains the chapter's iris model and answers its checkpoint; POST /encode?row=8,4,6,2
+// takes a checkpoint and answers the row's code.
+import { Autoencoder } from 'wasm-autoencoder';
 import { iris } from 'wasm-autoencoder/datasets';
-
-await init({ wasm });
 
 export default {
   async fetch(request: Request): Promise<Response> {

@@ -1,5 +1,6 @@
-// An edge runtime: Cloudflare's workerd (from npm), on 127.0.0.1, runs test/edge/worker.ts bundled with esbuild;
-// one request trains the iris model, another encodes a row with the checkpoint it returned.
+// An edge runtime: Cloudflare's workerd (from npm), on 127.0.0.1, runs test/edge/worker.ts bundled with esbuild
+// the way wrangler bundles (conditions workerd, worker, browser; .wasm imports left to the runtime, which keeps
+// the package's dist/ → build/ layout); one request trains the iris model, another encodes with its checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -30,8 +31,8 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [
-    (name = "worker.js", esModule = embed "worker.js"),
-    (name = "autoencoder.wasm", wasm = embed "autoencoder.wasm"),
+    (name = "dist/worker.js", esModule = embed "worker.js"),
+    (name = "build/autoencoder.wasm", wasm = embed "autoencoder.wasm"),
   ],
   compatibilityDate = "2025-01-01",
 );
@@ -54,7 +55,7 @@ test('workerd trains iris in a request and encodes with the checkpoint in anothe
   const dir = mkdtempSync(join(tmpdir(), 'wae-workerd-'));
   await build({
     entryPoints: ['test/edge/worker.ts'], outfile: join(dir, 'worker.js'), bundle: true, format: 'esm',
-    platform: 'browser', conditions: ['workerd', 'worker', 'browser'], target: 'es2022', external: ['./autoencoder.wasm'], logLevel: 'error',
+    platform: 'browser', conditions: ['workerd', 'worker', 'browser'], target: 'es2022', external: ['*.wasm'], logLevel: 'error',
   });
   copyFileSync('build/autoencoder.wasm', join(dir, 'autoencoder.wasm'));
   const port = await freePort();
