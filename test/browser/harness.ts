@@ -23,8 +23,8 @@ function serve(root: string): Promise<{ server: Server; url: string }> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
 }
 
-/** Builds `pageDir` with Vite, opens it, runs `use(page)`, and cleans everything up; page errors fail the run. */
-export async function withPage(pageDir: string, use: (page: Page) => Promise<void>): Promise<void> {
+/** Builds `pageDir` with Vite, opens it (with `query`), runs `use(page)`, and cleans up; page errors fail the run. */
+export async function withPage(pageDir: string, use: (page: Page) => Promise<void>, query = ''): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'wae-page-'));
   await build({ root: pageDir, base: './', logLevel: 'warn', build: { outDir: out, emptyOutDir: true, target: 'es2022' }, worker: { format: 'es' } });
   const { server, url } = await serve(out);
@@ -33,7 +33,7 @@ export async function withPage(pageDir: string, use: (page: Page) => Promise<voi
   try {
     const page = await browser.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(url);
+    await page.goto(url + query);
     await use(page);
     if (errors.length > 0) throw new Error(`errors in the page: ${errors.join('; ')}`);
   } finally {

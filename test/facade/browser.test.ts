@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Autoencoder } from '../../src/index.js';
+import type { Page } from 'playwright-core';
 import { NO_BROWSER, withPage } from '../browser/harness.js';
 import { trainReference } from '../browser/determinism/train.js';
 import { EPOCHS, JOB, jobData, weightsHex } from '../browser/worker/job.js';
@@ -17,21 +18,30 @@ test('Chromium trains the same weights as Node, bit for bit', { skip: NO_BROWSER
 });
 
 interface State { epochs: number[]; pingsWhileTraining: number; training: boolean; weightsHex?: string; error?: string }
+const state = (page: Page) => page.evaluate(() => (window as unknown as { state: State }).state);
 
-test('trainInWorker: progress streams, the page answers clicks while training, the weights equal Node\'s', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
+test('trainInWorker: progress streams after every epoch and the weights equal Node\'s', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
   await withPage('test/browser/worker', async (page) => {
-    const state = () => page.evaluate(() => (window as unknown as { state: State }).state);
-    await page.waitForFunction(() => (window as unknown as { state: State }).state.epochs.length >= 1, undefined, { timeout: 60_000 });
-    await page.click('#ping');
-    await page.click('#ping');
     await page.waitForFunction(() => !(window as unknown as { state: State }).state.training, undefined, { timeout: 120_000 });
-    const final = await state();
+    const final = await state(page);
     assert.equal(final.error, undefined);
     assert.deepEqual(final.epochs, Array.from({ length: EPOCHS }, (_, i) => i));
-    assert.ok(final.pingsWhileTraining >= 1, 'a click was handled while the worker trained');
     const local = new Autoencoder(3072, JOB.hiddenDim, JOB.model);
     local.train(jobData(), { epochs: JOB.epochs, batchSize: JOB.batchSize, logEvery: 0 });
     assert.equal(final.weightsHex, weightsHex(local.getWeights()));
     local.dispose();
   });
+});
+
+test('trainInWorker: the page answers clicks while a long job trains, and stop ends it', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
+  await withPage('test/browser/worker', async (page) => {
+    await page.waitForFunction(() => (window as unknown as { state: State }).state.epochs.length >= 1, undefined, { timeout: 60_000 });
+    await page.click('#ping');
+    const during = await state(page);
+    assert.equal(during.training, true, 'the long job is still training');
+    assert.equal(during.pingsWhileTraining, 1, 'the click was handled at once, while the worker trained');
+    await page.click('#stop');
+    await page.waitForFunction(() => !(window as unknown as { state: State }).state.training, undefined, { timeout: 60_000 });
+    assert.equal((await state(page)).error, 'AbortError: stopped');
+  }, '?long');
 });

@@ -1,5 +1,5 @@
-// Trains in a Web Worker through trainInWorker while the page keeps answering clicks; publishes progress,
-// the clicks seen during training, and the final weights' bits.
+// Trains in a Web Worker through trainInWorker while the page keeps answering clicks. `?long` runs a job of
+// minutes that only the stop button ends; otherwise the short job runs to the end and publishes its weights.
 import { trainInWorker } from 'wasm-autoencoder';
 import { JOB, jobData, weightsHex } from './job.js';
 
@@ -12,13 +12,14 @@ document.getElementById('ping')!.addEventListener('click', () => {
   if (state.training) state.pingsWhileTraining++;
   document.getElementById('pings')!.textContent = String(state.pings);
 });
+const stop = new AbortController();
+document.getElementById('stop')!.addEventListener('click', () => stop.abort(new DOMException('stopped', 'AbortError')));
 
 trainInWorker(jobData(), {
   ...JOB,
-  onEpoch: ({ epoch }) => {
-    state.epochs.push(epoch);
-    (document.getElementById('progress') as HTMLProgressElement).value = epoch + 1;
-  },
+  ...(location.search === '?long' ? { epochs: 100_000 } : {}),
+  signal: stop.signal,
+  onEpoch: ({ epoch }) => state.epochs.push(epoch),
 })
   .then(({ model }) => {
     state.weightsHex = weightsHex(model.getWeights());
