@@ -19,7 +19,7 @@ export interface WorkerTrainOptions {
   onEpoch?: (info: { epoch: number; loss: number }) => void;
   /** Aborting stops the worker at once; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** The worker to use; default: a new module worker running the package's training worker. */
+  /** The worker to use (one job at a time); default: a new module worker running the package's training worker. */
   worker?: Worker;
 }
 
@@ -46,6 +46,9 @@ export interface WorkerTrainResult {
 export function trainInWorker(data: MatrixLike, options: WorkerTrainOptions): Promise<WorkerTrainResult> {
   const { rows, cols } = checkData(data, undefined);
   const matrix: Matrix = asMatrix(data);
+  if (!options.worker && typeof Worker === 'undefined') {
+    throw new TypeError('trainInWorker needs Web Workers (browsers, Deno, Bun); in Node, use train or trainAsync');
+  }
   const worker = options.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   const request: TrainRequest = {
     type: 'train',

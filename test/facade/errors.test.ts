@@ -1,7 +1,7 @@
 // Bad input gets a typed error that names the problem; nothing reaches the user as a wasm trap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, DivergenceError, bindData, memoryBytes } from '../../src/index.js';
+import { Autoencoder, DivergenceError, bindData, memoryBytes, trainInWorker } from '../../src/index.js';
 import { iris } from '../../src/datasets/index.js';
 
 test('dimensions must be positive integers', () => {
@@ -134,4 +134,8 @@ test('unknown option names are refused, in the constructor and in train', () => 
   assert.throws(() => ae.setWeights({ toString: [[1]] } as never), /unknown parameter 'toString'/);
   assert.throws(() => new Autoencoder(4, 2, { optimizer: { epsilon: 0 } }), /optimizer.epsilon must be a finite number > 0/);
   ae.dispose();
+});
+
+test('trainInWorker outside a runtime with Web Workers says what to use instead', () => {
+  assert.throws(() => trainInWorker([[1, 2]], { hiddenDim: 1 }), { name: 'TypeError', message: /trainInWorker needs Web Workers .*; in Node, use train or trainAsync/ });
 });
