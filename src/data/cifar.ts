@@ -148,24 +148,33 @@ export async function loadCifar10(source: string | CifarFiles, options: CifarOpt
   const labelNames = layout.readMeta(await file(layout.metaFile).read(), file(layout.metaFile).label);
   const wanted = options.labels && new Set(options.labels.map((label) => labelIndex(label, labelNames)));
 
-  const picked: { batch: Batch; runs: [number, number][] }[] = [];
+  // Each batch file is dropped as soon as its kept rows are copied out, so a label filter never holds 150 MB.
+  const kept: { data: Uint8Array; labels: Uint8Array }[] = [];
   let count = 0;
   for (const name of layout.batchFiles(split)) {
     if (count >= limit) break;
     const batch = layout.readBatch(await file(name).read(), file(name).label);
     const runs = keptRuns(batch.labels, wanted, limit - count);
-    for (const [start, end] of runs) count += end - start;
-    picked.push({ batch, runs });
+    const rows = runs.reduce((n, [start, end]) => n + end - start, 0);
+    const part = { data: new Uint8Array(rows * PIXELS), labels: new Uint8Array(rows) };
+    let row = 0;
+    for (const [start, end] of runs) {
+      copyRows(batch, start, end, part.data, row);
+      part.labels.set(batch.labels.subarray(start, end), row);
+      row += end - start;
+    }
+    kept.push(part);
+    count += rows;
   }
 
-  const data = new Uint8Array(count * PIXELS);
-  const labels = new Uint8Array(count);
-  let row = 0;
-  for (const { batch, runs } of picked) {
-    for (const [start, end] of runs) {
-      copyRows(batch, start, end, data, row);
-      labels.set(batch.labels.subarray(start, end), row);
-      row += end - start;
+  const data = kept.length === 1 ? kept[0]!.data : new Uint8Array(count * PIXELS);
+  const labels = kept.length === 1 ? kept[0]!.labels : new Uint8Array(count);
+  if (kept.length > 1) {
+    let row = 0;
+    for (const part of kept) {
+      data.set(part.data, row * PIXELS);
+      labels.set(part.labels, row);
+      row += part.labels.length;
     }
   }
   return { data: { rows: count, cols: PIXELS, data }, labels, labelNames };
