@@ -13,12 +13,13 @@ interface Runtime {
 
 let runtime: Runtime | undefined;
 let autoInitError: unknown;
+let loading: Promise<void> | undefined;
 
 const defaultWasmUrl = (): URL => new URL('../../build/autoencoder.wasm', import.meta.url);
 
 async function bytesOf(location: URL): Promise<ArrayBuffer | Uint8Array<ArrayBuffer>> {
   // fetch() cannot read file: URLs in Node; the Node-only reader is loaded only in that case.
-  if (location.protocol === 'file:') return new Uint8Array(await (await nodeFiles('the .wasm module')).readFileBytes(location));
+  if (location.protocol === 'file:') return (await nodeFiles('the .wasm module')).readFileBytes(location) as Promise<Uint8Array<ArrayBuffer>>;
   const response = await fetch(location);
   if (!response.ok) throw new WasmNotReadyError(`could not fetch ${location.href}: HTTP ${response.status}`);
   return response.arrayBuffer();
@@ -26,7 +27,10 @@ async function bytesOf(location: URL): Promise<ArrayBuffer | Uint8Array<ArrayBuf
 
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  if (typeof Response !== 'undefined' && source instanceof Response) return WebAssembly.compile(await source.arrayBuffer());
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    if (!source.ok) throw new WasmNotReadyError(`the .wasm response is HTTP ${source.status} ${source.statusText}`.trim());
+    return WebAssembly.compile(await source.arrayBuffer());
+  }
   if (source instanceof URL) return WebAssembly.compile(await bytesOf(source));
   if (typeof source === 'string') return WebAssembly.compile(await bytesOf(new URL(source, baseUrl())));
   return WebAssembly.compile(source as BufferSource);
@@ -47,16 +51,24 @@ function baseUrl(): string {
  *
  * @example
  * ```ts
- * import { init, Autoencoder } from 'wasm-autoencoder';
+ * import { init, Autoencoder } from 'wasm-autoencoder/core';   // the entry that does not load the module itself
  * import wasm from 'wasm-autoencoder/wasm';   // a WebAssembly.Module where the runtime imports .wasm files
  * await init({ wasm });
  * const ae = new Autoencoder(4, 2);
  * ```
  */
-export async function init(options: { wasm?: WasmSource } = {}): Promise<void> {
-  if (runtime) return;
-  const module = await compile(options.wasm ?? defaultWasmUrl());
-  const instance = await WebAssembly.instantiate(module, {});
+export function init(options: { wasm?: WasmSource } = {}): Promise<void> {
+  if (runtime) return Promise.resolve();
+  // Calls that overlap share one load, so every model ends up in the same memory.
+  loading ??= load(options.wasm ?? defaultWasmUrl()).catch((error: unknown) => {
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}
+
+async function load(source: WasmSource): Promise<void> {
+  const instance = await WebAssembly.instantiate(await compile(source), {});
   const kernels = instance.exports as unknown as Kernels;
   runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()) };
   autoInitError = undefined;

@@ -1,5 +1,6 @@
 import type { AutoencoderOptions } from '../options.js';
 import type { Matrix } from '../matrix.js';
+import type { TrainOptions } from '../training.js';
 
 /** What the page sends the training worker. */
 export interface TrainRequest {
@@ -7,13 +8,22 @@ export interface TrainRequest {
   data: Matrix;
   hiddenDim: number;
   model: AutoencoderOptions;
-  train: { epochs?: number; batchSize?: number; batchesPerEpoch?: number; shuffle?: boolean };
+  train: Pick<TrainOptions, 'epochs' | 'batchSize' | 'batchesPerEpoch' | 'shuffle'>;
   /** Continue from this checkpoint instead of a new model. */
   checkpoint?: Uint8Array;
+}
+
+/** An error as it crosses from the worker: its class name, message, and the fields our errors carry. */
+export interface ErrorReply {
+  type: 'error';
+  name: string;
+  message: string;
+  history?: number[];
+  file?: string;
 }
 
 /** What the training worker answers: progress after every epoch, then the result or an error. */
 export type TrainReply =
   | { type: 'epoch'; epoch: number; loss: number }
   | { type: 'done'; checkpoint: Uint8Array; history: number[] }
-  | { type: 'error'; name: string; message: string };
+  | ErrorReply;

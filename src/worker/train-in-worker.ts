@@ -1,7 +1,8 @@
 import { Autoencoder } from '../autoencoder.js';
 import { asMatrix, checkData, type Matrix, type MatrixLike } from '../matrix.js';
 import type { AutoencoderOptions } from '../options.js';
-import type { TrainReply, TrainRequest } from './protocol.js';
+import { CheckpointError, DataFormatError, DisposedError, DivergenceError, WasmNotReadyError } from '../errors.js';
+import type { ErrorReply, TrainReply, TrainRequest } from './protocol.js';
 
 /** Options of `trainInWorker`. */
 export interface WorkerTrainOptions {
@@ -17,7 +18,7 @@ export interface WorkerTrainOptions {
   shuffle?: boolean;
   /** Called on the main thread after every epoch. */
   onEpoch?: (info: { epoch: number; loss: number }) => void;
-  /** Aborting stops the worker at once; the promise rejects with the signal's reason. */
+  /** Aborting terminates the worker at once (a supplied one too); the promise rejects with the signal's reason. */
   signal?: AbortSignal;
   /** The worker to use (one job at a time); default: a new module worker running the package's training worker. */
   worker?: Worker;
@@ -43,13 +44,16 @@ export interface WorkerTrainResult {
  * const { reconstructed } = model.test(pixels);
  * ```
  */
-export function trainInWorker(data: MatrixLike, options: WorkerTrainOptions): Promise<WorkerTrainResult> {
+export async function trainInWorker(data: MatrixLike, options: WorkerTrainOptions): Promise<WorkerTrainResult> {
   const { rows, cols } = checkData(data, undefined);
   const matrix: Matrix = asMatrix(data);
+  options.signal?.throwIfAborted();
   if (!options.worker && typeof Worker === 'undefined') {
     throw new TypeError('trainInWorker needs Web Workers (browsers, Deno, Bun); in Node, use train or trainAsync');
   }
+  if (options.worker && busy.has(options.worker)) throw new RangeError('this worker is already training: one job at a time per worker');
   const worker = options.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  busy.add(worker);
   const request: TrainRequest = {
     type: 'train',
     data: { rows, cols, data: matrix.data.slice() },
@@ -58,34 +62,53 @@ export function trainInWorker(data: MatrixLike, options: WorkerTrainOptions): Pr
     train: { epochs: options.epochs, batchSize: options.batchSize, batchesPerEpoch: options.batchesPerEpoch, shuffle: options.shuffle },
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
   };
-  return new Promise((resolve, reject) => {
-    const stop = () => {
-      worker.terminate();
-      reject(options.signal!.reason);
-    };
-    if (options.signal?.aborted) return stop();
-    options.signal?.addEventListener('abort', stop, { once: true });
-    const finish = () => {
-      options.signal?.removeEventListener('abort', stop);
+  return new Promise<WorkerTrainResult>((resolve, reject) => {
+    const finish = (outcome: () => void) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      worker.removeEventListener('message', onMessage);
+      worker.removeEventListener('error', onError);
+      worker.removeEventListener('messageerror', onError);
+      busy.delete(worker);
       if (!options.worker) worker.terminate();
+      outcome();
     };
-    worker.addEventListener('message', ({ data: reply }: MessageEvent<TrainReply>) => {
+    // Stopping mid-epoch means stopping the thread: the worker is terminated, a supplied one too.
+    const onAbort = () => {
+      worker.terminate();
+      finish(() => reject(options.signal!.reason));
+    };
+    const onError = (event: Event) => finish(() => reject(new Error(`the training worker failed: ${(event as ErrorEvent).message ?? event.type}`)));
+    const onMessage = ({ data: reply }: MessageEvent<TrainReply>) => {
       if (reply.type === 'epoch') return options.onEpoch?.({ epoch: reply.epoch, loss: reply.loss });
-      finish();
-      if (reply.type === 'done') resolve({ model: Autoencoder.fromBytes(reply.checkpoint), checkpoint: reply.checkpoint, history: reply.history });
-      else reject(revive(reply.name, reply.message));
-    });
-    worker.addEventListener('error', (event: ErrorEvent) => {
-      finish();
-      reject(new Error(`the training worker failed: ${event.message}`));
-    });
+      finish(() => {
+        if (reply.type === 'error') return reject(revive(reply));
+        try {
+          resolve({ model: Autoencoder.fromBytes(reply.checkpoint), checkpoint: reply.checkpoint, history: reply.history });
+        } catch (error) {
+          reject(error);
+        }
+      });
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    worker.addEventListener('message', onMessage);
+    worker.addEventListener('error', onError);
+    worker.addEventListener('messageerror', onError);
     worker.postMessage(request, [request.data.data.buffer as ArrayBuffer]);
   });
 }
 
-/** The worker's error as the same kind of error here (RangeError and TypeError keep their class). */
-function revive(name: string, message: string): Error {
-  if (name === 'RangeError') return new RangeError(message);
-  if (name === 'TypeError') return new TypeError(message);
-  return Object.assign(new Error(message), { name });
+const busy = new WeakSet<Worker>();
+
+/** The worker's error as the same class here, with the fields our errors carry (history, file). */
+function revive({ name, message, history, file }: ErrorReply): Error {
+  switch (name) {
+    case 'RangeError': return new RangeError(message);
+    case 'TypeError': return new TypeError(message);
+    case 'DivergenceError': return new DivergenceError(message, history ?? []);
+    case 'DataFormatError': return Object.assign(new DataFormatError(file ?? '', ''), { message });
+    case 'CheckpointError': return new CheckpointError(message);
+    case 'DisposedError': return new DisposedError(message);
+    case 'WasmNotReadyError': return new WasmNotReadyError(message);
+    default: return Object.assign(new Error(message), { name });
+  }
 }

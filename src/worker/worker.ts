@@ -1,5 +1,5 @@
-// The training worker: a module Web Worker (or Node worker_threads worker) that trains on what it is sent and
-// streams progress back, so the page's main thread stays free.
+// The training worker: a module Web Worker that trains on what it is sent and streams progress back, so the
+// page's main thread stays free.
 import { Autoencoder } from '../autoencoder.js';
 import { init } from '../runtime/wasm.js';
 import type { TrainReply, TrainRequest } from './protocol.js';
@@ -26,7 +26,8 @@ port.addEventListener('message', async ({ data: request }) => {
     port.postMessage({ type: 'done', checkpoint, history }, [checkpoint.buffer]);
   } catch (error) {
     const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-    port.postMessage({ type: 'error', name, message });
+    const { history, file } = error as { history?: number[]; file?: string };
+    port.postMessage({ type: 'error', name, message, ...(history ? { history } : {}), ...(file ? { file } : {}) });
   } finally {
     ae?.dispose();
   }

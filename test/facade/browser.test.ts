@@ -36,6 +36,7 @@ test('trainInWorker: progress streams after every epoch and the weights equal No
 test('trainInWorker: the page answers clicks while a long job trains, and stop ends it', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
   await withPage('test/browser/worker', async (page) => {
     await page.waitForFunction(() => (window as unknown as { state: State }).state.epochs.length >= 1, undefined, { timeout: 60_000 });
+    assert.equal(page.workers().length, 1, 'the training runs in a worker');
     await page.click('#ping');
     const during = await state(page);
     assert.equal(during.training, true, 'the long job is still training');
@@ -43,5 +44,7 @@ test('trainInWorker: the page answers clicks while a long job trains, and stop e
     await page.click('#stop');
     await page.waitForFunction(() => !(window as unknown as { state: State }).state.training, undefined, { timeout: 60_000 });
     assert.equal((await state(page)).error, 'AbortError: stopped');
+    for (let wait = 0; page.workers().length > 0 && wait < 100; wait++) await page.waitForTimeout(50);
+    assert.equal(page.workers().length, 0, 'stop ends the worker');
   }, '?long');
 });

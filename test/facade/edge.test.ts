@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,11 +62,14 @@ test('workerd trains iris in a request and encodes with the checkpoint in anothe
   const port = await freePort();
   writeFileSync(join(dir, 'config.capnp'), config(port));
   const workerd = spawn(WORKERD, ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(workerd, 'exit'); // taken now: an early exit must not leave the cleanup waiting
   let log = '';
   workerd.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   try {
     const base = `http://127.0.0.1:${port}`;
-    await waitUntilUp(base);
+    await waitUntilUp(base).catch((error: Error) => {
+      throw new Error(`${error.message}; workerd said: ${log}`);
+    });
     const trained = await fetch(`${base}/train?epochs=20`, { method: 'POST' });
     assert.equal(trained.status, 200, log);
     const checkpoint = new Uint8Array(await trained.arrayBuffer());
@@ -83,7 +87,7 @@ test('workerd trains iris in a request and encodes with the checkpoint in anothe
     local.dispose();
   } finally {
     workerd.kill('SIGTERM');
-    await new Promise((r) => workerd.on('exit', r));
+    await exited;
     rmSync(dir, { recursive: true });
   }
 });

@@ -1,5 +1,5 @@
-// init({ wasm }) for runtimes that hand the module in: each form of source, in a fresh process that imports the
-// package's core (no automatic loading), then trains a little.
+// init({ wasm }) for runtimes that hand the module in: each form of source, in a fresh process that imports
+// 'wasm-autoencoder/core' (the entry that loads nothing by itself), then trains a little.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -8,7 +8,6 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const core = pathToFileURL(resolve('dist/core.js')).href;
 const wasmPath = resolve('build/autoencoder.wasm');
 
 const sources: Record<string, string> = {
@@ -24,7 +23,7 @@ for (const [what, expression] of Object.entries(sources)) {
   test(`init({ wasm: ${what} })`, async () => {
     const script = `
       import { readFileSync } from 'node:fs';
-      const { init, Autoencoder, WasmNotReadyError } = await import(${JSON.stringify(core)});
+      const { init, Autoencoder, WasmNotReadyError } = await import('wasm-autoencoder/core');
       let before = 'constructed';
       try { new Autoencoder(2, 1); } catch (error) { before = error instanceof WasmNotReadyError ? 'not ready' : String(error); }
       await init({ wasm: ${expression} });
