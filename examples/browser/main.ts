@@ -53,7 +53,8 @@ async function decode(blob: Blob, name: string): Promise<Image> {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const context = canvas.getContext('2d')!;
     context.drawImage(bitmap, 0, 0);
-    return readImage(context.getImageData(0, 0, bitmap.width, bitmap.height));
+    bitmap.close(); // its pixels now live in the canvas
+    return readImage(context.getImageData(0, 0, canvas.width, canvas.height));
   }
 }
 

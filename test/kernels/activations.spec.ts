@@ -3,6 +3,7 @@
 // and on sizes whose scalar tails (n mod 4 ≠ 0) go through the non-SIMD path.
 
 import { activation_forward, activation_backward, LINEAR, TANH, SIGMOID, RELU } from "../../assembly/activations";
+import { kindName, activationTwin, derivativeTwin } from "./activation-twin";
 import { Buf, Check, checkGuards, checkUnchanged, seedTest, sz, uniform } from "./util";
 
 const ABS_TOL: f64 = 1e-6;
@@ -17,29 +18,6 @@ const EXTREMES: StaticArray<f32> = [
   1e-7, -1e-7, 9.5, -9.5, 0.5,
 ];
 
-function kindName(kind: i32): string {
-  if (kind == LINEAR) return "LINEAR";
-  if (kind == TANH) return "TANH";
-  if (kind == SIGMOID) return "SIGMOID";
-  return "RELU";
-}
-
-/** The activation in f64. */
-function ref(kind: i32, x: f64): f64 {
-  if (kind == TANH) return Math.tanh(x);
-  if (kind == SIGMOID) return 1.0 / (1.0 + Math.exp(-x));
-  if (kind == RELU) return x > 0 ? x : 0;
-  return x;
-}
-
-/** f'(x) written in terms of the output y = f(x), in f64. */
-function refDerivative(kind: i32, y: f64): f64 {
-  if (kind == TANH) return 1.0 - y * y;
-  if (kind == SIGMOID) return y * (1.0 - y);
-  if (kind == RELU) return y > 0 ? 1.0 : 0.0;
-  return 1.0;
-}
-
 /** Runs the forward kernel on X (n values) into a fresh buffer, or in place, and checks the result. */
 function checkForward(label: string, kind: i32, X: Buf, inPlace: bool): void {
   const n = X.n;
@@ -50,7 +28,7 @@ function checkForward(label: string, kind: i32, X: Buf, inPlace: bool): void {
   const full = label + " " + kindName(kind) + sz("n", n) + (inPlace ? " in place" : "");
   const c = new Check(full);
   for (let i = 0; i < n; i++) {
-    const y = Y.get(i), want = ref(kind, X0.get(i));
+    const y = Y.get(i), want = activationTwin(kind, X0.get(i));
     c.holds(i, isFinite(y) || !isFinite(want), y, want);
     if (kind == LINEAR) c.same(i, Y.f(i), X0.f(i));
     else c.near(i, y, want, kind == RELU ? 0 : ABS_TOL);
@@ -109,7 +87,7 @@ function checkBackward(label: string, kind: i32, Y: Buf): void {
   const full = "backward " + label + " " + kindName(kind) + sz("n", n);
   const c = new Check(full);
   for (let i = 0; i < n; i++) {
-    const want = D0.get(i) * refDerivative(kind, Y0.get(i));
+    const want = D0.get(i) * derivativeTwin(kind, Y0.get(i));
     c.near(i, D.get(i), want, kind == LINEAR ? 0 : ABS_TOL);
   }
   c.done();

@@ -11,6 +11,7 @@ import {
   L_IN, L_OUT, L_ACT, L_W, L_B, L_MS_W, L_MS_B, L_MOM_W, L_MOM_B, L_OUTPUT, L_DELTA, L_GRAD_W, L_GRAD_B, L_LIVE,
   LAYER_WORDS,
 } from "../../assembly/model";
+import { kindName, activationTwin, derivativeTwin } from "./activation-twin";
 import { Buf, Check, alloc16, seedTest } from "./util";
 
 const IN: i32 = 3;
@@ -123,27 +124,6 @@ function makeModel(act0: i32, act1: i32, withMom: bool, capacity: i32, seed: u32
 // ---------------------------------------------------------------------------------------------
 // The naive f64 twin
 
-function kindName(kind: i32): string {
-  if (kind == TANH) return "TANH";
-  if (kind == SIGMOID) return "SIGMOID";
-  if (kind == RELU) return "RELU";
-  return "LINEAR";
-}
-
-function act(kind: i32, z: f64): f64 {
-  if (kind == TANH) return Math.tanh(z);
-  if (kind == SIGMOID) return 1.0 / (1.0 + Math.exp(-z));
-  if (kind == RELU) return z > 0 ? z : 0;
-  return z;
-}
-
-function actDerivative(kind: i32, y: f64): f64 {
-  if (kind == TANH) return 1 - y * y;
-  if (kind == SIGMOID) return y * (1 - y);
-  if (kind == RELU) return y > 0 ? 1 : 0;
-  return 1;
-}
-
 class Twin {
   loss: f64 = 0;
   a: Array<StaticArray<f64>> = [];     // a[0] = X, a[l+1] = output of layer l
@@ -179,7 +159,7 @@ function rmspropTwin(m: Model, w: StaticArray<f64>, ms: StaticArray<f64>, mom: S
   }
 }
 
-/** act(x·W_l + b_l) for rows × in inputs x, in f64. */
+/** activationTwin(x·W_l + b_l) for rows × in inputs x, in f64. */
 function twinLayer(m: Model, l: i32, x: StaticArray<f64>, rows: i32): StaticArray<f64> {
   const ni = m.dims[l], no = m.dims[l + 1];
   const W = toF64(m.W[l]), b = toF64(m.B[l]);
@@ -188,7 +168,7 @@ function twinLayer(m: Model, l: i32, x: StaticArray<f64>, rows: i32): StaticArra
     for (let o = 0; o < no; o++) {
       let z = b[o];
       for (let i = 0; i < ni; i++) z += x[r * ni + i] * W[i * no + o];
-      y[r * no + o] = act(m.acts[l], z);
+      y[r * no + o] = activationTwin(m.acts[l], z);
     }
   }
   return y;
@@ -208,7 +188,7 @@ function twinStep(m: Model, X: Buf, rows: i32, update: bool): Twin {
   let delta = new StaticArray<f64>(n);
   for (let i = 0; i < n; i++) {
     const dy = t.loss > 0 ? (out[i] - x0[i]) / (n * t.loss) : 0;
-    delta[i] = dy * actDerivative(m.acts[L - 1], out[i]);
+    delta[i] = dy * derivativeTwin(m.acts[L - 1], out[i]);
   }
   for (let l = 0; l < L; l++) { t.gW.push(new StaticArray<f64>(0)); t.gb.push(new StaticArray<f64>(0)); }
   for (let l = L - 1; l >= 0; l--) {
@@ -230,7 +210,7 @@ function twinStep(m: Model, X: Buf, rows: i32, update: bool): Twin {
         for (let i = 0; i < ni; i++) {
           let s: f64 = 0;
           for (let o = 0; o < no; o++) s += delta[r * no + o] * W[i * no + o];
-          below[r * ni + i] = s * actDerivative(m.acts[l - 1], x[r * ni + i]);
+          below[r * ni + i] = s * derivativeTwin(m.acts[l - 1], x[r * ni + i]);
         }
       }
       delta = below;

@@ -2,6 +2,8 @@
 // long enough (a second or so) to click around while it runs.
 import type { Matrix, WorkerTrainOptions } from 'wasm-autoencoder';
 
+export { weightsHex } from '../bits.js';
+
 export const EPOCHS = 6;
 
 export function jobData(): Matrix<Float32Array> {
@@ -17,10 +19,3 @@ export const JOB: Omit<WorkerTrainOptions, 'onEpoch' | 'signal' | 'worker'> = {
   epochs: EPOCHS,
   batchSize: 10,
 };
-
-/** Every parameter's bits as hex. */
-export function weightsHex(weights: Record<string, Matrix<Float32Array>>): string {
-  let hex = '';
-  for (const m of Object.values(weights)) for (const bits of new Uint32Array(m.data.buffer, m.data.byteOffset, m.data.length)) hex += bits.toString(16).padStart(8, '0');
-  return hex;
-}
