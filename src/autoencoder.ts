@@ -319,10 +319,15 @@ export class Autoencoder {
   }
 }
 
-/** A macrotask boundary: lets timers, I/O and UI events run (setTimeout would be clamped to 4 ms in browsers). */
+/**
+ * A macrotask boundary: lets timers, I/O and UI events run. MessageChannel where there is one (setTimeout is
+ * clamped to 4 ms in browsers); edge runtimes such as Vercel's have none.
+ */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => {
-    const channel = new MessageChannel();
+    const { MessageChannel: Channel } = globalThis as { MessageChannel?: typeof MessageChannel };
+    if (Channel === undefined) return void setTimeout(resolve, 0);
+    const channel = new Channel();
     channel.port1.onmessage = () => {
       channel.port1.close();
       resolve();

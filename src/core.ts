@@ -1,19 +1,5 @@
-// Every public export, without loading the module: the entries (index.ts, edge.ts) load it their way.
-export { Autoencoder, type TestResult } from './autoencoder.js';
-export type { TrainOptions, EpochInfo } from './training.js';
-export type { ParameterName, Weights } from './parameters.js';
-export type { Activation, AutoencoderOptions, RMSPropOptions, WeightInit } from './options.js';
-export { matrix, toArrays, type Matrix, type MatrixLike } from './matrix.js';
-export { getBatch } from './batch.js';
+// Every public export, without loading the module (wasm-autoencoder/core, and index.ts, which loads it).
+// trainInWorker is kept out of the edge entries: edge runtimes have no Web Worker, and bundlers that meet
+// new Worker(new URL(…)) add a document-based loader that breaks there.
+export * from './api.js';
 export { trainInWorker, type WorkerTrainOptions, type WorkerTrainResult } from './worker/train-in-worker.js';
-export { bindData, type BoundData } from './bound-data.js';
-export { init, memoryBytes, type WasmSource } from './runtime/wasm.js';
-export { CheckpointError, DataFormatError, DisposedError, DivergenceError, WasmNotReadyError } from './errors.js';
-export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type CheckpointTensor } from './io/checkpoint.js';
-export { encodeNpy, encodeCsv } from './io/npy.js';
-export { lossCurveSvg } from './plot.js';
-export { loadCifar10, selectLabel, type Cifar10, type CifarFiles, type CifarOptions } from './data/cifar.js';
-export { grayscale, type GrayMethod, type GrayscaleOptions } from './data/grayscale.js';
-export { parseIdx, readIdx, loadIdxImages, loadIdxLabels, loadFashionMnist, type IdxArray } from './data/idx.js';
-export { readImage, decodeImage, type Image, type ImageDataLike } from './data/image.js';
-export { resize, resizeTo, toGray, flatten, toPng, imageFromMatrixRow, imageGrid, type RowImageOptions } from './data/image-ops.js';

@@ -4,4 +4,4 @@ import { autoInit } from './runtime/wasm.js';
 
 export * from './core.js';
 
-await autoInit();
+await autoInit(new URL('../build/autoencoder.wasm', import.meta.url));

@@ -15,7 +15,11 @@ let runtime: Runtime | undefined;
 let autoInitError: unknown;
 let loading: Promise<void> | undefined;
 
-const defaultWasmUrl = (): URL => new URL('../../build/autoencoder.wasm', import.meta.url);
+// Where the .wasm lies in the unbundled package, for `init()` without a source. Not written as a literal
+// new URL('…', import.meta.url): bundlers would then ship the file, and webpack a document-based URL runtime,
+// into the edge entries, which never use it (the default entry names the file itself, for bundlers to follow).
+const packagedWasm = '../../build/autoencoder.wasm';
+const defaultWasmUrl = (): URL => new URL(packagedWasm, import.meta.url);
 
 async function bytesOf(location: URL): Promise<ArrayBuffer | Uint8Array<ArrayBuffer>> {
   // fetch() cannot read file: URLs in Node; the Node-only reader is loaded only in that case.
@@ -25,15 +29,26 @@ async function bytesOf(location: URL): Promise<ArrayBuffer | Uint8Array<ArrayBuf
   return response.arrayBuffer();
 }
 
+// By tag, not instanceof: edge sandboxes (Next.js, Vercel) hand in a Module compiled in another realm.
+const tagOf = (source: WasmSource): string => Object.prototype.toString.call(source);
+
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return source;
-  if (typeof Response !== 'undefined' && source instanceof Response) {
-    if (!source.ok) throw new WasmNotReadyError(`the .wasm response is HTTP ${source.status} ${source.statusText}`.trim());
-    return WebAssembly.compile(await source.arrayBuffer());
+  const tag = tagOf(source);
+  if (tag === '[object WebAssembly.Module]') return source as WebAssembly.Module;
+  // The bytes are awaited first: Next.js's dev build wraps each WebAssembly call in a plain (not async) function.
+  const bytes = await bytesFrom(source, tag);
+  return WebAssembly.compile(bytes);
+}
+
+async function bytesFrom(source: WasmSource, tag: string): Promise<BufferSource> {
+  if (tag === '[object Response]') {
+    const response = source as Response;
+    if (!response.ok) throw new WasmNotReadyError(`the .wasm response is HTTP ${response.status} ${response.statusText}`.trim());
+    return response.arrayBuffer();
   }
-  if (source instanceof URL) return WebAssembly.compile(await bytesOf(source));
-  if (typeof source === 'string') return WebAssembly.compile(await bytesOf(new URL(source, baseUrl())));
-  return WebAssembly.compile(source as BufferSource);
+  if (tag === '[object URL]') return bytesOf(source as URL);
+  if (typeof source === 'string') return bytesOf(new URL(source, baseUrl()));
+  return source as BufferSource;
 }
 
 /** What a relative string is relative to: the page in a browser, the working directory in Node. */
@@ -47,6 +62,7 @@ function baseUrl(): string {
 /**
  * Instantiates the WebAssembly kernels. The default entry calls this by itself when it is imported;
  * call it yourself in runtimes that hand the `.wasm` in (e.g. an edge function that imports it as a module).
+ * Without `wasm` it reads the file beside the unbundled package (Node); in a bundle, pass the bundler's URL.
  * Once a module is loaded, later calls change nothing: every model and data set lives in that one memory.
  *
  * @example
@@ -68,7 +84,8 @@ export function init(options: { wasm?: WasmSource } = {}): Promise<void> {
 }
 
 async function load(source: WasmSource): Promise<void> {
-  const instance = await WebAssembly.instantiate(await compile(source), {});
+  const module = await compile(source);
+  const instance = await WebAssembly.instantiate(module, {});
   const kernels = instance.exports as unknown as Kernels;
   runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()) };
   autoInitError = undefined;
@@ -81,10 +98,10 @@ export function getRuntime(): Runtime {
   throw new WasmNotReadyError(`the WebAssembly module is not loaded${reason}; call \`await init({ wasm })\` first`);
 }
 
-/** Loads the module from its default location; a failure is kept and reported when the module is first used. */
-export async function autoInit(): Promise<void> {
+/** Loads the module from `wasm`; a failure is kept and reported when the module is first used. */
+export async function autoInit(wasm: WasmSource): Promise<void> {
   try {
-    await init();
+    await init({ wasm });
   } catch (error) {
     autoInitError = error;
   }

@@ -15,7 +15,7 @@ port.addEventListener('message', async ({ data: request }) => {
   if (request.type !== 'train') return;
   let ae: Autoencoder | undefined;
   try {
-    await init();
+    await init({ wasm: new URL('../../build/autoencoder.wasm', import.meta.url) }); // literal, for bundlers to follow
     ae = request.checkpoint ? Autoencoder.fromBytes(request.checkpoint) : new Autoencoder(request.data.cols, request.hiddenDim, request.model);
     const history = await ae.trainAsync(request.data, {
       ...request.train,
