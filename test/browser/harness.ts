@@ -1,10 +1,10 @@
-// Builds a page folder with Vite, serves it on 127.0.0.1 and opens it in Debian's Chromium (playwright-core).
+// Builds a page folder with Vite or webpack, serves it on 127.0.0.1 and opens it in Debian's Chromium (playwright-core).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { buildPage, type Bundler } from './bundlers.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Why browser tests are skipped on this machine, or false when they can run. */
@@ -23,22 +23,30 @@ function serve(root: string): Promise<{ server: Server; url: string }> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
 }
 
-/** Builds `pageDir` with Vite, opens it (with `query`), runs `use(page)`, and cleans up; page errors fail the run. */
-export async function withPage(pageDir: string, use: (page: Page) => Promise<void>, query = ''): Promise<void> {
+/**
+ * Builds `pageDir` (with Vite unless told), opens it (with `query`), runs `use(page, logged)` where `logged`
+ * fills with the page's console.log lines, and cleans up; page errors fail the run.
+ */
+export async function withPage(pageDir: string, use: (page: Page, logged: string[]) => Promise<void>, { query = '', bundler = 'vite' }: { query?: string; bundler?: Bundler } = {}): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'wae-page-'));
-  await build({ root: pageDir, base: './', logLevel: 'warn', build: { outDir: out, emptyOutDir: true, target: 'es2022' }, worker: { format: 'es' } });
-  const { server, url } = await serve(out);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  const errors: string[] = [];
   try {
-    const page = await browser.newPage();
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(url + query);
-    await use(page);
-    if (errors.length > 0) throw new Error(`errors in the page: ${errors.join('; ')}`);
+    await buildPage(bundler, pageDir, out);
+    const { server, url } = await serve(out);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    const errors: string[] = [];
+    const logged: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (error) => errors.push(error.message));
+      page.on('console', (message) => message.type() === 'log' && logged.push(message.text()));
+      await page.goto(url + query);
+      await use(page, logged);
+      if (errors.length > 0) throw new Error(`errors in the page: ${errors.join('; ')}`);
+    } finally {
+      await browser.close();
+      server.close();
+    }
   } finally {
-    await browser.close();
-    server.close();
     rmSync(out, { recursive: true });
   }
 }

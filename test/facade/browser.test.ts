@@ -1,5 +1,5 @@
-// A real browser (Debian's Chromium): pages built with Vite train with fixed seeds and must match Node bit for
-// bit; training in a Web Worker streams progress while the page keeps answering clicks.
+// A real browser (Debian's Chromium): pages built with Vite and with webpack 5 train with fixed seeds and must
+// match Node bit for bit; training in a Web Worker streams progress while the page keeps answering clicks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Autoencoder } from '../../src/index.js';
@@ -8,30 +8,34 @@ import { NO_BROWSER, withPage } from '../browser/harness.js';
 import { trainReference } from '../browser/determinism/train.js';
 import { EPOCHS, JOB, jobData, weightsHex } from '../browser/worker/job.js';
 
-test('Chromium trains the same weights as Node, bit for bit', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
-  await withPage('test/browser/determinism', async (page) => {
-    await page.waitForFunction(() => (window as unknown as { weightsHex?: string }).weightsHex !== undefined, undefined, { timeout: 60_000 });
-    const inBrowser = await page.evaluate(() => (window as unknown as { weightsHex: string }).weightsHex);
-    assert.equal(inBrowser.length, (4 * 2 + 2 + 2 * 4 + 4) * 8);
-    assert.equal(inBrowser, trainReference());
+for (const bundler of ['vite', 'webpack'] as const) {
+  test(`Chromium (${bundler}) trains the same weights as Node, bit for bit`, { skip: NO_BROWSER, timeout: 180_000 }, async () => {
+    await withPage('test/browser/determinism', async (page) => {
+      await page.waitForFunction(() => (window as unknown as { weightsHex?: string }).weightsHex !== undefined, undefined, { timeout: 60_000 });
+      const inBrowser = await page.evaluate(() => (window as unknown as { weightsHex: string }).weightsHex);
+      assert.equal(inBrowser.length, (4 * 2 + 2 + 2 * 4 + 4) * 8);
+      assert.equal(inBrowser, trainReference());
+    }, { bundler });
   });
-});
+}
 
 interface State { epochs: number[]; pingsWhileTraining: number; training: boolean; weightsHex?: string; error?: string }
 const state = (page: Page) => page.evaluate(() => (window as unknown as { state: State }).state);
 
-test('trainInWorker: progress streams after every epoch and the weights equal Node\'s', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
-  await withPage('test/browser/worker', async (page) => {
-    await page.waitForFunction(() => !(window as unknown as { state: State }).state.training, undefined, { timeout: 120_000 });
-    const final = await state(page);
-    assert.equal(final.error, undefined);
-    assert.deepEqual(final.epochs, Array.from({ length: EPOCHS }, (_, i) => i));
-    const local = new Autoencoder(3072, JOB.hiddenDim, JOB.model);
-    local.train(jobData(), { epochs: JOB.epochs, batchSize: JOB.batchSize, logEvery: 0 });
-    assert.equal(final.weightsHex, weightsHex(local.getWeights()));
-    local.dispose();
+for (const bundler of ['vite', 'webpack'] as const) {
+  test(`trainInWorker (${bundler}): progress streams after every epoch and the weights equal Node's`, { skip: NO_BROWSER, timeout: 180_000 }, async () => {
+    await withPage('test/browser/worker', async (page) => {
+      await page.waitForFunction(() => !(window as unknown as { state: State }).state.training, undefined, { timeout: 120_000 });
+      const final = await state(page);
+      assert.equal(final.error, undefined);
+      assert.deepEqual(final.epochs, Array.from({ length: EPOCHS }, (_, i) => i));
+      const local = new Autoencoder(3072, JOB.hiddenDim, JOB.model);
+      local.train(jobData(), { epochs: JOB.epochs, batchSize: JOB.batchSize, logEvery: 0 });
+      assert.equal(final.weightsHex, weightsHex(local.getWeights()));
+      local.dispose();
+    }, { bundler });
   });
-});
+}
 
 test('trainInWorker: the page answers clicks while a long job trains, and stop ends it', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
   await withPage('test/browser/worker', async (page) => {
@@ -46,5 +50,5 @@ test('trainInWorker: the page answers clicks while a long job trains, and stop e
     assert.equal((await state(page)).error, 'AbortError: stopped');
     for (let wait = 0; page.workers().length > 0 && wait < 100; wait++) await page.waitForTimeout(50);
     assert.equal(page.workers().length, 0, 'stop ends the worker');
-  }, '?long');
+  }, { query: '?long' });
 });

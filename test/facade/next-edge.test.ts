@@ -8,6 +8,8 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { Autoencoder } from '../../src/index.js';
+import { iris } from '../../src/datasets/index.js';
 import { assertTrainsAndEncodesLikeNode, freePort, withServer, type Running } from '../edge/server.js';
 
 const NEXT = resolve('node_modules/.bin/next');
@@ -20,6 +22,21 @@ async function eventuallyLogged(server: Running, pattern: RegExp): Promise<boole
   return pattern.test(server.log());
 }
 
+/** The README's route (app/readme/route.ts) encodes with a checkpoint as Node does. */
+async function assertReadmeRouteEncodes(server: Running): Promise<void> {
+  const ae = new Autoencoder(4, 2, { seed: 3 });
+  ae.train(iris, { epochs: 5, logEvery: 0 });
+  const response = await fetch(`${server.base}/readme`, { method: 'POST', body: ae.toBytes() });
+  assert.equal(response.status, 200, server.log());
+  assert.deepEqual(await response.json(), { code: Array.from(ae.encode([[5.1, 3.5, 1.4, 0.2]]).data) });
+  ae.dispose();
+}
+
+async function assertServesLikeNode(server: Running): Promise<void> {
+  await assertTrainsAndEncodesLikeNode(server);
+  await assertReadmeRouteEncodes(server);
+}
+
 async function serveApp(command: 'dev' | 'start', use: (server: Running) => Promise<void>): Promise<void> {
   const port = await freePort();
   await withServer(NEXT, [command, APP, '-p', String(port), '-H', '127.0.0.1'], { env, port }, use);
@@ -28,7 +45,7 @@ async function serveApp(command: 'dev' | 'start', use: (server: Running) => Prom
 test('Next.js dev (Turbopack) serves the edge-light entry without compiling wasm from bytes', { timeout: 180_000 }, async () => {
   try {
     await serveApp('dev', async (server) => {
-      await assertTrainsAndEncodesLikeNode(server);
+      await assertServesLikeNode(server);
       assert.doesNotMatch(server.log(), FLAGGED, 'the package compiled wasm from bytes');
       const compiled = await fetch(`${server.base}/compile`, { method: 'POST' });
       assert.equal(compiled.status, 200);
@@ -42,9 +59,9 @@ test('Next.js dev (Turbopack) serves the edge-light entry without compiling wasm
 for (const bundler of ['turbopack', 'webpack'] as const) {
   test(`Next.js ${bundler}: the dev server and a production build serve the edge-light entry`, { timeout: 240_000 }, async () => {
     try {
-      if (bundler === 'webpack') await serveApp('dev', assertTrainsAndEncodesLikeNode); // Turbopack's is above
+      if (bundler === 'webpack') await serveApp('dev', assertServesLikeNode); // Turbopack's is above
       await promisify(execFile)(NEXT, ['build', `--${bundler}`, APP], { env });
-      await serveApp('start', assertTrainsAndEncodesLikeNode);
+      await serveApp('start', assertServesLikeNode);
     } finally {
       rmSync(`${APP}/.next`, { recursive: true, force: true });
     }

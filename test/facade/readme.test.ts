@@ -1,0 +1,55 @@
+// The README's runtime snippets are files the tests run: this page must show them word for word, and the two
+// browser-side ones run here (the Cloudflare one in edge.test.ts, the Vercel one in next-edge.test.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { Autoencoder } from '../../src/index.js';
+import { iris } from '../../src/datasets/index.js';
+import { NO_BROWSER, withPage } from '../browser/harness.js';
+
+const README = readFileSync('README.md', 'utf8');
+const RUNTIMES = README.slice(README.indexOf('## Node, browsers, workers and edge functions'), README.indexOf('## Benchmarks'));
+
+test('every snippet in the README\'s runtime section is a tested file, shown word for word', () => {
+  const blocks = [...RUNTIMES.matchAll(/(?:<!-- tested: (\S+) -->\n)?```ts\n([\s\S]*?)```/g)];
+  assert.equal(blocks.length, 4);
+  for (const [, file, code] of blocks) {
+    assert.ok(file, `a snippet has no <!-- tested: file --> line:\n${code}`);
+    assert.equal(code, readFileSync(file, 'utf8'), `README.md no longer shows ${file} as it is`);
+  }
+});
+
+function irisLine(): string {
+  const ae = new Autoencoder(4, 2, { seed: 42 });
+  const history = ae.train(iris, { epochs: 20, batchSize: 10, logEvery: 0 });
+  const { data } = ae.encode([[5.1, 3.5, 1.4, 0.2]]);
+  ae.dispose();
+  return `loss ${history.at(-1)}, code ${Array.from(data)}`;
+}
+
+test('the Node snippet prints what the same training gives here', { timeout: 60_000 }, async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/readme/iris/main.ts']);
+  assert.equal(stdout, `${irisLine()}\n`);
+});
+
+test('the same snippet in Chromium (a Vite page) prints the same line', { skip: NO_BROWSER, timeout: 120_000 }, async () => {
+  await withPage('test/readme/iris', async (page, logged) => {
+    for (let wait = 0; logged.length === 0 && wait < 600; wait++) await page.waitForTimeout(50);
+    assert.deepEqual(logged, [irisLine()]);
+  });
+});
+
+test('the Web Worker snippet trains in a worker to the loss Node gets, bit for bit', { skip: NO_BROWSER, timeout: 120_000 }, async () => {
+  await withPage('test/readme/worker', async (page) => {
+    await page.waitForFunction(() => document.querySelector('output')!.textContent !== '', undefined, { timeout: 60_000 });
+    const pixels = { rows: 50, cols: 1024, data: new Float32Array(50 * 1024).map((_, i) => (i % 97) / 96) };
+    const ae = new Autoencoder(1024, 32, { weightInit: 'glorot' });
+    const history = ae.train(pixels, { epochs: 20, batchSize: 10, logEvery: 0 });
+    const { loss } = ae.test(pixels);
+    ae.dispose();
+    assert.equal(await page.textContent('output'), `loss ${loss} after ${history.length} epochs`);
+    assert.equal(await page.getAttribute('progress', 'value'), '20');
+  });
+});
