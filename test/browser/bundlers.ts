@@ -1,18 +1,20 @@
-// The two bundlers the README promises: Vite, and webpack 5 (TypeScript through esbuild-loader). Each builds a
-// page folder (index.html + main.ts) into `out` with the package resolved as a user's app resolves it.
+// The bundlers the README names: Vite, webpack 5 (TypeScript through esbuild-loader) and esbuild (its file loader
+// for .wasm). Each builds a page folder (index.html + main.ts) into `out`, resolving the package as an app would.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import webpack from 'webpack';
 
-export type Bundler = 'vite' | 'webpack';
+export type Bundler = 'vite' | 'webpack' | 'esbuild';
 
 export async function buildPage(bundler: Bundler, pageDir: string, out: string): Promise<void> {
   if (bundler === 'vite') {
     await viteBuild({ root: pageDir, base: './', logLevel: 'warn', build: { outDir: out, emptyOutDir: true, target: 'es2022' }, worker: { format: 'es' } });
     return;
   }
-  await webpackBuild(pageDir, out);
+  if (bundler === 'webpack') await webpackBuild(pageDir, out);
+  else await esbuild({ entryPoints: [join(pageDir, 'main.ts')], outdir: out, bundle: true, format: 'esm', target: 'es2022', loader: { '.wasm': 'file' }, logLevel: 'error' });
   const html = readFileSync(join(pageDir, 'index.html'), 'utf8');
   writeFileSync(join(out, 'index.html'), html.replace('src="./main.ts"', 'src="./main.js"'));
 }

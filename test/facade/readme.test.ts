@@ -1,5 +1,5 @@
-// The README's runtime snippets are files the tests run: this page must show them word for word, and the two
-// browser-side ones run here (the Cloudflare one in edge.test.ts, the Vercel one in next-edge.test.ts).
+// The README's runtime snippets are files the tests run: this page must show them word for word, and the
+// Node and browser ones run here (the Cloudflare one in edge.test.ts, the Vercel one in next-edge.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,7 +14,7 @@ const RUNTIMES = README.slice(README.indexOf('## Node, browsers, workers and edg
 
 test('every snippet in the README\'s runtime section is a tested file, shown word for word', () => {
   const blocks = [...RUNTIMES.matchAll(/(?:<!-- tested: (\S+) -->\n)?```ts\n([\s\S]*?)```/g)];
-  assert.equal(blocks.length, 4);
+  assert.equal(blocks.length, 5);
   for (const [, file, code] of blocks) {
     assert.ok(file, `a snippet has no <!-- tested: file --> line:\n${code}`);
     assert.equal(code, readFileSync(file, 'utf8'), `README.md no longer shows ${file} as it is`);
@@ -39,6 +39,13 @@ test('the same snippet in Chromium (a Vite page) prints the same line', { skip: 
     for (let wait = 0; logged.length === 0 && wait < 600; wait++) await page.waitForTimeout(50);
     assert.deepEqual(logged, [irisLine()]);
   });
+});
+
+test('the esbuild snippet in Chromium prints the same line', { skip: NO_BROWSER, timeout: 120_000 }, async () => {
+  await withPage('test/readme/esbuild', async (page, logged) => {
+    for (let wait = 0; logged.length === 0 && wait < 600; wait++) await page.waitForTimeout(50);
+    assert.deepEqual(logged, [irisLine()]);
+  }, { bundler: 'esbuild' });
 });
 
 test('the Web Worker snippet trains in a worker to the loss Node gets, bit for bit', { skip: NO_BROWSER, timeout: 120_000 }, async () => {
