@@ -325,13 +325,20 @@ export class Autoencoder {
  */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => {
-    const { MessageChannel: Channel } = globalThis as { MessageChannel?: typeof MessageChannel };
-    if (Channel === undefined) return void setTimeout(resolve, 0);
-    const channel = new Channel();
+    const channel = newMessageChannel();
+    if (channel === undefined) return void setTimeout(resolve, 0);
     channel.port1.onmessage = () => {
       channel.port1.close();
       resolve();
     };
     channel.port2.postMessage(null);
   });
+}
+
+function newMessageChannel(): MessageChannel | undefined {
+  try {
+    return new MessageChannel();
+  } catch {
+    return undefined; // missing, or (in Next.js's edge sandbox) a stub that throws
+  }
 }

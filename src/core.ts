@@ -1,5 +1,4 @@
-// Every public export, without loading the module (wasm-autoencoder/core, and index.ts, which loads it).
-// trainInWorker is kept out of the edge entries: edge runtimes have no Web Worker, and bundlers that meet
-// new Worker(new URL(…)) add a document-based loader that breaks there.
+// Every public export, without loading the module (wasm-autoencoder/core, and index.ts, which loads it). The
+// edge entries take api.js with a trainInWorker of their own (edge-exports.ts).
 export * from './api.js';
 export { trainInWorker, type WorkerTrainOptions, type WorkerTrainResult } from './worker/train-in-worker.js';

@@ -4,6 +4,6 @@
 import wasm from '../build/autoencoder.wasm?module';
 import { init } from './runtime/wasm.js';
 
-export * from './api.js';
+export * from './edge-exports.js';
 
 await init({ wasm });

@@ -3,6 +3,6 @@
 import wasm from '../build/autoencoder.wasm';
 import { init } from './runtime/wasm.js';
 
-export * from './api.js';
+export * from './edge-exports.js';
 
 await init({ wasm });

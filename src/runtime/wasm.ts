@@ -62,7 +62,8 @@ function baseUrl(): string {
 /**
  * Instantiates the WebAssembly kernels. The default entry calls this by itself when it is imported;
  * call it yourself in runtimes that hand the `.wasm` in (e.g. an edge function that imports it as a module).
- * Without `wasm` it reads the file beside the unbundled package (Node); in a bundle, pass the bundler's URL.
+ * Without `wasm` it loads the file beside the package's own files: right in Node, Deno or a browser loading them
+ * unbundled (e.g. from a CDN); bundlers do not follow it, so in a bundle pass `wasm` (see the README).
  * Once a module is loaded, later calls change nothing: every model and data set lives in that one memory.
  *
  * @example

@@ -2,7 +2,6 @@
 // and the requests every edge runtime must answer exactly as Node does (test/edge/handle.ts).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Autoencoder } from '../../src/index.js';
 import { iris } from '../../src/datasets/index.js';
@@ -22,20 +21,39 @@ export interface Running {
   log(): string;
 }
 
-/** Starts `command`, waits until it answers at http://127.0.0.1:`port`, runs `use`, and stops it whatever happens. */
+/**
+ * Starts `command` in a process group of its own (POSIX), waits until it answers at http://127.0.0.1:`port`,
+ * runs `use`, and stops the whole group whatever happens (launchers such as next fork workers).
+ */
 export async function withServer(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; port: number }, use: (server: Running) => Promise<void>): Promise<void> {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const exited = once(child, 'exit'); // taken now: an early exit must not leave the cleanup waiting
+  let failure: Error | undefined;
+  const ended = new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.once('error', (error) => ((failure = error), done()));
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const server: Running = { base: `http://127.0.0.1:${options.port}`, log: () => output };
+  const server: Running = { base: `http://127.0.0.1:${options.port}`, log: () => output + (failure ? `\n${failure.message}` : '') };
   try {
-    await waitUntilUp(server, () => child.exitCode === null);
+    await waitUntilUp(server, () => child.exitCode === null && child.signalCode === null && failure === undefined);
     await use(server);
   } finally {
-    if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM'); // the whole group: npx-style launchers fork
-    await exited;
+    signalGroup(child.pid, 'SIGTERM');
+    const stubborn = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 10_000);
+    await ended;
+    clearTimeout(stubborn);
+    signalGroup(child.pid, 'SIGKILL'); // forked workers that outlived the leader
+  }
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
   }
 }
 
@@ -51,7 +69,10 @@ async function waitUntilUp(server: Running, alive: () => boolean): Promise<void>
   throw new Error(`nothing answered at ${server.base}; the server said: ${server.log()}`);
 }
 
-/** POST /train and POST /encode answer what the same seed gives in Node: the checkpoint byte for byte, and the code. */
+/**
+ * POST /train and POST /encode answer what the same seed gives in Node (the checkpoint byte for byte, and the
+ * code), and trainInWorker explains that edge runtimes have no Web Workers.
+ */
 export async function assertTrainsAndEncodesLikeNode(server: Running): Promise<void> {
   const trained = await fetch(`${server.base}/train?epochs=20`, { method: 'POST' });
   assert.equal(trained.status, 200, server.log());
@@ -67,4 +88,8 @@ export async function assertTrainsAndEncodesLikeNode(server: Running): Promise<v
   const { codes } = (await encoded.json()) as { codes: number[] };
   assert.deepEqual(codes, Array.from(local.encode([[8, 4, 6, 2]]).data));
   local.dispose();
+
+  const inWorker = await fetch(`${server.base}/worker`, { method: 'POST' });
+  assert.equal(inWorker.status, 501, server.log());
+  assert.equal(await inWorker.text(), 'TypeError: trainInWorker needs Web Workers, which edge runtimes do not have; use train or trainAsync');
 }

@@ -4,13 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { build } from 'esbuild';
 
+// Each entry reaches its .wasm its own way: a URL bundlers follow, or an import the edge bundlers compile.
 const RUNTIMES = [
-  { runtime: 'browser', conditions: [], entry: 'dist/index.js' },
-  { runtime: 'Cloudflare (workerd)', conditions: ['workerd', 'worker'], entry: 'dist/edge.js' },
-  { runtime: 'Vercel (edge-light)', conditions: ['edge-light'], entry: 'dist/edge-light.js' },
+  { runtime: 'browser', conditions: [], entry: 'dist/index.js', wasm: /new URL\("\.\.\/build\/autoencoder\.wasm", import\.meta\.url\)/ },
+  { runtime: 'Cloudflare (workerd)', conditions: ['workerd', 'worker'], entry: 'dist/edge.js', wasm: /import \w+ from "\.\.\/build\/autoencoder\.wasm";/ },
+  { runtime: 'Vercel (edge-light)', conditions: ['edge-light'], entry: 'dist/edge-light.js', wasm: /import \w+ from "\.\.\/build\/autoencoder\.wasm\?module";/ },
 ];
 
-for (const { runtime, conditions, entry } of RUNTIMES) test(`a ${runtime} bundle of every export imports no Node built-in`, async () => {
+for (const { runtime, conditions, entry, wasm } of RUNTIMES) test(`a ${runtime} bundle of every export imports no Node built-in and reaches its .wasm its own way`, async () => {
   const result = await build({
     stdin: { contents: "export * from 'wasm-autoencoder'; export * from 'wasm-autoencoder/datasets';", resolveDir: process.cwd(), loader: 'js' },
     bundle: true, format: 'esm', platform: 'browser', conditions, external: ['*.wasm', '*.wasm?module'], write: false, logLevel: 'silent', metafile: true,
@@ -23,5 +24,6 @@ for (const { runtime, conditions, entry } of RUNTIMES) test(`a ${runtime} bundle
   assert.ok(entry in result.metafile.inputs, `the ${runtime} bundle starts from ${entry}`);
   const nodeFiles = Object.keys(result.metafile.inputs).filter((file) => file.includes('io/node-fs'));
   assert.deepEqual(nodeFiles, ['(disabled):dist/io/node-fs.js'], 'io/node-fs.js is replaced by an empty module');
-  assert.match(code, /autoencoder\.wasm/, 'the bundle still locates its .wasm');
+  assert.match(code, wasm, `the ${runtime} bundle reaches its .wasm its own way`);
+  if (entry !== 'dist/index.js') assert.doesNotMatch(code, /new Worker\(/, 'edge bundles start no Web Worker');
 });
