@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { encodeCsv, encodeNpy } from 'wasm-autoencoder';
 import { load, writeFileAtomic } from 'wasm-autoencoder/node';
-import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource } from './sources.js';
+import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale } from './sources.js';
 
 export const ENCODE_HELP = `usage: wasm-autoencoder encode MODEL <data> --out FILE.csv|FILE.npy
 
@@ -23,7 +23,7 @@ export async function encode(argv: string[]): Promise<void> {
   if (values.out === undefined || !/\.(csv|npy)$/i.test(values.out)) throw new RangeError('encode needs --out FILE ending in .csv or .npy');
   await checkWritable(values.out, '--out');
   const ae = await load(positionals[0]!);
-  const codes = ae.encode((await loadSource(values)).data);
+  const codes = ae.encode((await loadSource(values, modelScale(ae, values.scale))).data);
   const bytes = /\.npy$/i.test(values.out) ? encodeNpy(codes) : new TextEncoder().encode(encodeCsv(codes));
   await writeFileAtomic(values.out, bytes);
   console.log(`wrote ${values.out}: ${codes.rows} codes of ${codes.cols} values`);

@@ -1,7 +1,7 @@
 // Where the CLI's data comes from: one of --cifar, --idx, --fashion-mnist, --images or --csv.
 import { access, constants, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { grayscale, loadCifar10, loadFashionMnist, loadIdxImages, matrix, selectLabel, type Matrix } from 'wasm-autoencoder';
+import { grayscale, loadCifar10, loadFashionMnist, loadIdxImages, matrix, selectLabel, type Autoencoder, type Matrix } from 'wasm-autoencoder';
 import { loadImageFolder } from 'wasm-autoencoder/node';
 
 /** A data set and, when its rows are pictures, how to draw them (channels interleaved, as PNG wants them). */
@@ -36,12 +36,15 @@ data options:
   --color                keep the colour channels (CIFAR, images)
   --limit N              use the first N rows
   --scale S              multiply every value by S (e.g. 0.00392 for 0–1 pixels); default 1, the chapter's raw values.
-                         A model trained with --scale needs the same --scale to reconstruct or encode.`;
+                         train keeps S in the model, and reconstruct and encode apply it by themselves.`;
 
 type Values = { [K in keyof typeof SOURCE_OPTIONS]?: (typeof SOURCE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
-/** Loads the data the flags name; throws a RangeError naming the flag when none or several are given. */
-export async function loadSource(values: Values): Promise<Source> {
+/**
+ * Loads the data the flags name, every value multiplied by `scale` when given; throws a RangeError naming the
+ * flag when none or several sources are given.
+ */
+export async function loadSource(values: Values, scale: number | undefined): Promise<Source> {
   const given = (['cifar', 'idx', 'fashion-mnist', 'images', 'csv'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
   if (given.length !== 1) throw new RangeError(`give exactly one data source (--cifar, --idx, --fashion-mnist, --images or --csv); got ${given.length}`);
   const kind = given[0]!;
@@ -51,7 +54,23 @@ export async function loadSource(values: Values): Promise<Source> {
   const limit = values.limit === undefined ? undefined : positiveInteger(values.limit, '--limit');
   const split = values.split === undefined ? undefined : oneOf(values.split, ['train', 'test'] as const, '--split');
   const source = await load(kind, values, limit, split);
-  return values.scale === undefined ? source : { ...source, data: scaled(source.data, values.scale) };
+  return scale === undefined ? source : { ...source, data: scaled(source.data, scale) };
+}
+
+/** --scale as a factor; none (or 1) is undefined: the values stay as they are. */
+export function scaleFlag(given: string | undefined): number | undefined {
+  const factor = given === undefined ? undefined : positiveNumber(given, '--scale');
+  return factor === 1 ? undefined : factor;
+}
+
+/** The scale a saved model was trained with (train keeps it in the model); --scale may repeat it, not change it. */
+export function modelScale(ae: Autoencoder, given: string | undefined): number | undefined {
+  const stored = typeof ae.metadata.scale === 'number' ? ae.metadata.scale : undefined;
+  const factor = given === undefined ? stored : scaleFlag(given);
+  if (factor !== stored) {
+    throw new RangeError(`the model was trained ${stored === undefined ? 'without --scale' : `with --scale ${stored}`}; leave --scale out and it is applied as trained`);
+  }
+  return factor;
 }
 
 // Data options that only some sources understand; giving one elsewhere is a mistake, not something to ignore.
@@ -110,8 +129,7 @@ function limitRows(m: Matrix, limit: number | undefined): Matrix {
   return { rows: limit, cols: m.cols, data: m.data.subarray(0, limit * m.cols) };
 }
 
-function scaled(m: Matrix, text: string): Matrix {
-  const factor = positiveNumber(text, '--scale');
+function scaled(m: Matrix, factor: number): Matrix {
   return { rows: m.rows, cols: m.cols, data: Float32Array.from(m.data, (v) => v * factor) };
 }
 

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { Autoencoder, bindData, type Activation, type WeightInit } from 'wasm-autoencoder';
 import { checkpointTo, load, save } from 'wasm-autoencoder/node';
-import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, oneOf, positiveInteger, positiveNumber } from './sources.js';
+import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, oneOf, positiveInteger, positiveNumber, scaleFlag } from './sources.js';
 
 export const TRAIN_HELP = `usage: wasm-autoencoder train <data> --out FILE [options]
 
@@ -45,22 +45,26 @@ export async function train(argv: string[]): Promise<void> {
   await checkWritable(values.out, '--out');
   const modelFlags = (['hidden', 'learning-rate', 'activation', 'seed', 'init'] as const).filter((flag) => values[flag] !== undefined);
   if (values.resume && modelFlags.length > 0) throw new RangeError(`--resume continues the saved model as it is: drop --${modelFlags.join(', --')}`);
-  const source = await loadSource(values);
+  const resumed = values.resume ? await load(values.out) : undefined;
+  const scale = resumed ? modelScale(resumed, values.scale) : scaleFlag(values.scale);
+  const source = await loadSource(values, scale);
   const epochs = positiveInteger(values.epochs ?? '250', '--epochs');
   const batchSize = Math.min(positiveInteger(values['batch-size'] ?? '10', '--batch-size'), source.data.rows);
   const checkpointEvery = values['checkpoint-every'] === undefined ? 0 : positiveInteger(values['checkpoint-every'], '--checkpoint-every');
-  const ae = values.resume
-    ? await load(values.out)
-    : new Autoencoder(source.data.cols, positiveInteger(values.hidden ?? '100', '--hidden'), {
-        learningRate: positiveNumber(values['learning-rate'] ?? '0.001', '--learning-rate'),
-        activation: oneOf<Activation>(values.activation ?? 'tanh', ['tanh', 'sigmoid', 'relu'], '--activation'),
-        seed: positiveInteger(values.seed ?? '1', '--seed'),
-        weightInit: oneOf<WeightInit>(values.init ?? 'normal', ['normal', 'glorot'], '--init'),
-      });
+  const ae =
+    resumed ??
+    new Autoencoder(source.data.cols, positiveInteger(values.hidden ?? '100', '--hidden'), {
+      learningRate: positiveNumber(values['learning-rate'] ?? '0.001', '--learning-rate'),
+      activation: oneOf<Activation>(values.activation ?? 'tanh', ['tanh', 'sigmoid', 'relu'], '--activation'),
+      seed: positiveInteger(values.seed ?? '1', '--seed'),
+      weightInit: oneOf<WeightInit>(values.init ?? 'normal', ['normal', 'glorot'], '--init'),
+    });
+  if (scale !== undefined) ae.metadata.scale = scale; // reconstruct and encode apply it by themselves
   const interrupted = new AbortController();
   const onSigint = () => interrupted.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);
-  console.log(`training ${ae.inputDim} → ${ae.hiddenDim} → ${ae.inputDim} on ${source.describe}: ${source.data.rows} rows, ${epochs} epochs, batch ${batchSize}`);
+  const scaling = scale === undefined ? '' : `, values × ${scale}`;
+  console.log(`training ${ae.inputDim} → ${ae.hiddenDim} → ${ae.inputDim} on ${source.describe}${scaling}: ${source.data.rows} rows, ${epochs} epochs, batch ${batchSize}`);
 
   const bar = new cliProgress.SingleBar(
     { format: 'epoch {value}/{total} {bar} loss {loss} | {speed} samples/s | {eta_formatted} left', hideCursor: true, etaBuffer: 20 },

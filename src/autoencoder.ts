@@ -40,6 +40,17 @@ export class Autoencoder {
   readonly hiddenDim: number;
   /** The options in force, defaults applied. */
   readonly options: ResolvedOptions;
+  /**
+   * Anything of yours that belongs with the model (how its data was scaled, label names, a version), kept in
+   * checkpoints as JSON; a plain object.
+   *
+   * @example
+   * ```ts
+   * ae.metadata.scale = 1 / 255;
+   * Autoencoder.fromBytes(ae.toBytes()).metadata;   // { scale: 0.00392… }
+   * ```
+   */
+  metadata: Record<string, unknown> = {};
   private readonly stack: DenseStack;
   private trainedEpochs = 0;
 
@@ -271,7 +282,8 @@ export class Autoencoder {
   }
 
   /**
-   * The whole model (options, parameters, optimizer state, generator state) as checkpoint bytes.
+   * The whole model (options, parameters, optimizer state, generator state, metadata) as checkpoint bytes.
+   * Throws a TypeError when `metadata` is not a plain object or cannot be written as JSON.
    *
    * @example
    * ```ts
@@ -297,7 +309,7 @@ export class Autoencoder {
     return readCheckpoint(
       bytes,
       (inputDim, hiddenDim, options) => new Autoencoder(inputDim, hiddenDim, options),
-      (ae) => ({ stack: ae.stack, setEpochsTrained: (epochs) => (ae.trainedEpochs = epochs) }),
+      (ae) => ({ stack: ae.stack, setEpochsTrained: (epochs) => (ae.trainedEpochs = epochs), setMetadata: (metadata) => (ae.metadata = metadata) }),
     );
   }
 

@@ -10,9 +10,10 @@ interface ModelShape {
   readonly inputDim: number;
   readonly hiddenDim: number;
   readonly options: ResolvedOptions;
+  readonly metadata: Record<string, unknown>;
 }
 
-/** The checkpoint bytes of a model: header (shape, options, generator state, epochs trained) and tensors. */
+/** The checkpoint bytes of a model: header (shape, options, generator state, epochs trained, metadata) and tensors. */
 export function writeCheckpoint(model: ModelShape, stack: DenseStack, epochsTrained: number): Uint8Array<ArrayBuffer> {
   const rng = Array.from(new Uint32Array(stack.kernels.memory.buffer, stack.rngState, 4));
   const tensors = storedArrays(model.inputDim, model.hiddenDim, stack.hasMomentum()).map((t) => ({
@@ -21,8 +22,9 @@ export function writeCheckpoint(model: ModelShape, stack: DenseStack, epochsTrai
     cols: t.cols,
     data: stack.view(t.layer, t.array).slice(),
   }));
+  if (!isPlainObject(model.metadata)) throw new TypeError('metadata must be a plain object, e.g. { scale: 0.5 }');
   return encodeCheckpoint({
-    header: { format: FORMAT, inputDim: model.inputDim, hiddenDim: model.hiddenDim, options: model.options, epochsTrained, rng },
+    header: { format: FORMAT, inputDim: model.inputDim, hiddenDim: model.hiddenDim, options: model.options, epochsTrained, rng, metadata: jsonCopy(model.metadata) },
     tensors,
   });
 }
@@ -34,7 +36,7 @@ export function writeCheckpoint(model: ModelShape, stack: DenseStack, epochsTrai
 export function readCheckpoint<T>(
   bytes: Uint8Array | ArrayBuffer,
   build: (inputDim: number, hiddenDim: number, options: ResolvedOptions) => T,
-  restore: (model: T) => { stack: DenseStack; setEpochsTrained(epochs: number): void },
+  restore: (model: T) => { stack: DenseStack; setEpochsTrained(epochs: number): void; setMetadata(metadata: Record<string, unknown>): void },
 ): T {
   const { header, tensors } = decodeCheckpoint(bytes);
   if (header.format !== FORMAT) throw new CheckpointError(`not an autoencoder checkpoint (format ${JSON.stringify(header.format)}, expected "${FORMAT}")`);
@@ -46,6 +48,8 @@ export function readCheckpoint<T>(
   if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
     throw new CheckpointError('checkpoint header has an invalid generator state (expected 4 unsigned 32-bit words)');
   }
+  const metadata = header.metadata === undefined ? {} : header.metadata; // older checkpoints have none
+  if (!isPlainObject(metadata)) throw new CheckpointError('checkpoint header has invalid metadata (expected a JSON object)');
   const expected = storedArrays(inputDim, hiddenDim, options.optimizer.momentum !== 0);
   const byName = new Map(tensors.map((t) => [t.name, t]));
   for (const t of expected) {
@@ -60,11 +64,27 @@ export function readCheckpoint<T>(
     throw new CheckpointError(`checkpoint has unexpected tensors: ${[...byName.keys()].filter((n) => !known.has(n)).join(', ')}`);
   }
   const model = build(inputDim, hiddenDim, options);
-  const { stack, setEpochsTrained } = restore(model);
+  const { stack, setEpochsTrained, setMetadata } = restore(model);
   for (const t of expected) stack.view(t.layer, t.array).set(byName.get(t.name)!.data);
   new Uint32Array(stack.kernels.memory.buffer, stack.rngState, 4).set(rng as number[]);
   setEpochsTrained(epochsTrained as number);
+  setMetadata(metadata);
   return model;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** metadata as JSON will store it; a TypeError naming the problem when JSON cannot (a cycle, a BigInt). */
+function jsonCopy(metadata: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>;
+  } catch (error) {
+    throw new TypeError(`metadata must be JSON-serialisable: ${(error as Error).message}`);
+  }
 }
 
 function headerField<T>(read: () => T, what?: string): T {

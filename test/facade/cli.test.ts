@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { decodeImage } from '../../src/index.js';
+import { decodeImage, encodeCsv, grayscale, loadCifar10 } from '../../src/index.js';
 import { load } from '../../src/io/node.js';
 
 const CLI = path.resolve('dist/bin/wasm-autoencoder.js');
@@ -50,6 +50,42 @@ test('train, reconstruct --png and encode on CIFAR horses', async () => {
   assert.equal(npy.subarray(1, 6).toString('latin1'), 'NUMPY');
   assert.match(npy.toString('latin1', 10, 128), /'descr': '<f4', 'fortran_order': False, 'shape': \(9, 8\)/);
   assert.equal(npy.length % 64, (9 * 8 * 4) % 64);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('train --scale keeps the scale in the model; reconstruct, encode and --resume apply it and refuse another', async () => {
+  const dir = tmp();
+  const horses = ['--cifar', CIFAR_PY, '--label', 'horse'];
+  const trained = await cli(['train', ...horses, '--hidden', '4', '--epochs', '2', '--batch-size', '3', '--scale', '0.00392', '--out', 'scaled.ae'], dir);
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.match(trained.stdout, /on CIFAR-10 train 'horse', values × 0\.00392: 9 rows/);
+  const model = await load(path.join(dir, 'scaled.ae'));
+  assert.deepEqual(model.metadata, { scale: 0.00392 });
+
+  const { data } = await loadCifar10(CIFAR_PY, { labels: ['horse'] });
+  const gray = grayscale(data);
+  const expected = encodeCsv(model.encode({ ...gray, data: Float32Array.from(gray.data, (v) => v * 0.00392) }));
+  model.dispose();
+  for (const [file, flags] of [['implied.csv', []], ['repeated.csv', ['--scale', '0.00392']]] as const) {
+    const encoded = await cli(['encode', 'scaled.ae', ...horses, ...flags, '--out', file], dir);
+    assert.equal(encoded.code, 0, encoded.stderr);
+    assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), expected, `${file}: the codes of the scaled pictures`);
+  }
+
+  const other = await cli(['encode', 'scaled.ae', ...horses, '--scale', '0.5', '--out', 'x.csv'], dir);
+  assert.equal(other.code, 1);
+  assert.equal(other.stderr.trim(), 'wasm-autoencoder: the model was trained with --scale 0.00392; leave --scale out and it is applied as trained');
+  const resumed = await cli(['train', ...horses, '--resume', '--epochs', '1', '--scale', '2', '--out', 'scaled.ae'], dir);
+  assert.equal(resumed.code, 1);
+  assert.match(resumed.stderr, /trained with --scale 0\.00392/);
+  const continued = await cli(['train', ...horses, '--resume', '--epochs', '1', '--out', 'scaled.ae'], dir);
+  assert.equal(continued.code, 0, continued.stderr);
+  assert.match(continued.stdout, /values × 0\.00392/);
+
+  assert.equal((await cli(['train', ...horses, '--hidden', '4', '--epochs', '1', '--out', 'raw.ae'], dir)).code, 0);
+  const scaledRaw = await cli(['reconstruct', 'raw.ae', ...horses, '--scale', '0.5'], dir);
+  assert.equal(scaledRaw.code, 1);
+  assert.match(scaledRaw.stderr, /the model was trained without --scale/);
   fs.rmSync(dir, { recursive: true });
 });
 

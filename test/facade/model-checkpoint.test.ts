@@ -93,3 +93,41 @@ test('a tiny forged checkpoint cannot make the module allocate: tensors are chec
     message: /tensor 'w': data must be a Float32Array/,
   });
 });
+
+test('metadata travels with the checkpoint as JSON; a checkpoint without it reads as {}', () => {
+  const ae = new Autoencoder(4, 2);
+  assert.deepEqual(ae.metadata, {});
+  ae.metadata.scale = 1 / 255;
+  ae.metadata.labels = ['setosa', 'versicolor'];
+  const copy = Autoencoder.fromBytes(ae.toBytes());
+  assert.deepEqual(copy.metadata, { scale: 1 / 255, labels: ['setosa', 'versicolor'] });
+  copy.metadata.labels = [];
+  assert.deepEqual(ae.metadata.labels, ['setosa', 'versicolor'], 'the copy has metadata of its own');
+
+  const { header, tensors } = decodeCheckpoint(ae.toBytes());
+  const { metadata: _, ...older } = header;
+  const fromOlder = Autoencoder.fromBytes(encodeCheckpoint({ header: older, tensors }));
+  assert.deepEqual(fromOlder.metadata, {});
+  for (const bad of [[1, 2], 'scale', null]) {
+    assert.throws(() => Autoencoder.fromBytes(encodeCheckpoint({ header: { ...header, metadata: bad }, tensors })), /invalid metadata \(expected a JSON object\)/);
+  }
+  for (const model of [copy, fromOlder]) model.dispose();
+  ae.dispose();
+});
+
+test('metadata that JSON cannot hold is a TypeError at toBytes, naming the problem', () => {
+  const ae = new Autoencoder(4, 2);
+  const cycle: Record<string, unknown> = {};
+  cycle.self = cycle;
+  ae.metadata.cycle = cycle;
+  assert.throws(() => ae.toBytes(), (error: Error) => error instanceof TypeError && /metadata must be JSON-serialisable/.test(error.message));
+  ae.metadata = { big: 1n };
+  assert.throws(() => ae.toBytes(), /metadata must be JSON-serialisable/);
+  ae.metadata = [1, 2] as unknown as Record<string, unknown>;
+  assert.throws(() => ae.toBytes(), /metadata must be a plain object/);
+  ae.metadata = { fine: true };
+  const copy = Autoencoder.fromBytes(ae.toBytes());
+  assert.equal(copy.metadata.fine, true);
+  copy.dispose();
+  ae.dispose();
+});
