@@ -22,6 +22,8 @@ export const SOURCE_OPTIONS = {
   csv: { type: 'string' },
   limit: { type: 'string' },
   scale: { type: 'string' },
+  width: { type: 'string' },
+  height: { type: 'string' },
 } as const;
 
 export const SOURCE_HELP = `data (one of):
@@ -34,6 +36,7 @@ data options:
   --label NAME|N         keep one class (CIFAR, Fashion-MNIST), e.g. --label horse
   --split train|test     which CIFAR / Fashion-MNIST split (default train)
   --color                keep the colour channels (CIFAR, images)
+  --width W, --height H  resize every image to W×H (images; needed when they differ in size)
   --limit N              use the first N rows
   --scale S              multiply every value by S (e.g. 0.00392 for 0–1 pixels); default 1, the chapter's raw values.
                          train keeps S in the model, and reconstruct and encode apply it by themselves.`;
@@ -78,6 +81,8 @@ const APPLIES_TO: Record<string, readonly string[]> = {
   label: ['cifar', 'fashion-mnist'],
   split: ['cifar', 'fashion-mnist'],
   color: ['cifar', 'images'],
+  width: ['images'],
+  height: ['images'],
 };
 
 async function load(kind: string, values: Values, limit: number | undefined, split: 'train' | 'test' | undefined): Promise<Source> {
@@ -97,7 +102,7 @@ async function load(kind: string, values: Values, limit: number | undefined, spl
     return { data: images, describe: values.idx!, ...(side * side === images.cols ? { picture: { width: side, height: side, channels: 1 as const, planar: false } } : {}) };
   }
   if (kind === 'images') {
-    const folder = await loadImageFolder(values.images!, { gray: !values.color });
+    const folder = await loadImageFolder(values.images!, { gray: !values.color, ...imageSize(values) });
     const data = folder.channels === 4 ? withoutAlpha(folder.data) : folder.data;
     const channels = folder.channels === 1 ? 1 : 3;
     return { data: limitRows(data, limit), describe: `${folder.files.length} images from ${values.images}`, picture: { width: folder.width, height: folder.height, channels, planar: false } };
@@ -114,6 +119,13 @@ async function readCsv(path: string): Promise<Matrix> {
       return value;
     })),
   );
+}
+
+/** --width and --height, both or neither: one alone would keep each image's aspect ratio, so sizes could still differ. */
+function imageSize(values: Values): { width?: number; height?: number } {
+  if ((values.width === undefined) !== (values.height === undefined)) throw new RangeError('give --width and --height together');
+  if (values.width === undefined) return {};
+  return { width: positiveInteger(values.width, '--width'), height: positiveInteger(values.height!, '--height') };
 }
 
 /** RGBA rows as RGB rows: the model learns colours, not transparency. */

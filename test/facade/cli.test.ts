@@ -89,6 +89,30 @@ test('train --scale keeps the scale in the model; reconstruct, encode and --resu
   fs.rmSync(dir, { recursive: true });
 });
 
+test('--width and --height bring a folder of differently sized images to one size', async () => {
+  const dir = tmp();
+  const IMAGES = path.resolve('test/fixtures/images');
+  const unsized = await cli(['train', '--images', IMAGES, '--hidden', '2', '--epochs', '1', '--out', 'x.ae'], dir);
+  assert.equal(unsized.code, 1);
+  assert.match(unsized.stderr, /is 5×3×1 after preparing, but gradient-24x16\.jpg is 24×16×1: pass width and height/);
+  const sized = await cli(['train', '--images', IMAGES, '--width', '8', '--height', '6', '--hidden', '2', '--epochs', '2', '--out', 'x.ae'], dir);
+  assert.equal(sized.code, 0, sized.stderr);
+  assert.match(sized.stdout, /training 48 → 2 → 48 on 7 images/);
+  const shown = await cli(['reconstruct', 'x.ae', '--images', IMAGES, '--width', '8', '--height', '6', '--png', 'grid.png', '--count', '3'], dir);
+  assert.equal(shown.code, 0, shown.stderr);
+  const grid = decodeImage(fs.readFileSync(path.join(dir, 'grid.png')));
+  assert.deepEqual([grid.width, grid.height], [2 * 8 + 2, 3 * 6 + 2 * 2]);
+  for (const [flags, message] of [
+    [['--images', IMAGES, '--width', '8'], 'give --width and --height together'],
+    [['--cifar', CIFAR_PY, '--width', '8', '--height', '8'], '--width does not apply to --cifar (only to --images)'],
+  ] as const) {
+    const wrong = await cli(['train', ...flags, '--out', 'y.ae'], dir);
+    assert.equal(wrong.code, 1);
+    assert.equal(wrong.stderr.trim(), `wasm-autoencoder: ${message}`);
+  }
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('every command has --help; mistakes are one line on stderr and exit 1', async () => {
   const dir = tmp();
   for (const command of ['train', 'reconstruct', 'test', 'encode']) {
