@@ -203,7 +203,8 @@ export class Autoencoder {
 
   /**
    * The loss of `data` taken as one batch and its gradient with respect to every parameter, by backprop in
-   * WebAssembly; nothing is updated. Useful for checking the model against finite differences.
+   * WebAssembly; nothing is updated. Useful for checking the model against finite differences. Large data
+   * is taken in chunks whose gradients are combined in float64, so memory does not grow with it.
    *
    * @example
    * ```ts
@@ -214,15 +215,33 @@ export class Autoencoder {
   gradients(data: MatrixLike): { loss: number; gradients: Weights } {
     this.checkAlive();
     const { rows } = checkData(data, this.inputDim);
-    this.stack.ensureCapacity(rows);
+    const chunk = Math.min(rows, Math.max(this.stack.capacity, EVAL_CHUNK));
+    this.stack.ensureCapacity(chunk);
     this.stack.ensureGradients();
-    const input = this.stack.allocF32(rows * this.inputDim);
-    try {
-      writeRows(data, 0, rows, this.stack.f32(input, rows * this.inputDim));
-      const loss = this.stack.kernels.gradients(this.stack.desc, input, rows);
+    const input = this.stack.allocF32(chunk * this.inputDim);
+    const gradientsOf = (start: number, count: number) => {
+      writeRows(data, start, count, this.stack.f32(input, count * this.inputDim));
+      const loss = this.stack.kernels.gradients(this.stack.desc, input, count);
       return { loss, gradients: this.collect({ W: 'gradW', b: 'gradB' }) };
+    };
+    try {
+      if (chunk === rows) return gradientsOf(0, rows);
+      // In chunks, so the activation buffers stay small: the loss² is the row-weighted mean of the chunks'
+      // loss², and d loss = Σ (rows_c / rows)(loss_c / loss) d loss_c.
+      const sums = new Map(PARAMETER_NAMES.map((name) => [name, new Float64Array(this.shapeOf(name).rows * this.shapeOf(name).cols)]));
+      let meanSquare = 0;
+      for (let start = 0; start < rows; start += chunk) {
+        const count = Math.min(chunk, rows - start);
+        const { loss, gradients } = gradientsOf(start, count);
+        meanSquare += (count / rows) * loss * loss;
+        for (const [name, sum] of sums) gradients[name].data.forEach((g, i) => (sum[i]! += (count / rows) * loss * g));
+      }
+      const loss = Math.sqrt(meanSquare);
+      const gradients = {} as Weights;
+      for (const [name, sum] of sums) gradients[name] = { ...this.shapeOf(name), data: Float32Array.from(sum, (v) => (loss === 0 ? 0 : v / loss)) };
+      return { loss, gradients };
     } finally {
-      this.stack.release(input, rows * this.inputDim);
+      this.stack.release(input, chunk * this.inputDim);
     }
   }
 

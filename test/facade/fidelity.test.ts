@@ -81,3 +81,20 @@ test('analytic gradients from wasm agree with central finite differences of the 
     ae.dispose();
   }
 });
+
+test('gradients of more rows than one chunk (300 rows, 128 per chunk) agree with the float64 reference', () => {
+  const data = randomRows(300, 5, 4, -2, 2);
+  const ae = new Autoencoder(5, 3, { seed: 5 });
+  const reference = new ReferenceAutoencoder(referenceLayers(ae), TF1_RMSPROP).gradients(data);
+  const { loss, gradients } = ae.gradients(data);
+  assert.ok(relativeError(loss, reference.loss) < 1e-6, `loss ${loss}, reference ${reference.loss}`);
+  const analytic = [gradients['encode/weights'], gradients['encode/biases'], gradients['decode/weights'], gradients['decode/biases']];
+  const expected = [reference.W[0]!, reference.b[0]!, reference.W[1]!, reference.b[1]!];
+  analytic.forEach((g, k) => {
+    g.data.forEach((value, i) => {
+      const error = Math.abs(value - expected[k]![i]!) / Math.max(Math.abs(expected[k]![i]!), 1e-2);
+      assert.ok(error < 1e-5, `gradient ${k}[${i}]: wasm ${value}, reference ${expected[k]![i]}`);
+    });
+  });
+  ae.dispose();
+});
