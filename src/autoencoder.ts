@@ -15,6 +15,8 @@ export interface TestResult {
   reconstructed: Matrix<Float32Array>;
   /** sqrt(mean((x − x̂)²)) over all rows and columns. */
   loss: number;
+  /** Each row's own RMSE: its anomaly score (rows the model reconstructs badly are unlike its training data). */
+  rowLosses: Float64Array;
 }
 
 // Rows per forward call in test/encode/decode (at least; a larger training capacity is reused): enough rows to
@@ -126,27 +128,36 @@ export class Autoencoder {
   }
 
   /**
-   * Encodes and reconstructs `data`; returns the codes, the reconstructions and the RMSE loss.
+   * Encodes and reconstructs `data`; returns the codes, the reconstructions, the RMSE loss, and each row's RMSE
+   * (an anomaly score).
    *
    * @example
    * ```ts
-   * const { hidden, reconstructed, loss } = ae.test([[8, 4, 6, 2]]);
+   * const { hidden, reconstructed, loss, rowLosses } = ae.test([[8, 4, 6, 2]]);
    * ```
    */
   test(data: MatrixLike): TestResult {
     const { rows } = checkData(data, this.inputDim);
     const hidden = new Float32Array(rows * this.hiddenDim);
     const reconstructed = new Float32Array(rows * this.inputDim);
+    const rowLosses = new Float64Array(rows);
     let squared = 0;
+    const rowBytes = this.inputDim * Float32Array.BYTES_PER_ELEMENT;
     this.forEachChunk(data, rows, this.inputDim, 0, 1, (start, count, input) => {
+      const output = this.stack.output(1, count);
       hidden.set(this.stack.output(0, count), start * this.hiddenDim);
-      reconstructed.set(this.stack.output(1, count), start * this.inputDim);
-      squared += this.stack.kernels.sum_squared_error(this.stack.output(1, count).byteOffset, input, count * this.inputDim);
+      reconstructed.set(output, start * this.inputDim);
+      for (let row = 0; row < count; row++) {
+        const rowSquared = this.stack.kernels.sum_squared_error(output.byteOffset + row * rowBytes, input + row * rowBytes, this.inputDim);
+        rowLosses[start + row] = Math.sqrt(rowSquared / this.inputDim);
+        squared += rowSquared;
+      }
     });
     return {
       hidden: { rows, cols: this.hiddenDim, data: hidden },
       reconstructed: { rows, cols: this.inputDim, data: reconstructed },
       loss: Math.sqrt(squared / (rows * this.inputDim)),
+      rowLosses,
     };
   }
 

@@ -138,6 +138,24 @@ test('test, encode and decode agree; test reports the RMSE', () => {
   ae.dispose();
 });
 
+test('rowLosses is each row\'s RMSE, and an anomaly score: a row unlike the training data scores highest', () => {
+  const ae = new Autoencoder(4, 2, { seed: 3, learningRate: 0.01 });
+  ae.train(iris, { epochs: 50, batchSize: 10, logEvery: 0 });
+  const odd = [9, 1, 0.5, 4]; // wide flat sepals with tiny petals: no iris looks like this
+  const rows = { rows: 151, cols: 4, data: Float32Array.from([...iris.data, ...odd]) };
+  const { reconstructed, loss, rowLosses } = ae.test(rows);
+  assert.equal(rowLosses.length, 151);
+  for (let r = 0; r < 151; r++) {
+    let squared = 0;
+    for (let c = 0; c < 4; c++) squared += (rows.data[r * 4 + c]! - reconstructed.data[r * 4 + c]!) ** 2;
+    assert.ok(Math.abs(rowLosses[r]! - Math.sqrt(squared / 4)) < 1e-6, `row ${r}`);
+  }
+  const meanSquare = rowLosses.reduce((sum, l) => sum + l * l, 0) / 151;
+  assert.ok(Math.abs(loss - Math.sqrt(meanSquare)) < 1e-12);
+  assert.equal(rowLosses.indexOf(Math.max(...rowLosses)), 150, 'the odd row scores highest');
+  ae.dispose();
+});
+
 test('more rows than one evaluation chunk, and Uint8 pixel data', () => {
   const ae = new Autoencoder(16, 4, { seed: 2 });
   const random = seeded(5);
@@ -147,6 +165,7 @@ test('more rows than one evaluation chunk, and Uint8 pixel data', () => {
   assert.deepEqual(whole, ae.encode(floats));
   const tail = ae.encode({ rows: 3, cols: 16, data: floats.data.slice(-48) });
   assert.deepEqual(whole.data.slice(-12), tail.data);
+  assert.deepEqual(ae.test(pixels).rowLosses.slice(-3), ae.test({ rows: 3, cols: 16, data: floats.data.slice(-48) }).rowLosses);
   ae.dispose();
 });
 
