@@ -66,14 +66,20 @@ export function scaleFlag(given: string | undefined): number | undefined {
   return factor === 1 ? undefined : factor;
 }
 
-/** The scale a saved model was trained with (train keeps it in the model); --scale may repeat it, not change it. */
+/**
+ * The scale to apply with a saved model: the one train kept in it (1: none); --scale may repeat it, not change
+ * it. A model without one (saved by other code) takes --scale as given.
+ */
 export function modelScale(ae: Autoencoder, given: string | undefined): number | undefined {
-  const stored = typeof ae.metadata.scale === 'number' ? ae.metadata.scale : undefined;
-  const factor = given === undefined ? stored : scaleFlag(given);
-  if (factor !== stored) {
+  const factor = scaleFlag(given);
+  const { scale } = ae.metadata;
+  if (scale === undefined) return factor;
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) throw new RangeError(`the model's metadata.scale is not a positive number: ${JSON.stringify(scale)}`);
+  const stored = scale === 1 ? undefined : scale;
+  if (given !== undefined && factor !== stored) {
     throw new RangeError(`the model was trained ${stored === undefined ? 'without --scale' : `with --scale ${stored}`}; leave --scale out and it is applied as trained`);
   }
-  return factor;
+  return stored;
 }
 
 // Data options that only some sources understand; giving one elsewhere is a mistake, not something to ignore.

@@ -59,7 +59,7 @@ export async function train(argv: string[]): Promise<void> {
       seed: positiveInteger(values.seed ?? '1', '--seed'),
       weightInit: oneOf<WeightInit>(values.init ?? 'normal', ['normal', 'glorot'], '--init'),
     });
-  if (scale !== undefined) ae.metadata.scale = scale; // reconstruct and encode apply it by themselves
+  ae.metadata.scale = scale ?? 1; // reconstruct and encode apply it by themselves
   const interrupted = new AbortController();
   const onSigint = () => interrupted.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);

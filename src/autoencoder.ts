@@ -43,8 +43,8 @@ export class Autoencoder {
   /** The options in force, defaults applied. */
   readonly options: ResolvedOptions;
   /**
-   * Anything of yours that belongs with the model (how its data was scaled, label names, a version), kept in
-   * checkpoints as JSON; a plain object.
+   * Anything of yours that belongs with the model (how its data was scaled, label names, a version): a plain
+   * object, kept in checkpoints as `JSON.stringify` writes it (so NaN becomes null, a Date a string).
    *
    * @example
    * ```ts
@@ -230,26 +230,34 @@ export class Autoencoder {
     this.stack.ensureCapacity(chunk);
     this.stack.ensureGradients();
     const input = this.stack.allocF32(chunk * this.inputDim);
-    const gradientsOf = (start: number, count: number) => {
-      writeRows(data, start, count, this.stack.f32(input, count * this.inputDim));
-      const loss = this.stack.kernels.gradients(this.stack.desc, input, count);
-      return { loss, gradients: this.collect({ W: 'gradW', b: 'gradB' }) };
-    };
     try {
-      if (chunk === rows) return gradientsOf(0, rows);
-      // In chunks, so the activation buffers stay small: the loss² is the row-weighted mean of the chunks'
-      // loss², and d loss = Σ (rows_c / rows)(loss_c / loss) d loss_c.
-      const sums = new Map(PARAMETER_NAMES.map((name) => [name, new Float64Array(this.shapeOf(name).rows * this.shapeOf(name).cols)]));
-      let meanSquare = 0;
+      if (chunk === rows) {
+        writeRows(data, 0, rows, this.stack.f32(input, rows * this.inputDim));
+        const loss = this.stack.kernels.gradients(this.stack.desc, input, rows);
+        return { loss, gradients: this.collect({ W: 'gradW', b: 'gradB' }) };
+      }
+      // In chunks, so the activation buffers stay small. With S the squared error over N values, loss = √(S/N)
+      // and d loss = Σ (N_c/N)(loss_c/loss) d loss_c; S_c is summed again in f64 from the chunk's output.
+      const gradientOf = (name: ParameterName) => this.stack.view(PARAMETERS[name].layer, PARAMETERS[name].array === 'W' ? 'gradW' : 'gradB');
+      const sums = PARAMETER_NAMES.map((name) => new Float64Array(gradientOf(name).length));
+      let squared = 0;
       for (let start = 0; start < rows; start += chunk) {
         const count = Math.min(chunk, rows - start);
-        const { loss, gradients } = gradientsOf(start, count);
-        meanSquare += (count / rows) * loss * loss;
-        for (const [name, sum] of sums) gradients[name].data.forEach((g, i) => (sum[i]! += (count / rows) * loss * g));
+        writeRows(data, start, count, this.stack.f32(input, count * this.inputDim));
+        this.stack.kernels.gradients(this.stack.desc, input, count);
+        const chunkSquared = this.stack.kernels.sum_squared_error(this.stack.output(1, count).byteOffset, input, count * this.inputDim);
+        squared += chunkSquared;
+        const weight = (count / rows) * Math.sqrt(chunkSquared / (count * this.inputDim));
+        PARAMETER_NAMES.forEach((name, k) => {
+          const chunkGradient = gradientOf(name);
+          const sum = sums[k]!;
+          for (let i = 0; i < sum.length; i++) sum[i]! += weight * chunkGradient[i]!;
+        });
       }
-      const loss = Math.sqrt(meanSquare);
+      const loss = Math.sqrt(squared / (rows * this.inputDim));
+      const scale = loss > 0 && Number.isFinite(loss) ? 1 / loss : 0; // as the kernel: no gradient at a perfect or infinite loss
       const gradients = {} as Weights;
-      for (const [name, sum] of sums) gradients[name] = { ...this.shapeOf(name), data: Float32Array.from(sum, (v) => (loss === 0 ? 0 : v / loss)) };
+      PARAMETER_NAMES.forEach((name, k) => (gradients[name] = { ...this.shapeOf(name), data: Float32Array.from(sums[k]!, (v) => v * scale) }));
       return { loss, gradients };
     } finally {
       this.stack.release(input, chunk * this.inputDim);
@@ -313,7 +321,7 @@ export class Autoencoder {
 
   /**
    * The whole model (options, parameters, optimizer state, generator state, metadata) as checkpoint bytes.
-   * Throws a TypeError when `metadata` is not a plain object or cannot be written as JSON.
+   * Throws a TypeError when `metadata` is not a plain object or JSON cannot write it (a cycle, a BigInt).
    *
    * @example
    * ```ts

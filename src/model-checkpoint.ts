@@ -22,9 +22,10 @@ export function writeCheckpoint(model: ModelShape, stack: DenseStack, epochsTrai
     cols: t.cols,
     data: stack.view(t.layer, t.array).slice(),
   }));
-  if (!isPlainObject(model.metadata)) throw new TypeError('metadata must be a plain object, e.g. { scale: 0.5 }');
+  const metadata = isPlainObject(model.metadata) ? jsonCopy(model.metadata) : undefined;
+  if (!isPlainObject(metadata)) throw new TypeError('metadata must be a plain object that JSON writes as one, e.g. { scale: 0.5 }');
   return encodeCheckpoint({
-    header: { format: FORMAT, inputDim: model.inputDim, hiddenDim: model.hiddenDim, options: model.options, epochsTrained, rng, metadata: jsonCopy(model.metadata) },
+    header: { format: FORMAT, inputDim: model.inputDim, hiddenDim: model.hiddenDim, options: model.options, epochsTrained, rng, metadata },
     tensors,
   });
 }
@@ -79,9 +80,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** metadata as JSON will store it; a TypeError naming the problem when JSON cannot (a cycle, a BigInt). */
-function jsonCopy(metadata: Record<string, unknown>): Record<string, unknown> {
+function jsonCopy(metadata: Record<string, unknown>): unknown {
   try {
-    return JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>;
+    return JSON.parse(JSON.stringify(metadata)) as unknown;
   } catch (error) {
     throw new TypeError(`metadata must be JSON-serialisable: ${(error as Error).message}`);
   }

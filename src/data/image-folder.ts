@@ -69,7 +69,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
       channels: image.channels,
     };
     if (image.width !== result.width || image.height !== result.height || image.channels !== result.channels) {
-      const hint = image.channels !== result.channels ? 'pass gray: true to make every image gray' : 'pass width and height to bring every image to one size';
+      const hint = image.channels !== result.channels ? 'pass gray: true (leave out --color on the command line) to make every image gray' : 'pass width and height (--width and --height on the command line) to bring every image to one size';
       throw new DataFormatError(
         path,
         `is ${image.width}×${image.height}×${image.channels} after preparing, but ${files[0]} is ${result.width}×${result.height}×${result.channels}: ${hint}`,

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { decodeImage, encodeCsv, grayscale, loadCifar10 } from '../../src/index.js';
-import { load } from '../../src/io/node.js';
+import { Autoencoder, decodeImage, encodeCsv, grayscale, loadCifar10 } from '../../src/index.js';
+import { load, save } from '../../src/io/node.js';
 
 const CLI = path.resolve('dist/bin/wasm-autoencoder.js');
 const CIFAR_PY = path.resolve('test/fixtures/cifar-sample/cifar-10-batches-py');
@@ -86,6 +86,11 @@ test('train --scale keeps the scale in the model; reconstruct, encode and --resu
   const scaledRaw = await cli(['reconstruct', 'raw.ae', ...horses, '--scale', '0.5'], dir);
   assert.equal(scaledRaw.code, 1);
   assert.match(scaledRaw.stderr, /the model was trained without --scale/);
+
+  const fromCode = new Autoencoder(1024, 2); // saved by other code: no scale kept, so --scale is taken as given
+  await save(fromCode, path.join(dir, 'code.ae'));
+  fromCode.dispose();
+  assert.equal((await cli(['encode', 'code.ae', ...horses, '--scale', '0.5', '--out', 'c.csv'], dir)).code, 0);
   fs.rmSync(dir, { recursive: true });
 });
 

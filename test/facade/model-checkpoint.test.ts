@@ -101,8 +101,12 @@ test('metadata travels with the checkpoint as JSON; a checkpoint without it read
   ae.metadata.labels = ['setosa', 'versicolor'];
   const copy = Autoencoder.fromBytes(ae.toBytes());
   assert.deepEqual(copy.metadata, { scale: 1 / 255, labels: ['setosa', 'versicolor'] });
-  copy.metadata.labels = [];
+  (copy.metadata.labels as string[]).push('virginica');
   assert.deepEqual(ae.metadata.labels, ['setosa', 'versicolor'], 'the copy has metadata of its own');
+  (ae.metadata.labels as string[]).push('virginica');
+  const later = Autoencoder.fromBytes(ae.toBytes());
+  assert.deepEqual(later.metadata.labels, ['setosa', 'versicolor', 'virginica'], 'toBytes writes the metadata as it is now');
+  later.dispose();
 
   const { header, tensors } = decodeCheckpoint(ae.toBytes());
   const { metadata: _, ...older } = header;
@@ -125,6 +129,8 @@ test('metadata that JSON cannot hold is a TypeError at toBytes, naming the probl
   assert.throws(() => ae.toBytes(), /metadata must be JSON-serialisable/);
   ae.metadata = [1, 2] as unknown as Record<string, unknown>;
   assert.throws(() => ae.toBytes(), /metadata must be a plain object/);
+  ae.metadata = { toJSON: () => [1] };
+  assert.throws(() => ae.toBytes(), /metadata must be a plain object that JSON writes as one/);
   ae.metadata = { fine: true };
   const copy = Autoencoder.fromBytes(ae.toBytes());
   assert.equal(copy.metadata.fine, true);
