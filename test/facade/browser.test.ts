@@ -19,13 +19,14 @@ for (const bundler of ['vite', 'webpack'] as const) {
   });
 }
 
+// The page sets window.state only after its imports (and the .wasm) have loaded, which can be after `load`.
 interface State { epochs: number[]; pingsWhileTraining: number; training: boolean; weightsHex?: string; error?: string }
 const state = (page: Page) => page.evaluate(() => (window as unknown as { state: State }).state);
 
 for (const bundler of ['vite', 'webpack'] as const) {
   test(`trainInWorker (${bundler}): progress streams after every epoch and the weights equal Node's`, { skip: NO_BROWSER, timeout: 180_000 }, async () => {
     await withPage('test/browser/worker', async (page) => {
-      await page.waitForFunction(() => !(window as unknown as { state: State }).state.training, undefined, { timeout: 120_000 });
+      await page.waitForFunction(() => (window as unknown as { state?: State }).state?.training === false, undefined, { timeout: 120_000 });
       const final = await state(page);
       assert.equal(final.error, undefined);
       assert.deepEqual(final.epochs, Array.from({ length: EPOCHS }, (_, i) => i));
@@ -39,14 +40,14 @@ for (const bundler of ['vite', 'webpack'] as const) {
 
 test('trainInWorker: the page answers clicks while a long job trains, and stop ends it', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
   await withPage('test/browser/worker', async (page) => {
-    await page.waitForFunction(() => (window as unknown as { state: State }).state.epochs.length >= 1, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => ((window as unknown as { state?: State }).state?.epochs.length ?? 0) >= 1, undefined, { timeout: 60_000 });
     assert.equal(page.workers().length, 1, 'the training runs in a worker');
     await page.click('#ping');
     const during = await state(page);
     assert.equal(during.training, true, 'the long job is still training');
     assert.equal(during.pingsWhileTraining, 1, 'the click was handled at once, while the worker trained');
     await page.click('#stop');
-    await page.waitForFunction(() => !(window as unknown as { state: State }).state.training, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => (window as unknown as { state?: State }).state?.training === false, undefined, { timeout: 60_000 });
     assert.equal((await state(page)).error, 'AbortError: stopped');
     for (let wait = 0; page.workers().length > 0 && wait < 100; wait++) await page.waitForTimeout(50);
     assert.equal(page.workers().length, 0, 'stop ends the worker');

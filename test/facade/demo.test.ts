@@ -48,7 +48,7 @@ function meanAbsDiff(a: number[], b: number[]): number {
 
 test('browser demo: samples load, Stop answers during training, the default run draws reconstructions and the ratio', { skip: NO_BROWSER, timeout: 240_000 }, async () => {
   await withPage('examples/browser', async (page) => {
-    assert.equal(await state(page), 'empty');
+    assert.equal(await settled(page, 'starting', 30_000), 'empty', 'the controls come alive once the module is loaded');
     assert.ok(await page.locator('#train').isDisabled(), 'Train waits for pictures');
 
     await page.click('#samples');
