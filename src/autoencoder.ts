@@ -143,7 +143,7 @@ export class Autoencoder {
     const rowLosses = new Float64Array(rows);
     let squared = 0;
     const rowBytes = this.inputDim * Float32Array.BYTES_PER_ELEMENT;
-    this.forEachChunk(data, rows, this.inputDim, 0, 1, (start, count, input) => {
+    this.forEachChunk(data, rows, this.inputDim, [0, 1], (start, count, input) => {
       const output = this.stack.output(1, count);
       hidden.set(this.stack.output(0, count), start * this.hiddenDim);
       reconstructed.set(output, start * this.inputDim);
@@ -172,7 +172,7 @@ export class Autoencoder {
   encode(data: MatrixLike): Matrix<Float32Array> {
     const { rows } = checkData(data, this.inputDim);
     const out = new Float32Array(rows * this.hiddenDim);
-    this.forEachChunk(data, rows, this.inputDim, 0, 0, (start, count) => out.set(this.stack.output(0, count), start * this.hiddenDim));
+    this.forEachChunk(data, rows, this.inputDim, [0, 0], (start, count) => out.set(this.stack.output(0, count), start * this.hiddenDim));
     return { rows, cols: this.hiddenDim, data: out };
   }
 
@@ -187,13 +187,16 @@ export class Autoencoder {
   decode(codes: MatrixLike): Matrix<Float32Array> {
     const { rows } = checkData(codes, this.hiddenDim, 'codes');
     const out = new Float32Array(rows * this.inputDim);
-    this.forEachChunk(codes, rows, this.hiddenDim, 1, 1, (start, count) => out.set(this.stack.output(1, count), start * this.inputDim));
+    this.forEachChunk(codes, rows, this.hiddenDim, [1, 1], (start, count) => out.set(this.stack.output(1, count), start * this.inputDim));
     return { rows, cols: this.inputDim, data: out };
   }
 
-  /** Runs layers first..last over `data` in chunks; `visit` reads the outputs of each chunk (input: its offset). */
+  /**
+   * Copies `data` into WebAssembly memory in chunks that fit the activation buffers, runs layers first..last on
+   * each when `layers` is given, and lets `visit` use the chunk (input: its offset).
+   */
   private forEachChunk(
-    data: MatrixLike, rows: number, cols: number, first: number, last: number,
+    data: MatrixLike, rows: number, cols: number, layers: readonly [first: number, last: number] | undefined,
     visit: (start: number, count: number, input: number) => void,
   ): void {
     this.checkAlive();
@@ -204,7 +207,7 @@ export class Autoencoder {
       for (let start = 0; start < rows; start += chunk) {
         const count = Math.min(chunk, rows - start);
         writeRows(data, start, count, this.stack.f32(input, count * cols));
-        this.stack.kernels.forward(this.stack.desc, input, count, first, last);
+        if (layers) this.stack.kernels.forward(this.stack.desc, input, count, layers[0], layers[1]);
         visit(start, count, input);
       }
     } finally {
@@ -226,42 +229,32 @@ export class Autoencoder {
   gradients(data: MatrixLike): { loss: number; gradients: Weights } {
     this.checkAlive();
     const { rows } = checkData(data, this.inputDim);
-    const chunk = Math.min(rows, Math.max(this.stack.capacity, EVAL_CHUNK));
-    this.stack.ensureCapacity(chunk);
     this.stack.ensureGradients();
-    const input = this.stack.allocF32(chunk * this.inputDim);
-    try {
-      if (chunk === rows) {
-        writeRows(data, 0, rows, this.stack.f32(input, rows * this.inputDim));
-        const loss = this.stack.kernels.gradients(this.stack.desc, input, rows);
-        return { loss, gradients: this.collect({ W: 'gradW', b: 'gradB' }) };
-      }
-      // In chunks, so the activation buffers stay small. With S the squared error over N values, loss = √(S/N)
-      // and d loss = Σ (N_c/N)(loss_c/loss) d loss_c; S_c is summed again in f64 from the chunk's output.
-      const gradientOf = (name: ParameterName) => this.stack.view(PARAMETERS[name].layer, PARAMETERS[name].array === 'W' ? 'gradW' : 'gradB');
-      const sums = PARAMETER_NAMES.map((name) => new Float64Array(gradientOf(name).length));
-      let squared = 0;
-      for (let start = 0; start < rows; start += chunk) {
-        const count = Math.min(chunk, rows - start);
-        writeRows(data, start, count, this.stack.f32(input, count * this.inputDim));
-        this.stack.kernels.gradients(this.stack.desc, input, count);
-        const chunkSquared = this.stack.kernels.sum_squared_error(this.stack.output(1, count).byteOffset, input, count * this.inputDim);
-        squared += chunkSquared;
-        const weight = (count / rows) * Math.sqrt(chunkSquared / (count * this.inputDim));
-        PARAMETER_NAMES.forEach((name, k) => {
-          const chunkGradient = gradientOf(name);
-          const sum = sums[k]!;
-          for (let i = 0; i < sum.length; i++) sum[i]! += weight * chunkGradient[i]!;
-        });
-      }
-      const loss = Math.sqrt(squared / (rows * this.inputDim));
-      const scale = loss > 0 && Number.isFinite(loss) ? 1 / loss : 0; // as the kernel: no gradient at a perfect or infinite loss
-      const gradients = {} as Weights;
-      PARAMETER_NAMES.forEach((name, k) => (gradients[name] = { ...this.shapeOf(name), data: Float32Array.from(sums[k]!, (v) => v * scale) }));
-      return { loss, gradients };
-    } finally {
-      this.stack.release(input, chunk * this.inputDim);
-    }
+    const gradientOf = (name: ParameterName) => this.stack.view(PARAMETERS[name].layer, PARAMETERS[name].array === 'W' ? 'gradW' : 'gradB');
+    let sums: Float64Array[] | undefined;
+    let whole: { loss: number; gradients: Weights } | undefined;
+    let squared = 0;
+    this.forEachChunk(data, rows, this.inputDim, undefined, (_, count, input) => {
+      const loss = this.stack.kernels.gradients(this.stack.desc, input, count);
+      if (count === rows) return void (whole = { loss, gradients: this.collect({ W: 'gradW', b: 'gradB' }) });
+      // More rows than one chunk. With S the squared error over N values, loss = √(S/N) and
+      // d loss = Σ (N_c/N)(loss_c/loss) d loss_c; S_c is summed again in f64 from the chunk's output.
+      const chunkSquared = this.stack.kernels.sum_squared_error(this.stack.output(1, count).byteOffset, input, count * this.inputDim);
+      squared += chunkSquared;
+      sums ??= PARAMETER_NAMES.map((name) => new Float64Array(gradientOf(name).length));
+      const weight = (count / rows) * Math.sqrt(chunkSquared / (count * this.inputDim));
+      PARAMETER_NAMES.forEach((name, k) => {
+        const chunkGradient = gradientOf(name);
+        const sum = sums![k]!;
+        for (let i = 0; i < sum.length; i++) sum[i]! += weight * chunkGradient[i]!;
+      });
+    });
+    if (whole) return whole;
+    const loss = Math.sqrt(squared / (rows * this.inputDim));
+    const scale = loss > 0 && Number.isFinite(loss) ? 1 / loss : 0; // as the kernel: no gradient at a perfect or infinite loss
+    const gradients = {} as Weights;
+    PARAMETER_NAMES.forEach((name, k) => (gradients[name] = { ...this.shapeOf(name), data: Float32Array.from(sums![k]!, (v) => v * scale) }));
+    return { loss, gradients };
   }
 
   /**

@@ -29,11 +29,9 @@ async function bytesOf(location: URL): Promise<ArrayBuffer | Uint8Array<ArrayBuf
   return response.arrayBuffer();
 }
 
-// By tag, not instanceof: edge sandboxes (Next.js, Vercel) hand in a Module compiled in another realm.
-const tagOf = (source: WasmSource): string => Object.prototype.toString.call(source);
-
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
-  const tag = tagOf(source);
+  // By tag, not instanceof: edge sandboxes (Next.js, Vercel) hand in a Module compiled in another realm.
+  const tag = Object.prototype.toString.call(source);
   if (tag === '[object WebAssembly.Module]') return source as WebAssembly.Module;
   // The bytes are awaited first: Next.js's dev build wraps each WebAssembly call in a plain (not async) function.
   const bytes = await bytesFrom(source, tag);

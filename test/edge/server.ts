@@ -69,6 +69,12 @@ async function waitUntilUp(server: Running, alive: () => boolean): Promise<void>
   throw new Error(`nothing answered at ${server.base}; the server said: ${server.log()}`);
 }
 
+/** What the edge handlers train (the chapter's 4 → 1 model, seed 7, 20 epochs), trained here in Node. */
+export function irisInNode(): { ae: Autoencoder; history: number[] } {
+  const ae = new Autoencoder(4, 1, { seed: 7 });
+  return { ae, history: ae.train(iris, { epochs: 20, logEvery: 0 }) };
+}
+
 /**
  * POST /train and POST /encode answer what the same seed gives in Node (the checkpoint byte for byte, and the
  * code), and trainInWorker explains that edge runtimes have no Web Workers.
@@ -78,8 +84,7 @@ export async function assertTrainsAndEncodesLikeNode(server: Running): Promise<v
   assert.equal(trained.status, 200, server.log());
   const checkpoint = new Uint8Array(await trained.arrayBuffer());
 
-  const local = new Autoencoder(4, 1, { seed: 7 });
-  const history = local.train(iris, { epochs: 20, logEvery: 0 });
+  const { ae: local, history } = irisInNode();
   assert.equal(trained.headers.get('x-loss'), String(history.at(-1)));
   assert.deepEqual(checkpoint, local.toBytes());
 

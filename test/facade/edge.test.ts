@@ -8,9 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { Autoencoder } from '../../src/index.js';
-import { iris } from '../../src/datasets/index.js';
-import { assertTrainsAndEncodesLikeNode, freePort, withServer, type Running } from '../edge/server.js';
+import { assertTrainsAndEncodesLikeNode, freePort, irisInNode, withServer, type Running } from '../edge/server.js';
 
 const WORKERD = resolve('node_modules/.bin/workerd');
 
@@ -60,8 +58,7 @@ test('the README\'s Cloudflare Worker answers the checkpoint Node trains', { tim
   await withWorkerd('test/readme/cloudflare.ts', async (server) => {
     const response = await fetch(server.base);
     assert.equal(response.status, 200, server.log());
-    const ae = new Autoencoder(4, 1, { seed: 7 });
-    ae.train(iris, { epochs: 20, logEvery: 0 });
+    const { ae } = irisInNode();
     assert.deepEqual(new Uint8Array(await response.arrayBuffer()), ae.toBytes());
     ae.dispose();
   });

@@ -213,26 +213,25 @@ describe("rmsprop (flat)", () => {
   });
 });
 
+/** Every hyper-parameter set × TN shape × the two variant bits of tnCase, with or without a momentum slot. */
+function tnSweep(withMomentum: bool): void {
+  for (let h = 0; h < HYPER.length / 4; h++) {
+    for (let s = 0; s < TN_SHAPES.length; s += 3) {
+      for (let v = 0; v < 4; v++) {
+        tnCase(TN_SHAPES[s], TN_SHAPES[s + 1], TN_SHAPES[s + 2], h, withMomentum, (v & 1) != 0, false, (v & 2) != 0);
+      }
+    }
+  }
+}
+
 describe("rmsprop_tn: RMSProp with gradient Aᵀ·D", () => {
   it("matches naive G = Aᵀ·D then TF1 RMSProp, MOM = 0", () => {
     seedTest(73);
-    for (let h = 0; h < HYPER.length / 4; h++) {
-      for (let s = 0; s < TN_SHAPES.length; s += 3) {
-        for (let v = 0; v < 4; v++) {
-          tnCase(TN_SHAPES[s], TN_SHAPES[s + 1], TN_SHAPES[s + 2], h, false, (v & 1) != 0, false, (v & 2) != 0);
-        }
-      }
-    }
+    tnSweep(false);
   });
   it("matches naive G = Aᵀ·D then TF1 RMSProp, with a momentum slot", () => {
     seedTest(74);
-    for (let h = 0; h < HYPER.length / 4; h++) {
-      for (let s = 0; s < TN_SHAPES.length; s += 3) {
-        for (let v = 0; v < 4; v++) {
-          tnCase(TN_SHAPES[s], TN_SHAPES[s + 1], TN_SHAPES[s + 2], h, true, (v & 1) != 0, false, (v & 2) != 0);
-        }
-      }
-    }
+    tnSweep(true);
   });
   it("matches where whole tiles of the gradient are exactly zero, MOM = 0 and with MOM", () => {
     seedTest(77);
