@@ -1,7 +1,7 @@
 // Data readers: a 10,000-image CIFAR-10 batch in both layouts (MB/s), grayscale (Mpixel/s), IDX (Fashion-MNIST).
 import { existsSync } from 'node:fs';
 import { Bench } from 'tinybench';
-import { grayscale, loadCifar10, loadIdxImages } from '../src/index.js';
+import { grayscale, loadCifar10, loadIdxImages } from '../src/entries/index.js';
 import { CIFAR_META, cifarBatchPickle } from '../test/pickle-writer.js';
 
 const FASHION_TRAIN = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Bench } from 'tinybench';
-import { Autoencoder, bindData, memoryBytes, type Matrix } from '../src/index.js';
+import { Autoencoder, bindData, memoryBytes, type Matrix } from '../src/entries/index.js';
 import { iris } from '../src/datasets/index.js';
 import { makeTfAutoencoder, tfSgemm, useTfBackend, type TfBackend } from './tfjs.js';
 import { ourSgemm, type GemmShape } from './sgemm.js';

@@ -3,7 +3,7 @@
 // DIR is a CIFAR-10 folder (python or binary layout); default ./cifar-10-batches-py.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Autoencoder, grayscale, loadCifar10, type Matrix } from '../src/index.js';
+import { Autoencoder, grayscale, loadCifar10, type Matrix } from '../src/entries/index.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

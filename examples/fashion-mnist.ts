@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Autoencoder, imageFromMatrixRow, imageGrid, loadFashionMnist, lossCurveSvg, toPng, type Image } from '../src/index.js';
+import { Autoencoder, imageFromMatrixRow, imageGrid, loadFashionMnist, lossCurveSvg, toPng, type Image } from '../src/entries/index.js';
 import { writeFileAtomic } from '../src/io/node.js';
 
 const { values } = parseArgs({ options: { epochs: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' } } });

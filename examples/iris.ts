@@ -1,5 +1,5 @@
 // The chapter's first listing: compress the 4 iris measurements to 1 number and back, one sample at a time.
-import { Autoencoder, toArrays } from '../src/index.js';
+import { Autoencoder, toArrays } from '../src/entries/index.js';
 import { iris } from '../src/datasets/index.js';
 
 const ae = new Autoencoder(4, 1); // epochs 250, learningRate 0.001, tanh encoder, RMSProp (TF1 defaults)

@@ -9,7 +9,7 @@
 import { DataFormatError } from '../errors.js';
 import { nodeFiles } from '../io/files.js';
 import { checkShape, type Matrix } from '../matrix.js';
-import { checkKeys } from '../options.js';
+import { checkKeys } from '../model/options.js';
 import { NdArray, pickleText, readPickle, type PickleDict, type PickleValue } from './pickle.js';
 
 /** CIFAR-10 images and their labels. */

@@ -8,7 +8,7 @@
 import { DataFormatError } from '../errors.js';
 import { nodeFiles } from '../io/files.js';
 import type { Matrix } from '../matrix.js';
-import { checkKeys } from '../options.js';
+import { checkKeys } from '../model/options.js';
 
 /** An IDX file's contents: its dimensions and its values, row-major (the last dimension varies fastest). */
 export interface IdxArray {

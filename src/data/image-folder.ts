@@ -1,6 +1,6 @@
 import { DataFormatError } from '../errors.js';
 import { nodeFiles } from '../io/files.js';
-import { checkKeys } from '../options.js';
+import { checkKeys } from '../model/options.js';
 import type { Matrix } from '../matrix.js';
 import type { GrayMethod } from './grayscale.js';
 import { readImage, type Image } from './image.js';

@@ -1,4 +1,4 @@
-import { Autoencoder } from '../autoencoder.js';
+import { Autoencoder } from '../model/autoencoder.js';
 import { readFileBytes, writeFileAtomic, writeFileAtomicSync } from './node-fs.js';
 
 export { readFileBytes, writeFileAtomic, writeFileAtomicSync };

@@ -1,6 +1,6 @@
-import type { AutoencoderOptions } from '../options.js';
+import type { AutoencoderOptions } from '../model/options.js';
 import type { Matrix } from '../matrix.js';
-import type { TrainOptions } from '../training.js';
+import type { TrainOptions } from '../model/training.js';
 
 /** What the page sends the training worker. */
 export interface TrainRequest {

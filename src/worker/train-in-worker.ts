@@ -1,6 +1,6 @@
-import { Autoencoder } from '../autoencoder.js';
+import { Autoencoder } from '../model/autoencoder.js';
 import { asMatrix, checkData, type Matrix, type MatrixLike } from '../matrix.js';
-import type { AutoencoderOptions } from '../options.js';
+import type { AutoencoderOptions } from '../model/options.js';
 import { CheckpointError, DataFormatError, DisposedError, DivergenceError, WasmNotReadyError } from '../errors.js';
 import type { ErrorReply, TrainReply, TrainRequest } from './protocol.js';
 

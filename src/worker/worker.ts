@@ -1,6 +1,6 @@
 // The training worker: a module Web Worker that trains on what it is sent and streams progress back, so the
 // page's main thread stays free.
-import { Autoencoder } from '../autoencoder.js';
+import { Autoencoder } from '../model/autoencoder.js';
 import { init } from '../runtime/wasm.js';
 import type { TrainReply, TrainRequest } from './protocol.js';
 

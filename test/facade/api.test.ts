@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, bindData, getBatch, init, matrix, memoryBytes, toArrays } from '../../src/index.js';
+import { Autoencoder, bindData, getBatch, init, matrix, memoryBytes, toArrays } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
 import { randomRows, seeded } from './helpers.js';
 

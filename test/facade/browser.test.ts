@@ -2,7 +2,7 @@
 // match Node bit for bit; training in a Web Worker streams progress while the page keeps answering clicks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder } from '../../src/index.js';
+import { Autoencoder } from '../../src/entries/index.js';
 import type { Page } from 'playwright-core';
 import { NO_BROWSER, withPage } from '../browser/harness.js';
 import { trainReference } from '../browser/determinism/train.js';

@@ -6,9 +6,9 @@ import { build } from 'esbuild';
 
 // Each entry reaches its .wasm its own way: a URL bundlers follow, or an import the edge bundlers compile.
 const RUNTIMES = [
-  { runtime: 'browser', conditions: [], entry: 'dist/index.js', wasm: /new URL\("\.\.\/build\/autoencoder\.wasm", import\.meta\.url\)/ },
-  { runtime: 'Cloudflare (workerd)', conditions: ['workerd', 'worker'], entry: 'dist/edge.js', wasm: /import \w+ from "\.\.\/build\/autoencoder\.wasm";/ },
-  { runtime: 'Vercel (edge-light)', conditions: ['edge-light'], entry: 'dist/edge-light.js', wasm: /import \w+ from "\.\.\/build\/autoencoder\.wasm\?module";/ },
+  { runtime: 'browser', conditions: [], entry: 'dist/entries/index.js', wasm: /new URL\("\.\.\/\.\.\/build\/autoencoder\.wasm", import\.meta\.url\)/ },
+  { runtime: 'Cloudflare (workerd)', conditions: ['workerd', 'worker'], entry: 'dist/entries/edge.js', wasm: /import \w+ from "\.\.\/\.\.\/build\/autoencoder\.wasm";/ },
+  { runtime: 'Vercel (edge-light)', conditions: ['edge-light'], entry: 'dist/entries/edge-light.js', wasm: /import \w+ from "\.\.\/\.\.\/build\/autoencoder\.wasm\?module";/ },
 ];
 
 for (const { runtime, conditions, entry, wasm } of RUNTIMES) test(`a ${runtime} bundle of every export imports no Node built-in and reaches its .wasm its own way`, async () => {
@@ -25,5 +25,5 @@ for (const { runtime, conditions, entry, wasm } of RUNTIMES) test(`a ${runtime} 
   const nodeFiles = Object.keys(result.metafile.inputs).filter((file) => file.includes('io/node-fs'));
   assert.deepEqual(nodeFiles, ['(disabled):dist/io/node-fs.js'], 'io/node-fs.js is replaced by an empty module');
   assert.match(code, wasm, `the ${runtime} bundle reaches its .wasm its own way`);
-  if (entry !== 'dist/index.js') assert.doesNotMatch(code, /new Worker\(/, 'edge bundles start no Web Worker');
+  if (entry !== 'dist/entries/index.js') assert.doesNotMatch(code, /new Worker\(/, 'edge bundles start no Web Worker');
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Autoencoder, decodeImage, encodeCsv, grayscale, loadCifar10 } from '../../src/index.js';
+import { Autoencoder, decodeImage, encodeCsv, grayscale, loadCifar10 } from '../../src/entries/index.js';
 import { load, save } from '../../src/io/node.js';
 
 const CLI = path.resolve('dist/bin/wasm-autoencoder.js');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { Autoencoder, decodeCheckpoint, type AutoencoderOptions, type TrainOptions } from '../../src/index.js';
+import { Autoencoder, decodeCheckpoint, type AutoencoderOptions, type TrainOptions } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
 
 const fixtures = new URL('../fixtures/checkpoints/', import.meta.url);

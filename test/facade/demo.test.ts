@@ -9,7 +9,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { decodeImage } from '../../src/index.js';
+import { decodeImage } from '../../src/entries/index.js';
 import { NO_BROWSER, withPage } from '../browser/harness.js';
 
 const SAMPLES = 8;

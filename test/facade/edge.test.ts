@@ -1,6 +1,6 @@
 // An edge runtime: Cloudflare's workerd (from npm), on 127.0.0.1, runs Workers bundled with esbuild the way
 // wrangler bundles (conditions workerd, worker, browser; .wasm imports left to the runtime, which keeps the
-// package's dist/ → build/ layout): test/edge/worker.ts trains the iris model in one request and encodes with its
+// package's dist/entries/ → build/ layout): test/edge/worker.ts trains the iris model in one request and encodes with its
 // checkpoint in another, and the README's Worker answers its checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [
-    (name = "dist/worker.js", esModule = embed "worker.js"),
+    (name = "dist/entries/worker.js", esModule = embed "worker.js"),
     (name = "build/autoencoder.wasm", wasm = embed "autoencoder.wasm"),
   ],
   compatibilityDate = "2025-01-01",

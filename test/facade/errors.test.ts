@@ -1,7 +1,7 @@
 // Bad input gets a typed error that names the problem; nothing reaches the user as a wasm trap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, DivergenceError, bindData, memoryBytes, trainInWorker } from '../../src/index.js';
+import { Autoencoder, DivergenceError, bindData, memoryBytes, trainInWorker } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
 
 test('dimensions must be positive integers', () => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { decodeImage } from '../../src/index.js';
+import { decodeImage } from '../../src/entries/index.js';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 // The wasm model against a float64 reference of the same math (test/reference.ts), started from the same weights.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, toArrays } from '../../src/index.js';
+import { Autoencoder, toArrays } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
 import { ReferenceAutoencoder, finiteDifferenceGradients } from '../reference.js';
 import { randomRows, referenceLayers, relativeError } from './helpers.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Autoencoder, DivergenceError } from '../../src/index.js';
+import { Autoencoder, DivergenceError } from '../../src/entries/index.js';
 
 const TYPED = [RangeError, TypeError, DivergenceError];
 

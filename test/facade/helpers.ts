@@ -1,5 +1,5 @@
 // Shared test helpers: a model's weights as float64 reference layers, and small seeded data.
-import type { Autoencoder } from '../../src/index.js';
+import type { Autoencoder } from '../../src/entries/index.js';
 import type { RefLayer } from '../reference.js';
 
 /** The model's current parameters as float64 layers for the reference implementation. */

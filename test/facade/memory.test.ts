@@ -2,7 +2,7 @@
 // Its own file, so its process starts with an empty module memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, bindData, memoryBytes } from '../../src/index.js';
+import { Autoencoder, bindData, memoryBytes } from '../../src/entries/index.js';
 
 test('a bound 5000×3072 set and the 3072→100 model training at batch 100 stay within budget', () => {
   const rows = 5000, input = 3072, hidden = 100;

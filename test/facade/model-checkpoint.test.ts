@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Autoencoder, CheckpointError, decodeCheckpoint, encodeCheckpoint, memoryBytes } from '../../src/index.js';
+import { Autoencoder, CheckpointError, decodeCheckpoint, encodeCheckpoint, memoryBytes } from '../../src/entries/index.js';
 import { checkpointTo, load, save } from '../../src/io/node.js';
 import { iris } from '../../src/datasets/index.js';
 import { randomRows } from './helpers.js';

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Autoencoder } from '../../src/index.js';
+import { Autoencoder } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
 import { assertTrainsAndEncodesLikeNode, freePort, withServer, type Running } from '../edge/server.js';
 

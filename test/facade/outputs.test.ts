@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeCsv, encodeNpy, lossCurveSvg } from '../../src/index.js';
+import { encodeCsv, encodeNpy, lossCurveSvg } from '../../src/entries/index.js';
 
 test('encodeNpy writes a NumPy 1.0 header padded to 64 bytes, then the raw little-endian values', () => {
   const bytes = encodeNpy({ rows: 2, cols: 3, data: new Float32Array([1, 2, 3, 4, 5, -6.5]) });

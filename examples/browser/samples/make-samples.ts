@@ -1,7 +1,7 @@
 // Writes the demo's sample images: eight 32×32 tiles from the CIFAR-format fixture (photographs cut into tiles),
 // as PNGs beside this file. Run from the repository root: npx tsx examples/browser/samples/make-samples.ts
 import { readFileSync, writeFileSync } from 'node:fs';
-import { imageFromMatrixRow, toPng } from '../../../src/index.js';
+import { imageFromMatrixRow, toPng } from '../../../src/entries/index.js';
 
 const BATCH = 'test/fixtures/cifar-sample/cifar-10-batches-bin/data_batch_1.bin';
 const RECORD = 1 + 3072; // label byte, then R, G and B planes of 32×32

@@ -1,9 +1,9 @@
-import type { BoundData } from './bound-data.js';
-import { DisposedError } from './errors.js';
-import { checkData, writeRows, type Matrix, type MatrixLike } from './matrix.js';
+import type { BoundData } from '../data/bound-data.js';
+import { DisposedError } from '../errors.js';
+import { checkData, writeRows, type Matrix, type MatrixLike } from '../matrix.js';
 import { checkDimension, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
-import { DenseStack, type LayerArray } from './runtime/layout.js';
-import { readCheckpoint, writeCheckpoint } from './model-checkpoint.js';
+import { DenseStack, type LayerArray } from '../runtime/layout.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { PARAMETERS, PARAMETER_NAMES, isParameterName, parameterShape, type ParameterName, type Weights } from './parameters.js';
 import { trainEpochs, type Trainee, type TrainOptions } from './training.js';
 

@@ -1,4 +1,4 @@
-import type { LayerActivation, OptimizerSettings } from './runtime/layout.js';
+import type { LayerActivation, OptimizerSettings } from '../runtime/layout.js';
 
 /** How initial weights are drawn (see `AutoencoderOptions.weightInit`). */
 export type WeightInit = 'normal' | 'glorot';

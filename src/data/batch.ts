@@ -1,5 +1,5 @@
-import { checkData, checkShape, isMatrix, matrix, type Matrix, type MatrixLike } from './matrix.js';
-import { checkDimension } from './options.js';
+import { checkData, checkShape, isMatrix, matrix, type Matrix, type MatrixLike } from '../matrix.js';
+import { checkDimension } from '../model/options.js';
 
 /**
  * `size` rows of `data` drawn at random without replacement (the chapter's `get_batch`), as a new `Matrix`

@@ -1,8 +1,8 @@
-import { DisposedError } from './errors.js';
-import { checkData, writeRows, type MatrixLike } from './matrix.js';
-import type { Arena } from './runtime/arena.js';
-import type { Kernels } from './runtime/kernels.js';
-import { getRuntime } from './runtime/wasm.js';
+import { DisposedError } from '../errors.js';
+import { checkData, writeRows, type MatrixLike } from '../matrix.js';
+import type { Arena } from '../runtime/arena.js';
+import type { Kernels } from '../runtime/kernels.js';
+import { getRuntime } from '../runtime/wasm.js';
 
 /**
  * A data set copied into WebAssembly memory once, so that repeated `train` calls (any model of the same width)

@@ -1,8 +1,8 @@
-import { BoundData, bindData } from './bound-data.js';
-import { DivergenceError } from './errors.js';
-import { checkData, type MatrixLike } from './matrix.js';
+import { BoundData, bindData } from '../data/bound-data.js';
+import { DivergenceError } from '../errors.js';
+import { checkData, type MatrixLike } from '../matrix.js';
 import { checkCount, checkDimension, checkKeys } from './options.js';
-import type { DenseStack } from './runtime/layout.js';
+import type { DenseStack } from '../runtime/layout.js';
 
 /** Options of `train`. */
 export interface TrainOptions {

@@ -1,5 +1,5 @@
-import type { Matrix } from './matrix.js';
-import type { LayerArray } from './runtime/layout.js';
+import type { Matrix } from '../matrix.js';
+import type { LayerArray } from '../runtime/layout.js';
 
 /** Parameter names, as the chapter's TensorFlow name scopes name them. */
 export type ParameterName = 'encode/weights' | 'encode/biases' | 'decode/weights' | 'decode/biases';

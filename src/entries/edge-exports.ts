@@ -1,5 +1,5 @@
 // What the edge entries export: the same names as the default entry, with a trainInWorker that explains why it
 // cannot run there.
 export * from './api.js';
-export { trainInWorker } from './worker/no-worker.js';
-export type { WorkerTrainOptions, WorkerTrainResult } from './worker/train-in-worker.js';
+export { trainInWorker } from '../worker/no-worker.js';
+export type { WorkerTrainOptions, WorkerTrainResult } from '../worker/train-in-worker.js';

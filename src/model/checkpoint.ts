@@ -1,8 +1,8 @@
-import { CheckpointError } from './errors.js';
-import { decodeCheckpoint, encodeCheckpoint } from './io/checkpoint.js';
+import { CheckpointError } from '../errors.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint.js';
 import { checkDimension, resolveOptions, type ResolvedOptions } from './options.js';
 import { storedArrays } from './parameters.js';
-import type { DenseStack } from './runtime/layout.js';
+import type { DenseStack } from '../runtime/layout.js';
 
 const FORMAT = 'wasm-autoencoder/autoencoder';
 

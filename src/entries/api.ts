@@ -1,0 +1,18 @@
+// Every public export that runs in every runtime, without loading the module: the entries load it their way.
+export { Autoencoder, type TestResult } from '../model/autoencoder.js';
+export type { TrainOptions, EpochInfo } from '../model/training.js';
+export type { ParameterName, Weights } from '../model/parameters.js';
+export type { Activation, AutoencoderOptions, RMSPropOptions, WeightInit } from '../model/options.js';
+export { matrix, toArrays, type Matrix, type MatrixLike } from '../matrix.js';
+export { getBatch } from '../data/batch.js';
+export { bindData, type BoundData } from '../data/bound-data.js';
+export { init, memoryBytes, type WasmSource } from '../runtime/wasm.js';
+export { CheckpointError, DataFormatError, DisposedError, DivergenceError, WasmNotReadyError } from '../errors.js';
+export { encodeCheckpoint, decodeCheckpoint, type Checkpoint, type CheckpointTensor } from '../io/checkpoint.js';
+export { encodeNpy, encodeCsv } from '../io/npy.js';
+export { lossCurveSvg } from '../plot.js';
+export { loadCifar10, selectLabel, type Cifar10, type CifarFiles, type CifarOptions } from '../data/cifar.js';
+export { grayscale, type GrayMethod, type GrayscaleOptions } from '../data/grayscale.js';
+export { parseIdx, readIdx, loadIdxImages, loadIdxLabels, loadFashionMnist, type IdxArray } from '../data/idx.js';
+export { readImage, decodeImage, type Image, type ImageDataLike } from '../data/image.js';
+export { resize, resizeTo, toGray, flatten, toPng, imageFromMatrixRow, imageGrid, type RowImageOptions } from '../data/image-ops.js';
