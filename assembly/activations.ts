@@ -1,10 +1,17 @@
 // Element-wise activations over n contiguous f32 (in place allowed: y may equal x).
 // Backward kernels take the activation's output y and scale the incoming gradient d in place: d *= f'(y).
 
+import { unknownKind } from "./model";
+
 export const LINEAR: i32 = 0;
 export const TANH: i32 = 1;
 export const SIGMOID: i32 = 2;
 export const RELU: i32 = 3;
+export const LEAKY_RELU: i32 = 4; // slope 0.01 below 0
+export const ELU: i32 = 5;        // α = 1: e^x − 1 below 0
+export const ACTIVATION_COUNT: i32 = 6;
+
+const LEAK: f32 = 0.01;
 
 const LOG2E: f32 = 1.44269504;
 const LN2_HI: f32 = 0.693359375; // ln 2 split in two so that n·LN2_HI is exact (Cody–Waite)
@@ -31,7 +38,7 @@ const EXP_LIMIT: f32 = 87.0;
   return f32x4.mul(p, scale);
 }
 
-@inline function sigmoid4(x: v128): v128 {
+@inline export function sigmoid4(x: v128): v128 {
   const one = f32x4.splat(1);
   return f32x4.div(one, f32x4.add(one, expf4(f32x4.neg(x))));
 }
@@ -50,48 +57,74 @@ const EXP_LIMIT: f32 = 87.0;
   return f32x4.max(x, f32x4.splat(0));
 }
 
-// Scalar tails go through one lane of the vector code so that tail and body give identical bits.
-@inline function lane(x: f32, kind: i32): f32 {
-  const v = f32x4.splat(x);
-  if (kind == TANH) return f32x4.extract_lane(tanh4(v), 0);
-  if (kind == SIGMOID) return f32x4.extract_lane(sigmoid4(v), 0);
-  return f32x4.extract_lane(relu4(v), 0);
+@inline function leakyRelu4(x: v128): v128 {
+  return f32x4.max(x, f32x4.mul(x, f32x4.splat(LEAK))); // x ≥ 0.01·x exactly when x ≥ 0
 }
 
-/** y[i] = f(x[i]) for i < n, f chosen by kind (LINEAR copies). */
+@inline function elu4(x: v128): v128 {
+  return v128.bitselect(x, f32x4.sub(expf4(x), f32x4.splat(1)), f32x4.gt(x, f32x4.splat(0)));
+}
+
+@inline function apply4(kind: i32, x: v128): v128 {
+  if (kind == TANH) return tanh4(x);
+  if (kind == SIGMOID) return sigmoid4(x);
+  if (kind == RELU) return relu4(x);
+  if (kind == LEAKY_RELU) return leakyRelu4(x);
+  return elu4(x);
+}
+
+/** Whether this module knows the activation kind (LINEAR included). */
+@inline function known(kind: i32): bool {
+  return kind >= LINEAR && kind < ACTIVATION_COUNT;
+}
+
+/** y[i] = f(x[i]) for i < n, f chosen by kind (LINEAR copies); an unknown kind traps. */
 export function activation_forward(kind: i32, y: usize, x: usize, n: i32): void {
+  if (!known(kind)) unknownKind();
   if (kind == LINEAR) {
     if (y != x) memory.copy(y, x, <usize>n << 2);
     return;
   }
+  if (kind == TANH) forwardAll(TANH, y, x, n);
+  else if (kind == SIGMOID) forwardAll(SIGMOID, y, x, n);
+  else if (kind == RELU) forwardAll(RELU, y, x, n);
+  else if (kind == LEAKY_RELU) forwardAll(LEAKY_RELU, y, x, n);
+  else forwardAll(ELU, y, x, n);
+}
+
+// Inlined once per kind (kind is a constant at each call), so the loop body has no branch on it.
+@inline function forwardAll(kind: i32, y: usize, x: usize, n: i32): void {
   let i = 0;
-  if (kind == TANH) {
-    for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), tanh4(v128.load(x + (<usize>i << 2))));
-  } else if (kind == SIGMOID) {
-    for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), sigmoid4(v128.load(x + (<usize>i << 2))));
-  } else {
-    for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), relu4(v128.load(x + (<usize>i << 2))));
-  }
-  for (; i < n; i++) store<f32>(y + (<usize>i << 2), lane(load<f32>(x + (<usize>i << 2)), kind));
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), apply4(kind, v128.load(x + (<usize>i << 2))));
+  // Scalar tails go through one lane of the vector code so that tail and body give identical bits.
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), f32x4.extract_lane(apply4(kind, f32x4.splat(load<f32>(x + (<usize>i << 2)))), 0));
 }
 
 @inline function derivative4(kind: i32, y: v128): v128 {
   const one = f32x4.splat(1);
   if (kind == TANH) return f32x4.sub(one, f32x4.mul(y, y));
   if (kind == SIGMOID) return f32x4.mul(y, f32x4.sub(one, y));
-  return v128.and(one, f32x4.gt(y, f32x4.splat(0))); // relu: 1 where y > 0
+  const positive = f32x4.gt(y, f32x4.splat(0));
+  if (kind == RELU) return v128.and(one, positive); // 1 where y > 0
+  if (kind == LEAKY_RELU) return v128.bitselect(one, f32x4.splat(LEAK), positive);
+  return v128.bitselect(one, f32x4.add(y, one), positive); // elu: e^x = y + 1 below 0
 }
 
-/** d[i] *= f'(y[i]) for i < n, where y = f(x) is the forward output. */
+/** d[i] *= f'(y[i]) for i < n, where y = f(x) is the forward output; an unknown kind traps. */
 export function activation_backward(kind: i32, d: usize, y: usize, n: i32): void {
+  if (!known(kind)) unknownKind();
   if (kind == LINEAR) return;
   let i = 0;
   if (kind == TANH) {
     for (; i + 4 <= n; i += 4) scaleBy(d, y, i, TANH);
   } else if (kind == SIGMOID) {
     for (; i + 4 <= n; i += 4) scaleBy(d, y, i, SIGMOID);
-  } else {
+  } else if (kind == RELU) {
     for (; i + 4 <= n; i += 4) scaleBy(d, y, i, RELU);
+  } else if (kind == LEAKY_RELU) {
+    for (; i + 4 <= n; i += 4) scaleBy(d, y, i, LEAKY_RELU);
+  } else {
+    for (; i + 4 <= n; i += 4) scaleBy(d, y, i, ELU);
   }
   for (; i < n; i++) {
     const p = d + (<usize>i << 2);
@@ -110,6 +143,7 @@ export function activation_backward(kind: i32, d: usize, y: usize, n: i32): void
  * as i32 (−1 or 0); for LINEAR every unit is live. Gradients through the other units are exactly zero.
  */
 export function live_units(kind: i32, flags: usize, y: usize, rows: i32, cols: i32): void {
+  if (!known(kind)) unknownKind();
   const all = kind == LINEAR ? -1 : 0;
   for (let c = 0; c < cols; c++) store<i32>(flags + (<usize>c << 2), all);
   if (kind == LINEAR) return;

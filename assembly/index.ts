@@ -1,14 +1,26 @@
-// The module's exports: every kernel (pointers and sizes in), the fused training loop, and the heap start.
-// The facade calls the training loop, forward, gradients, rng_seed/rng_normal and the helpers it needs; the
-// other kernels are exported too, so that tests and benchmarks reach each one on its own.
+// The module's exports: every kernel (pointers and sizes in), the training loop and its stages, the heap start,
+// and, as wasm globals, the descriptor layout and the kind, activation, loss, optimizer and corruption ids that
+// the facade reads when it loads the module (so they are defined in one place: here, in assembly/).
 
 export { sgemm_nn, sgemm_nt, sgemm_tn, workspaceFloats } from "./gemm";
 export { bias_add, bias_grad } from "./bias";
-export { activation_forward, activation_backward, live_units } from "./activations";
-export { sum_squared_error, rmse_loss_grad } from "./loss";
-export { rmsprop, rmsprop_tn } from "./optim";
+export {
+  activation_forward, activation_backward, live_units,
+  LINEAR as ACT_LINEAR, TANH as ACT_TANH, SIGMOID as ACT_SIGMOID, RELU as ACT_RELU, LEAKY_RELU as ACT_LEAKY_RELU, ELU as ACT_ELU,
+  ACTIVATION_COUNT,
+} from "./activations";
+export { sum_squared_error, rmse_loss_grad, loss_grad, loss_sum, loss_value, LOSS_RMSE, LOSS_MSE, LOSS_BCE } from "./loss";
+export { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
+export { corrupt, CORRUPT_NONE, CORRUPT_GAUSSIAN, CORRUPT_MASK, CORRUPT_SALT_AND_PEPPER } from "./corrupt";
 export { rng_seed, rng_next, rng_below, rng_uniform, rng_normal, rng_shuffle, rng_sample } from "./rng";
-export { forward, train_step, gradients, train_steps } from "./train";
+export { dense_forward, dense_backward_input, dense_backward_params } from "./dense";
+export { forward, train_step, gradients, optimize, loss_total, train_steps, OPT_RMSPROP, OPT_ADAM, OPT_SGD } from "./train";
+export {
+  H_LAYERS, H_STATE, H_SCRATCH, H_GATHER, H_GATHER_T, H_WORK, H_CAPACITY, H_LOSS, H_OPTIMIZER, H_FUSED, H_LR, H_OPT_A,
+  H_OPT_B, H_EPSILON, H_PARAMS, H_PARAM_COUNT, H_CORRUPTION, H_CORRUPT_A, H_CORRUPT_B, H_CORRUPT_C, HEADER_WORDS,
+  L_KIND, L_SOURCE, L_IN, L_OUT, L_ACT, L_PARAM, L_OUTPUT, L_PRE, L_DELTA, L_LIVE, LAYER_WORDS,
+  P_VALUE, P_GRAD, P_SLOT1, P_SLOT2, P_COUNT, PARAM_WORDS, KIND_DENSE,
+} from "./model";
 
 /** First byte of linear memory that the facade may lay data out in. */
 export function heap_base(): usize {

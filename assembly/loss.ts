@@ -1,4 +1,48 @@
-// Root-mean-square reconstruction error over n contiguous f32 (a whole batch, rows×cols packed).
+// The loss stage: a batch's output Y (and pre-activation Z) against its target T, n contiguous f32 (rows×cols
+// packed). Each loss gives its value and dL/dZ, the gradient with respect to the output layer's pre-activation.
+//   RMSE  L = sqrt(Σ (y − t)² / n)                                  (the chapter's)
+//   MSE   L = Σ (y − t)² / n
+//   BCE   L = Σ [max(z, 0) − z·t + log(1 + e^−|z|)] / n, y = σ(z)    (from z: stable where σ saturates)
+
+import { activation_backward, SIGMOID, sigmoid4 } from "./activations";
+import { unknownKind } from "./model";
+
+export const LOSS_RMSE: i32 = 0;
+export const LOSS_MSE: i32 = 1;
+export const LOSS_BCE: i32 = 2;
+
+/**
+ * The loss of n values (a batch of rows) and dL/dZ into dZ. For RMSE and MSE, Y is the output of activation
+ * `act` and Z is not read; BCE reads only Z and T and needs `act` = SIGMOID. Returns L in f64.
+ */
+export function loss_grad(kind: i32, act: i32, dZ: usize, Y: usize, Z: usize, T: usize, n: i32): f64 {
+  let loss: f64;
+  if (kind == LOSS_RMSE) loss = rmse_loss_grad(dZ, Y, T, n);
+  else if (kind == LOSS_MSE) loss = mseLossGrad(dZ, Y, T, n);
+  else if (kind == LOSS_BCE && act == SIGMOID) return bceLossGrad(dZ, Z, T, n);
+  else {
+    unknownKind();
+    return 0;
+  }
+  activation_backward(act, dZ, Y, n);
+  return loss;
+}
+
+/** The sum over n values of each value's loss term ((y − t)², or BCE's from z), in f64. */
+export function loss_sum(kind: i32, Y: usize, Z: usize, T: usize, n: i32): f64 {
+  if (kind == LOSS_RMSE || kind == LOSS_MSE) return sum_squared_error(Y, T, n);
+  if (kind == LOSS_BCE) return bceSum(Z, T, n);
+  unknownKind();
+  return 0;
+}
+
+/** The loss of `count` values from the sum of their terms (loss_sum): the one place each loss's formula ends. */
+export function loss_value(kind: i32, sum: f64, count: f64): f64 {
+  if (kind == LOSS_RMSE) return Math.sqrt(sum / count);
+  if (kind == LOSS_MSE || kind == LOSS_BCE) return sum / count;
+  unknownKind();
+  return 0;
+}
 
 /** Σ (y − x)² in f64 (the f32 differences are squared and summed in double precision). */
 export function sum_squared_error(Y: usize, X: usize, n: i32): f64 {
@@ -19,6 +63,48 @@ export function sum_squared_error(Y: usize, X: usize, n: i32): f64 {
     total += d * d;
   }
   return total;
+}
+
+/** L = Σ (y − t)² / n; dL/dy = 2(y − t)/n into dY. */
+function mseLossGrad(dY: usize, Y: usize, T: usize, n: i32): f64 {
+  const k = f32x4.splat(<f32>(2.0 / <f64>n));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dY + o, f32x4.mul(f32x4.sub(v128.load(Y + o), v128.load(T + o)), k));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dY + o, f32x4.extract_lane(f32x4.mul(f32x4.splat(load<f32>(Y + o) - load<f32>(T + o)), k), 0));
+  }
+  return sum_squared_error(Y, T, n) / <f64>n;
+}
+
+/** BCE's term for one value, from its pre-activation z, in f64. */
+@inline function bceTerm(z: f64, t: f64): f64 {
+  return Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+}
+
+function bceSum(Z: usize, T: usize, n: i32): f64 {
+  let total: f64 = 0;
+  for (let i = 0; i < n; i++) total += bceTerm(<f64>load<f32>(Z + (<usize>i << 2)), <f64>load<f32>(T + (<usize>i << 2)));
+  return total;
+}
+
+/** BCE's loss; dL/dz = (σ(z) − t)/n into dZ. */
+function bceLossGrad(dZ: usize, Z: usize, T: usize, n: i32): f64 {
+  const k = f32x4.splat(<f32>(1.0 / <f64>n));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dZ + o, f32x4.mul(f32x4.sub(sigmoid4(v128.load(Z + o)), v128.load(T + o)), k));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const y = sigmoid4(f32x4.splat(load<f32>(Z + o)));
+    store<f32>(dZ + o, f32x4.extract_lane(f32x4.mul(f32x4.sub(y, f32x4.splat(load<f32>(T + o))), k), 0));
+  }
+  return bceSum(Z, T, n) / <f64>n;
 }
 
 /**

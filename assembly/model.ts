@@ -1,32 +1,56 @@
-// The model descriptor: a block of 32-bit words in linear memory, written once by the facade
-// (src/runtime/layout.ts mirrors these offsets). Header words, then one record of LAYER_WORDS per layer.
+// The model descriptor: a block of 32-bit words in linear memory, written once by the facade. Header words, then
+// one record of LAYER_WORDS per layer; a table of parameter ranges (one entry of PARAM_WORDS per array the
+// optimizer updates) lives elsewhere and is pointed to from the header. These constants are the one source of
+// truth: index.ts exports them as wasm globals and the facade reads them from the module when it loads.
 
-export const H_LAYERS = 0;      // number of dense layers
+export const H_LAYERS = 0;      // number of layers
+export const H_STATE = 1;       // 24 bytes of state saved with the model: generator (16 bytes), then the u32 step count
 export const H_SCRATCH = 2;     // 32 f32 of scratch for fused kernels
-export const H_RNG = 3;         // 16-byte generator state
-export const H_GATHER = 4;      // capacity × input width: rows of a random batch are copied here
-export const H_LR = 5;          // f32 learning rate
-export const H_RHO = 6;         // f32 RMSProp decay
-export const H_MOMENTUM = 7;    // f32 momentum
-export const H_EPSILON = 8;     // f32 epsilon
-export const H_WORK = 9;        // workspace for packed panels: max(workspaceFloats(), capacity × 8) f32
-export const HEADER_WORDS = 16;
+export const H_GATHER = 3;      // capacity × input width: the batch's input rows are copied (and corrupted) here
+export const H_GATHER_T = 4;    // capacity × output width: the batch's target rows, when gathered
+export const H_WORK = 5;        // workspace for packed panels: max(workspaceFloats(), capacity × 8) f32
+export const H_CAPACITY = 6;    // rows the activation buffers hold
+export const H_LOSS = 7;        // loss kind (loss.ts)
+export const H_OPTIMIZER = 8;   // optimizer kind (optim.ts)
+export const H_FUSED = 9;       // 1: dense layers apply RMSProp inside their weight-gradient product (same bits)
+export const H_LR = 10;         // f32 learning rate
+export const H_OPT_A = 11;      // f32 RMSProp decay ρ | Adam β₁ | SGD momentum
+export const H_OPT_B = 12;      // f32 RMSProp momentum | Adam β₂ | SGD nesterov (0 or 1)
+export const H_EPSILON = 13;    // f32 RMSProp and Adam ε
+export const H_PARAMS = 14;     // the parameter-range table
+export const H_PARAM_COUNT = 15;
+export const H_CORRUPTION = 16; // corruption kind of training inputs (corrupt.ts)
+export const H_CORRUPT_A = 17;  // f32 its parameters: stddev | fraction | fraction
+export const H_CORRUPT_B = 18;  // f32 salt-and-pepper low
+export const H_CORRUPT_C = 19;  // f32 salt-and-pepper high
+export const HEADER_WORDS = 24;
 
-export const L_IN = 0;          // input width
-export const L_OUT = 1;         // output width
-export const L_ACT = 2;         // activation kind (activations.ts)
-export const L_W = 3;           // weights, in × out row-major (forward is x·W + b)
-export const L_B = 4;           // biases, out
-export const L_MS_W = 5;        // RMSProp mean squares of W, then of b
-export const L_MS_B = 6;
-export const L_MOM_W = 7;       // momentum slots (0 when momentum is 0)
-export const L_MOM_B = 8;
-export const L_OUTPUT = 9;      // activations, capacity × out
-export const L_DELTA = 10;      // dL/d(pre-activation), capacity × out
-export const L_GRAD_W = 11;     // gradient buffers, used only when gradients are requested (0 otherwise)
-export const L_GRAD_B = 12;     // bias gradient, out (also the scratch for the bias update)
-export const L_LIVE = 13;       // out i32 flags: units with a non-zero activation derivative in the batch
-export const LAYER_WORDS = 16;
+export const L_KIND = 0;        // layer kind (below)
+export const L_SOURCE = 1;      // index of the layer whose output is this layer's input; −1: the batch's input
+export const L_IN = 2;          // input width
+export const L_OUT = 3;         // output width
+export const L_ACT = 4;         // activation of the output (activations.ts)
+export const L_PARAM = 5;       // dense: index of its weights' range in the parameter table; its biases' is the next
+export const L_OUTPUT = 6;      // activations, capacity × out
+export const L_PRE = 7;         // pre-activations, capacity × out, kept where the loss reads them (0: not kept)
+export const L_DELTA = 8;       // dL/d(pre-activation), capacity × out
+export const L_LIVE = 9;        // out i32 flags: units with a non-zero activation derivative in the batch
+export const LAYER_WORDS = 12;
+
+export const P_VALUE = 0;       // the parameters (weights in × out row-major, forward is x·W + b; or biases)
+export const P_GRAD = 1;        // their gradient
+export const P_SLOT1 = 2;       // RMSProp mean squares | Adam m | SGD accumulator (0 without momentum)
+export const P_SLOT2 = 3;       // RMSProp momentum (0 without) | Adam v
+export const P_COUNT = 4;       // number of values
+export const PARAM_WORDS = 5;
+
+/** Layer kinds: 0 is no kind, so a record left zeroed traps instead of running as something. */
+export const KIND_DENSE = 1;
+
+/** Traps: a kind, activation or loss id that this module does not know (the facade refuses such names first). */
+export function unknownKind(): void {
+  unreachable();
+}
 
 @inline export function word(desc: usize, index: i32): i32 {
   return load<i32>(desc + (<usize>index << 2));
@@ -46,4 +70,13 @@ export const LAYER_WORDS = 16;
 
 @inline export function layerPtr(desc: usize, layer: i32, field: i32): usize {
   return ptr(desc, HEADER_WORDS + layer * LAYER_WORDS + field);
+}
+
+/** Field of entry `index` of the parameter-range table. */
+@inline export function paramPtr(desc: usize, index: i32, field: i32): usize {
+  return <usize>load<u32>(ptr(desc, H_PARAMS) + (<usize>(index * PARAM_WORDS + field) << 2));
+}
+
+@inline export function paramCount(desc: usize, index: i32): i32 {
+  return load<i32>(ptr(desc, H_PARAMS) + (<usize>(index * PARAM_WORDS + P_COUNT) << 2));
 }

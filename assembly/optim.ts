@@ -225,3 +225,85 @@ function updateRowTail(
     update1(W + o, MS + o, MOM ? MOM + o : 0, load<f32>(scratch), lr, keep, eps, floor, momentum);
   }
 }
+
+// Adam as TensorFlow 1's ApplyAdam computes it (t counts steps from 1; the caller passes lr_t):
+//   lr_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
+//   m += (g − m)·(1 − β₁)    (= β₁·m + (1 − β₁)·g)
+//   v += (g² − v)·(1 − β₂)   (= β₂·v + (1 − β₂)·g²)
+//   w −= lr_t·m/(√v + ε)
+// As with RMSProp's mean squares, v is stored as 0 once √v is far below ε's last bit, and m once it is below 2⁻¹⁰⁰
+// (its step is then below 2⁻¹⁰⁰·lr_t/ε): neither decays into denormals.
+
+const M_FLOOR: f32 = 7.88860905e-31; // 2⁻¹⁰⁰
+
+@inline function adam4(pw: usize, pm: usize, pv: usize, g: v128, lr: v128, keep1: v128, keep2: v128, eps: v128, vFloor: v128): void {
+  let m = v128.load(pm);
+  m = f32x4.add(m, f32x4.mul(f32x4.sub(g, m), keep1));
+  m = v128.and(m, f32x4.ge(f32x4.abs(m), f32x4.splat(M_FLOOR)));
+  let v = v128.load(pv);
+  v = f32x4.add(v, f32x4.mul(f32x4.sub(f32x4.mul(g, g), v), keep2));
+  v = v128.and(v, f32x4.ge(v, vFloor));
+  v128.store(pm, m);
+  v128.store(pv, v);
+  v128.store(pw, f32x4.sub(v128.load(pw), f32x4.div(f32x4.mul(m, lr), f32x4.add(f32x4.sqrt(v), eps))));
+}
+
+/** Adam over n contiguous parameters W with gradients G and slots M (first moment) and V (second moment). */
+export function adam(W: usize, M: usize, V: usize, G: usize, n: i32, lrT: f32, beta1: f32, beta2: f32, eps: f32): void {
+  const lr = f32x4.splat(lrT), keep1 = f32x4.splat(1 - beta1), keep2 = f32x4.splat(1 - beta2), veps = f32x4.splat(eps);
+  // √v below ε·2⁻²⁶ cannot change √v + ε in f32.
+  const tiny = eps * 1.49011612e-8;
+  const vFloor = f32x4.splat(tiny * tiny);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    adam4(W + o, M + o, V + o, v128.load(G + o), lr, keep1, keep2, veps, vFloor);
+  }
+  // Scalar f32 operations round exactly as the lanes do, so the tail gives the body's bits.
+  const k1: f32 = 1 - beta1, k2: f32 = 1 - beta2, floor: f32 = tiny * tiny;
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(G + o);
+    let m = load<f32>(M + o);
+    m += (g - m) * k1;
+    if (!(Mathf.abs(m) >= M_FLOOR)) m = 0;
+    let v = load<f32>(V + o);
+    v += (g * g - v) * k2;
+    if (!(v >= floor)) v = 0;
+    store<f32>(M + o, m);
+    store<f32>(V + o, v);
+    store<f32>(W + o, load<f32>(W + o) - (m * lrT) / (Mathf.sqrt(v) + eps));
+  }
+}
+
+// SGD as TensorFlow 1's ApplyMomentum computes it (MomentumOptimizer; GradientDescentOptimizer without a slot):
+//   a = a·momentum + g;  w −= lr·a,  or with Nesterov  w −= g·lr + a·momentum·lr
+//   without momentum (no slot): w −= lr·g
+
+/** SGD over n contiguous parameters W with gradients G and (if A ≠ 0) the accumulator A. */
+export function sgd(W: usize, A: usize, G: usize, n: i32, lr: f32, momentum: f32, nesterov: bool): void {
+  const vlr = f32x4.splat(lr), vmom = f32x4.splat(momentum);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(G + o);
+    let step = f32x4.mul(vlr, g);
+    if (A != 0) {
+      const a = f32x4.add(f32x4.mul(v128.load(A + o), vmom), g);
+      v128.store(A + o, a);
+      step = nesterov ? f32x4.add(f32x4.mul(g, vlr), f32x4.mul(f32x4.mul(a, vmom), vlr)) : f32x4.mul(vlr, a);
+    }
+    v128.store(W + o, f32x4.sub(v128.load(W + o), step));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(G + o);
+    let step = lr * g;
+    if (A != 0) {
+      const a = load<f32>(A + o) * momentum + g;
+      store<f32>(A + o, a);
+      step = nesterov ? g * lr + a * momentum * lr : lr * a;
+    }
+    store<f32>(W + o, load<f32>(W + o) - step);
+  }
+}

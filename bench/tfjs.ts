@@ -171,3 +171,63 @@ export function tfSgemm(opts: { M: number; N: number; K: number; transposeA: boo
     },
   };
 }
+
+export interface TfDeepOptions {
+  /** rows × dims[0], row-major. */
+  data: Float32Array;
+  rows: number;
+  /** Encoder widths from the input to the code, e.g. [784, 256, 64]; the decoder mirrors them. */
+  dims: number[];
+  batchSize: number;
+  /** Default 0.001. */
+  learningRate?: number;
+}
+
+/**
+ * A deep autoencoder as ours builds it for `new Autoencoder(dims[0], dims.slice(1), { activation: 'relu',
+ * optimizer: { name: 'adam' }, weightInit: 'glorot' })`: relu on every layer but the linear output, Glorot-normal
+ * weights, zero biases, RMSE loss, tf.train.adam(lr, 0.9, 0.999, 1e-8); sequential pre-sliced batches.
+ */
+export function makeTfDeepAutoencoder(opts: TfDeepOptions): TfAutoencoder {
+  const { data, rows, dims, batchSize, learningRate = 0.001 } = opts;
+  const inputDim = dims[0]!;
+  const batches: tf.Tensor2D[] = [];
+  for (let first = 0; first < rows; first += batchSize) {
+    const n = Math.min(batchSize, rows - first);
+    batches.push(tf.tensor2d(data.subarray(first * inputDim, (first + n) * inputDim), [n, inputDim]));
+  }
+  const widths = [...dims, ...dims.slice(0, -1).reverse()];
+  const params = tf.tidy(() =>
+    widths.slice(1).flatMap((out, l) => {
+      const inp = widths[l]!;
+      return [tf.variable(tf.randomNormal([inp, out], 0, Math.sqrt(2 / (inp + out)), 'float32', l + 1)), tf.variable(tf.zeros([out]))];
+    }),
+  );
+  const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+  const loss = (x: tf.Tensor2D): tf.Scalar => {
+    let y: tf.Tensor2D = x;
+    for (let l = 0; l < params.length / 2; l++) {
+      const z = tf.add(tf.matMul(y, params[2 * l] as tf.Tensor2D), params[2 * l + 1]!) as tf.Tensor2D;
+      y = l === params.length / 2 - 1 ? z : tf.relu(z);
+    }
+    return tf.sqrt(tf.mean(tf.squaredDifference(x, y))) as tf.Scalar;
+  };
+  let next = 0;
+  let lastLoss = NaN;
+  return {
+    step() {
+      const x = batches[next]!;
+      next = next + 1 === batches.length ? 0 : next + 1;
+      tf.tidy(() => {
+        lastLoss = optimizer.minimize(() => loss(x), true, params)!.dataSync()[0]!;
+      });
+    },
+    get lastLoss() {
+      return lastLoss;
+    },
+    dispose() {
+      optimizer.dispose();
+      tf.dispose([...params, ...batches]);
+    },
+  };
+}

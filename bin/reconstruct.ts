@@ -8,8 +8,8 @@ import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, pos
 export const RECONSTRUCT_HELP = `usage: wasm-autoencoder reconstruct MODEL <data> [--png FILE] [--count N]
        (also: wasm-autoencoder test …)
 
-Prints the model's loss (RMSE) on the data; with --png, writes a grid of originals (left) beside their
-reconstructions (right), one pair per row.
+Prints the model's loss on the data (the loss it was trained with: RMSE unless train was given --loss); with
+--png, writes a grid of originals (left) beside their reconstructions (right), one pair per row.
 
 ${SOURCE_HELP}
 output:
@@ -28,7 +28,7 @@ export async function reconstruct(argv: string[]): Promise<void> {
   const ae = await load(positionals[0]!);
   const source = await loadSource(values, modelScale(ae, values.scale));
   const { reconstructed, loss } = ae.test(source.data);
-  console.log(`${source.describe}: ${source.data.rows} rows, loss (RMSE) ${loss.toPrecision(5)}`);
+  console.log(`${source.describe}: ${source.data.rows} rows, loss (${ae.options.loss.toUpperCase()}) ${loss.toPrecision(5)}`);
   if (values.png === undefined) return;
   if (!source.picture) throw new RangeError('--png needs image data (CIFAR, IDX, Fashion-MNIST or --images); these rows are not pictures');
   const count = Math.min(positiveInteger(values.count ?? '16', '--count'), source.data.rows);

@@ -163,6 +163,16 @@ export function positiveNumber(text: string, flag: string): number {
   return n;
 }
 
+/**
+ * A number written in decimal (Number() alone also takes '', ' ' and '0x10') that passes `accept`; otherwise a
+ * RangeError: `${flag} must be ${expected}, got '${text}'`.
+ */
+export function numberIn(text: string, flag: string, accept: (n: number) => boolean, expected: string): number {
+  const n = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(n) || !accept(n)) throw new RangeError(`${flag} must be ${expected}, got '${text}'`);
+  return n;
+}
+
 export function oneOf<T extends string>(text: string, choices: readonly T[], flag: string): T {
   if (!(choices as readonly string[]).includes(text)) throw new RangeError(`${flag} must be one of ${choices.join(', ')}, got '${text}'`);
   return text as T;

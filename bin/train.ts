@@ -1,26 +1,50 @@
 // `wasm-autoencoder train`: train on a data set with a progress bar; Ctrl-C saves a checkpoint and exits.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { Autoencoder, bindData, type Activation, type WeightInit } from 'wasm-autoencoder';
+import {
+  Autoencoder, bindData, type Activation, type AutoencoderOptions, type Corruption, type Loss, type Matrix, type OutputActivation,
+  type TrainHistory, type TrainOptions, type WeightInit,
+} from 'wasm-autoencoder';
 import { checkpointTo, load, save } from 'wasm-autoencoder/node';
-import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, oneOf, positiveInteger, positiveNumber, scaleFlag } from './sources.js';
+import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, numberIn, oneOf, positiveInteger, positiveNumber, scaleFlag } from './sources.js';
 
 export const TRAIN_HELP = `usage: wasm-autoencoder train <data> --out FILE [options]
 
-Trains an autoencoder (tanh encoder, linear decoder, RMSProp, RMSE loss) and saves it to FILE.
+Trains an autoencoder and saves it to FILE. The defaults are the chapter's model: one tanh hidden layer, a linear
+output layer, RMSE loss, RMSProp.
 
 ${SOURCE_HELP}
-model and training:
+model:
+  --hidden N[,N…]        encoder widths, the code last, e.g. 256,64 (the decoder mirrors them); default 100
+  --activation NAME      hidden layers: tanh (default), sigmoid, relu, leakyRelu or elu
+  --output-activation NAME
+                         output layer: linear (default), tanh, sigmoid, relu, leakyRelu or elu
+  --loss rmse|mse|bce    default rmse; bce (binary cross-entropy) needs --output-activation sigmoid and values in [0, 1]
+  --optimizer NAME       rmsprop (default), adam or sgd, each with TensorFlow 1's defaults
+  --learning-rate X      the optimizer's learning rate (default 0.001)
+  --momentum X           momentum of rmsprop or sgd, in [0, 1) (default 0)
+  --seed N               seed of the initial weights, batches and corruption, ≥ 1 (default 1)
+  --init normal|glorot   initial weights: N(0, 1) as in the chapter (default), or Glorot-scaled for wide inputs
+training:
   --out FILE             where the trained model goes (written atomically)
-  --hidden N             code size (default 100)
   --epochs N             epochs (default 250)
   --batch-size N         rows per step (default 10; 1 is the chapter's per-sample loop)
-  --learning-rate X      RMSProp learning rate (default 0.001)
-  --activation NAME      tanh (default), sigmoid or relu
-  --seed N               seed of the initial weights and batches, ≥ 1 (default 1)
-  --init normal|glorot   initial weights: N(0, 1) as in the chapter (default), or Glorot-scaled for wide inputs
+  --corruption TYPE:X    denoising: corrupt every batch's inputs afresh and learn to give back the clean rows;
+                         gaussian:STDDEV adds N(0, STDDEV²) noise, mask:FRACTION sets that fraction of the
+                         values to 0, saltAndPepper:FRACTION sets that fraction to 0 or 1 (e.g. mask:0.2)
+  --validation F         hold out the last fraction F of the rows (e.g. 0.1) and show their loss every epoch
+  --patience N           stop once the validation loss has not improved for N epochs, and keep the weights of
+                         the best epoch (needs --validation)
   --checkpoint-every N   also save to FILE every N epochs
-  --resume               continue training the model already in FILE`;
+  --resume               continue training the model already in FILE (model flags are refused, training flags apply)`;
+
+const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu'] as const satisfies readonly Activation[];
+const OUTPUT_ACTIVATIONS = ['linear', ...ACTIVATIONS] as const satisfies readonly OutputActivation[];
+const LOSSES = ['rmse', 'mse', 'bce'] as const satisfies readonly Loss[];
+const OPTIMIZERS = ['rmsprop', 'adam', 'sgd'] as const;
+const MAX_LAYERS = 64;
+// The flags that shape a new model: --resume continues the saved one as it is, so it refuses them.
+const MODEL_FLAGS = ['hidden', 'learning-rate', 'activation', 'output-activation', 'loss', 'optimizer', 'momentum', 'seed', 'init'] as const;
 
 export async function train(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -33,8 +57,15 @@ export async function train(argv: string[]): Promise<void> {
       'batch-size': { type: 'string' },
       'learning-rate': { type: 'string' },
       activation: { type: 'string' },
+      'output-activation': { type: 'string' },
+      loss: { type: 'string' },
+      optimizer: { type: 'string' },
+      momentum: { type: 'string' },
       seed: { type: 'string' },
       init: { type: 'string' },
+      corruption: { type: 'string' },
+      validation: { type: 'string' },
+      patience: { type: 'string' },
       'checkpoint-every': { type: 'string' },
       resume: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -43,47 +74,70 @@ export async function train(argv: string[]): Promise<void> {
   if (values.help) return void console.log(TRAIN_HELP);
   if (values.out === undefined) throw new RangeError('train needs --out FILE: where to save the model');
   await checkWritable(values.out, '--out');
-  const modelFlags = (['hidden', 'learning-rate', 'activation', 'seed', 'init'] as const).filter((flag) => values[flag] !== undefined);
+  const modelFlags = MODEL_FLAGS.filter((flag) => values[flag] !== undefined);
   if (values.resume && modelFlags.length > 0) throw new RangeError(`--resume continues the saved model as it is: drop --${modelFlags.join(', --')}`);
+  // Every flag is checked before the data is read: a typo should not wait for CIFAR to load.
+  const model = values.resume ? undefined : modelFlagValues(values);
+  const epochs = positiveInteger(values.epochs ?? '250', '--epochs');
+  const givenBatchSize = positiveInteger(values['batch-size'] ?? '10', '--batch-size');
+  const checkpointEvery = values['checkpoint-every'] === undefined ? 0 : positiveInteger(values['checkpoint-every'], '--checkpoint-every');
+  const corruption = values.corruption === undefined ? undefined : corruptionFlag(values.corruption);
+  const validation = values.validation === undefined
+    ? undefined
+    : numberIn(values.validation, '--validation', (n) => n > 0 && n < 1, 'a fraction between 0 and 1 such as 0.1 (the share of rows held out)');
+  if (values.patience !== undefined && validation === undefined) {
+    throw new RangeError('--patience needs --validation: early stopping watches the loss on held-out rows (e.g. --validation 0.1)');
+  }
+  const patience = values.patience === undefined ? undefined : positiveInteger(values.patience, '--patience');
+
   const resumed = values.resume ? await load(values.out) : undefined;
   const scale = resumed ? modelScale(resumed, values.scale) : scaleFlag(values.scale);
   const source = await loadSource(values, scale);
-  const epochs = positiveInteger(values.epochs ?? '250', '--epochs');
-  const batchSize = Math.min(positiveInteger(values['batch-size'] ?? '10', '--batch-size'), source.data.rows);
-  const checkpointEvery = values['checkpoint-every'] === undefined ? 0 : positiveInteger(values['checkpoint-every'], '--checkpoint-every');
-  const ae =
-    resumed ??
-    new Autoencoder(source.data.cols, positiveInteger(values.hidden ?? '100', '--hidden'), {
-      learningRate: positiveNumber(values['learning-rate'] ?? '0.001', '--learning-rate'),
-      activation: oneOf<Activation>(values.activation ?? 'tanh', ['tanh', 'sigmoid', 'relu'], '--activation'),
-      seed: positiveInteger(values.seed ?? '1', '--seed'),
-      weightInit: oneOf<WeightInit>(values.init ?? 'normal', ['normal', 'glorot'], '--init'),
-    });
+  const { rows } = source.data;
+  // As train holds out a validation fraction: the last ⌈fraction·rows⌉ rows.
+  const heldOut = validation === undefined ? 0 : Math.ceil(validation * rows);
+  const trainRows = rows - heldOut;
+  if (trainRows < 1) throw new RangeError(`--validation ${values.validation} holds out all ${rows} rows and leaves none to train on`);
+  const batchSize = Math.min(givenBatchSize, trainRows);
+  const ae = resumed ?? new Autoencoder(source.data.cols, model!.hidden, model!.options);
   ae.metadata.scale = scale ?? 1; // reconstruct and encode apply it by themselves
   const interrupted = new AbortController();
   const onSigint = () => interrupted.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);
   const scaling = scale === undefined ? '' : `, values × ${scale}`;
-  console.log(`training ${ae.inputDim} → ${ae.hiddenDim} → ${ae.inputDim} on ${source.describe}${scaling}: ${source.data.rows} rows, ${epochs} epochs, batch ${batchSize}`);
+  const holding = heldOut === 0 ? '' : ` (the last ${heldOut} held out for validation)`;
+  console.log(`training ${architecture(ae)} on ${source.describe}${scaling}: ${rows} rows${holding}, ${epochs} epochs, batch ${batchSize}`);
+  console.log(`  ${settings(ae, values.corruption, patience)}`);
 
   const bar = new cliProgress.SingleBar(
-    { format: 'epoch {value}/{total} {bar} loss {loss} | {speed} samples/s | {eta_formatted} left', hideCursor: true, etaBuffer: 20 },
+    {
+      format: `epoch {value}/{total} {bar} loss {loss}${validation === undefined ? '' : ' | validation {validation}'} | {speed} samples/s | {eta_formatted} left`,
+      hideCursor: true,
+      etaBuffer: 20,
+    },
     cliProgress.Presets.shades_classic,
   );
   const bound = bindData(source.data);
-  const samplesPerEpoch = Math.ceil(source.data.rows / batchSize) * batchSize;
+  const samplesPerEpoch = Math.ceil(trainRows / batchSize) * batchSize;
+  const options: TrainOptions = {
+    epochs,
+    batchSize,
+    logEvery: 0,
+    signal: interrupted.signal,
+    ...(corruption === undefined ? {} : { corruption }),
+    ...(validation === undefined ? {} : { validation }),
+    ...(patience === undefined ? {} : { earlyStopping: { patience } }),
+    ...(checkpointEvery > 0 ? { checkpointEvery, onCheckpoint: checkpointTo(values.out) } : {}),
+  };
   let last = performance.now();
-  bar.start(epochs, 0, { loss: '–', speed: '–' });
+  let history: TrainHistory;
+  bar.start(epochs, 0, { loss: '–', validation: '–', speed: '–' });
   try {
-    await ae.trainAsync(bound, {
-      epochs,
-      batchSize,
-      logEvery: 0,
-      signal: interrupted.signal,
-      ...(checkpointEvery > 0 ? { checkpointEvery, onCheckpoint: checkpointTo(values.out) } : {}),
-      onEpoch: ({ epoch, loss }) => {
+    history = await ae.trainAsync(bound, {
+      ...options,
+      onEpoch: ({ epoch, loss, validationLoss }) => {
         const now = performance.now();
-        bar.update(epoch + 1, { loss: loss.toPrecision(5), speed: Math.round((samplesPerEpoch / (now - last)) * 1000) });
+        bar.update(epoch + 1, { loss: loss.toPrecision(5), validation: validationLoss?.toPrecision(5) ?? '–', speed: Math.round((samplesPerEpoch / (now - last)) * 1000) });
         last = now;
       },
     });
@@ -99,7 +153,97 @@ export async function train(argv: string[]): Promise<void> {
     process.off('SIGINT', onSigint);
     bound.dispose();
   }
+  const stopping = patience === undefined ? undefined : earlyStoppingReport(history, epochs, patience);
+  if (stopping !== undefined) console.log(stopping);
   await save(ae, values.out);
-  const { loss } = ae.test(source.data);
-  console.log(`saved ${values.out} (${ae.epochsTrained} epochs in all); loss on the training data ${loss.toPrecision(5)}`);
+  const saved = `saved ${values.out} (${ae.epochsTrained} epochs in all)`;
+  if (heldOut === 0) {
+    console.log(`${saved}; loss on the training data ${ae.test(source.data).loss.toPrecision(5)}`);
+  } else {
+    const trainLoss = ae.test(rowRange(source.data, 0, trainRows)).loss;
+    const validationLoss = ae.test(rowRange(source.data, trainRows, rows)).loss;
+    console.log(`${saved}; loss on the training rows ${trainLoss.toPrecision(5)}, validation loss ${validationLoss.toPrecision(5)}`);
+  }
+}
+
+type Values = { [flag in (typeof MODEL_FLAGS)[number]]?: string };
+
+/** The new model's hidden widths and options, from the model flags (defaults: the chapter's). */
+function modelFlagValues(values: Values): { hidden: number | number[]; options: AutoencoderOptions } {
+  const hidden = hiddenFlag(values.hidden ?? '100');
+  const outputActivation = oneOf(values['output-activation'] ?? 'linear', OUTPUT_ACTIVATIONS, '--output-activation');
+  const loss = oneOf(values.loss ?? 'rmse', LOSSES, '--loss');
+  if (loss === 'bce' && outputActivation !== 'sigmoid') {
+    throw new RangeError(`--loss bce needs --output-activation sigmoid (outputs in (0, 1)), got ${values['output-activation'] === undefined ? 'the default, linear' : `'${outputActivation}'`}`);
+  }
+  const name = oneOf(values.optimizer ?? 'rmsprop', OPTIMIZERS, '--optimizer');
+  const momentum = values.momentum === undefined ? undefined : numberIn(values.momentum, '--momentum', (n) => n >= 0 && n < 1, 'a number in [0, 1) such as 0.9');
+  if (momentum !== undefined && name === 'adam') throw new RangeError('--momentum applies to --optimizer rmsprop or sgd; adam has no momentum setting');
+  return {
+    hidden: hidden.length === 1 ? hidden[0]! : hidden,
+    options: {
+      learningRate: positiveNumber(values['learning-rate'] ?? '0.001', '--learning-rate'),
+      activation: oneOf(values.activation ?? 'tanh', ACTIVATIONS, '--activation'),
+      outputActivation,
+      loss,
+      optimizer: name === 'adam' ? { name } : { name, ...(momentum === undefined ? {} : { momentum }) },
+      seed: positiveInteger(values.seed ?? '1', '--seed'),
+      weightInit: oneOf<WeightInit>(values.init ?? 'normal', ['normal', 'glorot'], '--init'),
+    },
+  };
+}
+
+/** --hidden: one width, or widths separated by commas (digits only: no 0x10, 1e2 or empty items). */
+function hiddenFlag(text: string): number[] {
+  const widths = text.split(',').map((item) => (/^\s*\d+\s*$/.test(item) ? Number(item) : NaN));
+  if (widths.some((width) => !(width >= 1))) {
+    throw new RangeError(widths.length === 1 ? `--hidden must be a positive integer, got '${text}'` : `--hidden must be positive integers separated by commas, e.g. 256,64; got '${text}'`);
+  }
+  if (widths.length > MAX_LAYERS) throw new RangeError(`--hidden gives ${widths.length} layers; at most ${MAX_LAYERS} are supported`);
+  return widths;
+}
+
+/** --corruption TYPE:X: gaussian:STDDEV, mask:FRACTION or saltAndPepper:FRACTION. */
+function corruptionFlag(text: string): Corruption {
+  const [type = '', parameter, ...rest] = text.split(':');
+  const expected = 'gaussian:STDDEV, mask:FRACTION or saltAndPepper:FRACTION, e.g. mask:0.2';
+  if (!['gaussian', 'mask', 'saltAndPepper'].includes(type) || rest.length > 0) throw new RangeError(`--corruption must be ${expected}; got '${text}'`);
+  if (type === 'gaussian') {
+    if (parameter === undefined) throw new RangeError(`--corruption gaussian needs the noise's standard deviation: gaussian:STDDEV, e.g. gaussian:0.3`);
+    return { type, stddev: numberIn(parameter, '--corruption gaussian:STDDEV', (n) => n >= 0, 'a number ≥ 0') };
+  }
+  if (parameter === undefined) throw new RangeError(`--corruption ${type} needs the fraction of values to corrupt: ${type}:FRACTION, e.g. ${type}:0.1`);
+  const fraction = numberIn(parameter, `--corruption ${type}:FRACTION`, (n) => n >= 0 && n <= 1, 'a fraction in [0, 1]');
+  return type === 'mask' ? { type, fraction } : { type: 'saltAndPepper', fraction };
+}
+
+/** Input → hidden… → code → …hidden → output, e.g. `784 → 256 → 64 → 256 → 784`. */
+function architecture(ae: Autoencoder): string {
+  return [ae.inputDim, ...ae.hidden, ...ae.hidden.slice(0, -1).reverse(), ae.inputDim].join(' → ');
+}
+
+/** The model's settings and the training flags in force, in the flags' words. */
+function settings(ae: Autoencoder, corruption: string | undefined, patience: number | undefined): string {
+  const { activation, outputActivation, loss, optimizer, learningRate } = ae.options;
+  const momentum = 'momentum' in optimizer && optimizer.momentum !== 0 ? `, momentum ${optimizer.momentum}` : '';
+  const model = `activation ${activation}, output activation ${outputActivation}, loss ${loss}, optimizer ${optimizer.name}, learning rate ${learningRate}${momentum}`;
+  return `${model}${corruption === undefined ? '' : `; corruption ${corruption}`}${patience === undefined ? '' : `; early stopping with patience ${patience}`}`;
+}
+
+/**
+ * One line on early stopping, when it changed the outcome: training stopped early, or the model kept the weights
+ * of an epoch before the last (restoreBest).
+ */
+function earlyStoppingReport(history: TrainHistory, epochs: number, patience: number): string | undefined {
+  const losses = history.validation!;
+  // train keeps the first epoch with the lowest validation loss (a later one must be lower to count as better)
+  const best = losses.indexOf(Math.min(...losses));
+  const kept = `kept the weights of the best epoch (epoch ${best + 1}, validation loss ${losses[best]!.toPrecision(5)})`;
+  if (losses.length < epochs) return `stopped early after ${losses.length} of ${epochs} epochs: the validation loss did not improve for ${patience} epoch${patience === 1 ? '' : 's'}; ${kept}`;
+  return best === losses.length - 1 ? undefined : `ran all ${epochs} epochs; ${kept}`;
+}
+
+/** Rows start…end−1 of m, sharing its values. */
+function rowRange(m: Matrix, start: number, end: number): Matrix {
+  return { rows: end - start, cols: m.cols, data: m.data.subarray(start * m.cols, end * m.cols) };
 }

@@ -1,21 +1,31 @@
 /**
- * Float64 reference implementation of a dense autoencoder trained with
- * TensorFlow-1-style RMSProp, written as plain naive loops so that it is
- * easy to read and obviously correct. Tests use it to check the fast
- * WebAssembly implementation step by step.
+ * Float64 reference implementation of a stack of dense layers trained with
+ * TensorFlow-1 optimizers, written as plain naive loops so that it is easy
+ * to read and obviously correct. Tests use it to check the fast WebAssembly
+ * implementation step by step.
  *
- * Math:
- * - layer l: z_l = a_{l-1}·W_l + b_l, a_l = act(z_l), a_{-1} = x.
- * - loss L = sqrt( sum_{r,c} (x[r][c] - a_last[r][c])^2 / (rows*cols) ).
- * - dL/da_last = (a_last - x) / (rows*cols*L), or 0 when L == 0.
- * - RMSProp (tf.train.RMSPropOptimizer, non-centered), per parameter w with gradient g:
- *     ms  = decay*ms + (1-decay)*g^2          (ms starts at 1.0)
- *     mom = momentum*mom + lr*g/sqrt(ms+eps)  (mom starts at 0)
- *     w  -= mom
+ * Math (n = rows*cols of the output, t = target, x itself by default):
+ * - layer l: z_l = a_{l-1}·W_l + b_l, a_l = act(z_l), a_{-1} = x; y = a_last.
+ * - losses:
+ *     mse  L = sum_{r,c} (y - t)^2 / n                       dL/dy = 2(y - t) / n
+ *     rmse L = sqrt(mse)                                     dL/dy = (y - t) / (n*L), or 0 when L == 0
+ *     bce  L = sum_{r,c} max(z,0) - z*t + log(1 + e^-|z|) / n, z = z_last (sigmoid output only)
+ *                                                            dL/dz = (sigmoid(z) - t) / n
+ * - optimizers, per parameter w with gradient g (TF1 formulas):
+ *     RMSProp (tf.train.RMSPropOptimizer, non-centered; ms starts at 1, mom at 0):
+ *       ms = decay*ms + (1-decay)*g^2;  mom = momentum*mom + lr*g/sqrt(ms+eps);  w -= mom
+ *     Adam (tf.train.AdamOptimizer; m, v start at 0, step count s from 1):
+ *       lr_s = lr*sqrt(1-beta2^s)/(1-beta1^s);  m = beta1*m + (1-beta1)*g;  v = beta2*v + (1-beta2)*g^2
+ *       w -= lr_s*m/(sqrt(v)+eps)
+ *     SGD (tf.train.MomentumOptimizer; accum starts at 0):
+ *       a = momentum*a + g;  w -= lr*a,  or with nesterov w -= lr*(g + momentum*a)
  */
 
 /** Activation function of a layer. */
-export type Activation = 'tanh' | 'sigmoid' | 'relu' | 'linear';
+export type Activation = 'tanh' | 'sigmoid' | 'relu' | 'linear' | 'leakyRelu' | 'elu';
+
+/** Loss comparing the last layer's output with the target. */
+export type RefLoss = 'rmse' | 'mse' | 'bce';
 
 /** A dense layer: forward is act(x·W + b), with W stored row-major as inDim×outDim. */
 export interface RefLayer {
@@ -26,18 +36,51 @@ export interface RefLayer {
   activation: Activation;
 }
 
-/** RMSProp hyper-parameters, with the meaning of `tf.train.RMSPropOptimizer`. */
+/** RMSProp hyper-parameters, with the meaning of `tf.train.RMSPropOptimizer`. `name` may be omitted. */
 export interface RefOptimizer {
+  name?: 'rmsprop';
   learningRate: number;
   decay: number;
   momentum: number;
   epsilon: number;
 }
 
+/** Adam hyper-parameters, with the meaning of `tf.train.AdamOptimizer`. */
+export interface RefAdam {
+  name: 'adam';
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** Momentum SGD hyper-parameters, with the meaning of `tf.train.MomentumOptimizer` (nesterov defaults to false). */
+export interface RefSgd {
+  name: 'sgd';
+  learningRate: number;
+  momentum: number;
+  nesterov?: boolean;
+}
+
+/** Any of the optimizers; no `name` means RMSProp. */
+export type RefOptimizerSpec = RefOptimizer | RefAdam | RefSgd;
+
+/** Options of `ReferenceAutoencoder` besides the optimizer. */
+export interface RefOptions {
+  /** Default 'rmse'. 'bce' needs a sigmoid last layer. */
+  loss?: RefLoss;
+}
+
 /** One Float64Array per layer for the weights and for the biases. */
 export interface ParamArrays {
   W: Float64Array[];
   b: Float64Array[];
+}
+
+/** Per layer l and row r: pre-activations z[l][r] and outputs a[l][r] = act(z[l][r]). */
+interface ForwardPass {
+  preActivations: number[][][];
+  activations: number[][][];
 }
 
 function activate(activation: Activation, z: number): number {
@@ -50,6 +93,10 @@ function activate(activation: Activation, z: number): number {
       return z > 0 ? z : 0;
     case 'linear':
       return z;
+    case 'leakyRelu':
+      return z > 0 ? z : 0.01 * z;
+    case 'elu':
+      return z > 0 ? z : Math.expm1(z); // e^z - 1
   }
 }
 
@@ -64,6 +111,10 @@ function activateDerivative(activation: Activation, a: number): number {
       return a > 0 ? 1 : 0;
     case 'linear':
       return 1;
+    case 'leakyRelu':
+      return a > 0 ? 1 : 0.01;
+    case 'elu':
+      return a > 0 ? 1 : a + 1; // e^z = a + 1 for z <= 0
   }
 }
 
@@ -77,77 +128,104 @@ function copyLayer(layer: RefLayer): RefLayer {
   };
 }
 
-/** activations[l][r][j] = output j of layer l for row r. */
-function forwardLayers(layers: RefLayer[], x: number[][]): number[][][] {
+/** ParamArrays shaped like `layers`, every entry set to `value`. */
+function filledParams(layers: RefLayer[], value: number): ParamArrays {
+  return {
+    W: layers.map((layer) => new Float64Array(layer.W.length).fill(value)),
+    b: layers.map((layer) => new Float64Array(layer.b.length).fill(value)),
+  };
+}
+
+/** bce needs y = sigmoid(z) in the last layer; the other losses take any activation. */
+function checkLossFits(layers: RefLayer[], loss: RefLoss): void {
+  const last = layers[layers.length - 1].activation;
+  if (loss === 'bce' && last !== 'sigmoid') throw new Error(`bce loss needs a sigmoid last layer, not ${last}`);
+}
+
+/** z_l = a_{l-1}·W_l + b_l and a_l = act(z_l) for every layer and row. */
+function forwardLayers(layers: RefLayer[], x: number[][]): ForwardPass {
+  const preActivations: number[][][] = [];
   const activations: number[][][] = [];
   let input = x;
   for (const layer of layers) {
+    const zs: number[][] = [];
     const output: number[][] = [];
     for (const row of input) {
+      const zRow: number[] = [];
       const out: number[] = [];
       for (let j = 0; j < layer.outDim; j++) {
         let z = layer.b[j];
         for (let i = 0; i < layer.inDim; i++) z += row[i] * layer.W[i * layer.outDim + j];
+        zRow.push(z);
         out.push(activate(layer.activation, z));
       }
+      zs.push(zRow);
       output.push(out);
     }
+    preActivations.push(zs);
     activations.push(output);
     input = output;
   }
-  return activations;
+  return { preActivations, activations };
 }
 
-/** Root mean squared reconstruction error of xhat against x. */
-function rmse(x: number[][], xhat: number[][]): number {
-  const rows = x.length;
-  const cols = x[0].length;
+/** One element's contribution: (t - y)^2 for rmse/mse, max(z,0) - z*t + log1p(e^-|z|) for bce. */
+function elementLoss(loss: RefLoss, z: number, y: number, t: number): number {
+  if (loss === 'bce') return Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+  const d = t - y;
+  return d * d;
+}
+
+/** Mean of the element losses over all rows and columns; its square root for rmse. */
+function meanLoss(loss: RefLoss, z: number[][], y: number[][], t: number[][]): number {
+  const rows = t.length;
+  const cols = t[0].length;
   let sum = 0;
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const d = x[r][c] - xhat[r][c];
-      sum += d * d;
-    }
+    for (let c = 0; c < cols; c++) sum += elementLoss(loss, z[r][c], y[r][c], t[r][c]);
   }
-  return Math.sqrt(sum / (rows * cols));
+  const mean = sum / (rows * cols);
+  return loss === 'rmse' ? Math.sqrt(mean) : mean;
 }
 
-function lossOf(layers: RefLayer[], x: number[][]): number {
-  const activations = forwardLayers(layers, x);
-  return rmse(x, activations[activations.length - 1]);
+/** The loss of the last layer's output against t. */
+function lossOf(layers: RefLayer[], x: number[][], t: number[][], loss: RefLoss): number {
+  const { preActivations, activations } = forwardLayers(layers, x);
+  return meanLoss(loss, preActivations[layers.length - 1], activations[layers.length - 1], t);
+}
+
+/**
+ * dL/dz of the last layer: dL/dy * act'(y) for rmse/mse, (y - t)/n directly for bce
+ * (y = sigmoid(z)). `value` is the loss L of the same forward pass.
+ */
+function outputDelta(loss: RefLoss, activation: Activation, y: number[][], t: number[][], value: number): number[][] {
+  const n = t.length * t[0].length;
+  return y.map((row, r) =>
+    row.map((a, c) => {
+      const diff = a - t[r][c];
+      if (loss === 'bce') return diff / n;
+      const dLdy = loss === 'mse' ? (2 * diff) / n : value === 0 ? 0 : diff / (n * value);
+      return dLdy * activateDerivative(activation, a);
+    }),
+  );
 }
 
 /** Analytic gradients by backprop, plus the loss of the same forward pass. */
-function backprop(layers: RefLayer[], x: number[][]): ParamArrays & { loss: number } {
-  const activations = forwardLayers(layers, x);
-  const last = activations[activations.length - 1];
-  const loss = rmse(x, last);
+function backprop(layers: RefLayer[], x: number[][], t: number[][], loss: RefLoss): ParamArrays & { loss: number } {
+  const { preActivations, activations } = forwardLayers(layers, x);
+  const lastIndex = layers.length - 1;
+  const last = activations[lastIndex];
+  const value = meanLoss(loss, preActivations[lastIndex], last, t);
   const rows = x.length;
-  const cols = x[0].length;
 
-  // dL/da_last = (a_last - x) / (rows*cols*L), or 0 when L == 0.
-  let dA: number[][] = [];
-  for (let r = 0; r < rows; r++) {
-    const g: number[] = [];
-    for (let c = 0; c < cols; c++) g.push(loss === 0 ? 0 : (last[r][c] - x[r][c]) / (rows * cols * loss));
-    dA.push(g);
-  }
+  // delta = dL/dz of the current layer, starting from the loss.
+  let delta = outputDelta(loss, layers[lastIndex].activation, last, t, value);
 
-  const W: Float64Array[] = layers.map((layer) => new Float64Array(layer.inDim * layer.outDim));
-  const b: Float64Array[] = layers.map((layer) => new Float64Array(layer.outDim));
+  const { W, b } = filledParams(layers, 0);
 
-  for (let l = layers.length - 1; l >= 0; l--) {
+  for (let l = lastIndex; l >= 0; l--) {
     const layer = layers[l];
-    const a = activations[l];
     const aPrev = l === 0 ? x : activations[l - 1];
-
-    // delta = dL/dz = dL/da * act'(z), with act' computed from a.
-    const delta: number[][] = [];
-    for (let r = 0; r < rows; r++) {
-      const d: number[] = [];
-      for (let j = 0; j < layer.outDim; j++) d.push(dA[r][j] * activateDerivative(layer.activation, a[r][j]));
-      delta.push(d);
-    }
 
     // dL/dW = aPrev^T · delta, dL/db = column sums of delta.
     for (let i = 0; i < layer.inDim; i++) {
@@ -163,106 +241,168 @@ function backprop(layers: RefLayer[], x: number[][]): ParamArrays & { loss: numb
       b[l][j] = sum;
     }
 
-    // dL/daPrev = delta · W^T.
-    const dPrev: number[][] = [];
+    if (l === 0) break;
+    // dL/daPrev = delta · W^T, then delta_prev = dL/daPrev * act'(z_prev), with act' computed from aPrev.
+    const previous = layers[l - 1];
+    const deltaPrev: number[][] = [];
     for (let r = 0; r < rows; r++) {
       const d: number[] = [];
       for (let i = 0; i < layer.inDim; i++) {
         let sum = 0;
         for (let j = 0; j < layer.outDim; j++) sum += delta[r][j] * layer.W[i * layer.outDim + j];
-        d.push(sum);
+        d.push(sum * activateDerivative(previous.activation, aPrev[r][i]));
       }
-      dPrev.push(d);
+      deltaPrev.push(d);
     }
-    dA = dPrev;
+    delta = deltaPrev;
   }
 
-  return { W, b, loss };
+  return { W, b, loss: value };
+}
+
+/** RMSProp: ms = decay*ms + (1-decay)*g^2; mom = momentum*mom + lr*g/sqrt(ms+eps); w -= mom. */
+function rmspropUpdate(opt: RefOptimizer, w: Float64Array, g: Float64Array, ms: Float64Array, mom: Float64Array): void {
+  const { learningRate, decay, momentum, epsilon } = opt;
+  for (let k = 0; k < w.length; k++) {
+    ms[k] = decay * ms[k] + (1 - decay) * g[k] * g[k];
+    mom[k] = momentum * mom[k] + (learningRate * g[k]) / Math.sqrt(ms[k] + epsilon);
+    w[k] -= mom[k];
+  }
+}
+
+/** Adam at step s: m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; w -= lr*sqrt(1-b2^s)/(1-b1^s) * m/(sqrt(v)+eps). */
+function adamUpdate(opt: RefAdam, s: number, w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array): void {
+  const { learningRate, beta1, beta2, epsilon } = opt;
+  const lrS = (learningRate * Math.sqrt(1 - beta2 ** s)) / (1 - beta1 ** s);
+  for (let k = 0; k < w.length; k++) {
+    m[k] = beta1 * m[k] + (1 - beta1) * g[k];
+    v[k] = beta2 * v[k] + (1 - beta2) * g[k] * g[k];
+    w[k] -= (lrS * m[k]) / (Math.sqrt(v[k]) + epsilon);
+  }
+}
+
+/** Momentum SGD: a = momentum*a + g; w -= lr*a, or w -= lr*(g + momentum*a) with nesterov. */
+function sgdUpdate(opt: RefSgd, w: Float64Array, g: Float64Array, accum: Float64Array): void {
+  const { learningRate, momentum, nesterov = false } = opt;
+  for (let k = 0; k < w.length; k++) {
+    accum[k] = momentum * accum[k] + g[k];
+    w[k] -= nesterov ? learningRate * (g[k] + momentum * accum[k]) : learningRate * accum[k];
+  }
 }
 
 /**
- * Float64 reference autoencoder: a stack of dense layers trained on the RMSE
- * reconstruction loss with TensorFlow-1 RMSProp. Everything is naive loops.
+ * Float64 reference autoencoder: a stack of dense layers trained on an
+ * rmse/mse/bce loss (against x, or a separate target) with a TensorFlow-1
+ * optimizer (RMSProp, Adam or momentum SGD). Everything is naive loops.
  */
 export class ReferenceAutoencoder {
   /** Current parameters (owned copies of the constructor's arrays). */
   layers: RefLayer[];
   /** Optimizer hyper-parameters. */
-  readonly opt: RefOptimizer;
+  readonly opt: RefOptimizerSpec;
+  /** The loss that `loss`, `gradients`, `step` and `rowLosses` use. */
+  readonly lossType: RefLoss;
   /** RMSProp mean-square slot per parameter; starts at 1.0 as in TF1. */
   readonly ms: ParamArrays;
   /** RMSProp momentum slot per parameter; starts at 0. */
   readonly mom: ParamArrays;
+  /** Adam first-moment slot per parameter; starts at 0. */
+  readonly m: ParamArrays;
+  /** Adam second-moment slot per parameter; starts at 0. */
+  readonly v: ParamArrays;
+  /** Momentum SGD accumulator slot per parameter; starts at 0. */
+  readonly accum: ParamArrays;
+  /** Adam steps taken so far (the next step uses t + 1). */
+  t = 0;
 
-  /** Copies `layers` (and their arrays) and `opt`; initialises ms to 1.0 and mom to 0. */
-  constructor(layers: RefLayer[], opt: RefOptimizer) {
+  /**
+   * Copies `layers` (and their arrays) and `opt`; initialises every optimizer
+   * slot (ms to 1.0, the others to 0). Only the chosen optimizer's slots change.
+   */
+  constructor(layers: RefLayer[], opt: RefOptimizerSpec, options: RefOptions = {}) {
     this.layers = layers.map(copyLayer);
     this.opt = { ...opt };
-    this.ms = {
-      W: this.layers.map((layer) => new Float64Array(layer.W.length).fill(1)),
-      b: this.layers.map((layer) => new Float64Array(layer.b.length).fill(1)),
-    };
-    this.mom = {
-      W: this.layers.map((layer) => new Float64Array(layer.W.length)),
-      b: this.layers.map((layer) => new Float64Array(layer.b.length)),
-    };
+    this.lossType = options.loss ?? 'rmse';
+    checkLossFits(this.layers, this.lossType);
+    this.ms = filledParams(this.layers, 1);
+    this.mom = filledParams(this.layers, 0);
+    this.m = filledParams(this.layers, 0);
+    this.v = filledParams(this.layers, 0);
+    this.accum = filledParams(this.layers, 0);
   }
 
-  /** Forward pass: `activations[l][r]` is the output of layer l for row r of x. */
-  forward(x: number[][]): { activations: number[][][] } {
-    return { activations: forwardLayers(this.layers, x) };
+  /** Forward pass: `activations[l][r]` is the output of layer l for row r of x, `preActivations[l][r]` its z. */
+  forward(x: number[][]): { activations: number[][][]; preActivations: number[][][] } {
+    return forwardLayers(this.layers, x);
   }
 
-  /** sqrt(mean over all rows and columns of (x - xhat)^2), xhat = last layer's output. */
-  loss(x: number[][]): number {
-    return lossOf(this.layers, x);
+  /** The loss of the last layer's output against `target` (default x), over all rows and columns. */
+  loss(x: number[][], target: number[][] = x): number {
+    return lossOf(this.layers, x, target, this.lossType);
+  }
+
+  /** Each row's own loss against the same row of `target` (default x): the loss of a one-row batch. */
+  rowLosses(x: number[][], target: number[][] = x): number[] {
+    const { preActivations, activations } = forwardLayers(this.layers, x);
+    const z = preActivations[this.layers.length - 1];
+    const y = activations[this.layers.length - 1];
+    return target.map((t, r) => meanLoss(this.lossType, [z[r]], [y[r]], [t]));
   }
 
   /** Analytic dL/dW and dL/db by backprop, with the loss of the same forward pass. */
-  gradients(x: number[][]): { W: Float64Array[]; b: Float64Array[]; loss: number } {
-    return backprop(this.layers, x);
+  gradients(x: number[][], target: number[][] = x): { W: Float64Array[]; b: Float64Array[]; loss: number } {
+    return backprop(this.layers, x, target, this.lossType);
   }
 
   /**
-   * One RMSProp step on this batch. All gradients are computed from the
+   * One optimizer step on this batch. All gradients are computed from the
    * parameters before the step, then every parameter is updated.
    * @returns the loss computed before the update (same forward pass as the gradients).
    */
-  step(x: number[][]): number {
-    const grads = backprop(this.layers, x);
+  step(x: number[][], target: number[][] = x): number {
+    const grads = backprop(this.layers, x, target, this.lossType);
+    if (this.opt.name === 'adam') this.t += 1;
     for (let l = 0; l < this.layers.length; l++) {
-      this.update(this.layers[l].W, grads.W[l], this.ms.W[l], this.mom.W[l]);
-      this.update(this.layers[l].b, grads.b[l], this.ms.b[l], this.mom.b[l]);
+      this.update(this.layers[l].W, grads.W[l], 'W', l);
+      this.update(this.layers[l].b, grads.b[l], 'b', l);
     }
     return grads.loss;
   }
 
-  private update(w: Float64Array, g: Float64Array, ms: Float64Array, mom: Float64Array): void {
-    const { learningRate, decay, momentum, epsilon } = this.opt;
-    for (let k = 0; k < w.length; k++) {
-      ms[k] = decay * ms[k] + (1 - decay) * g[k] * g[k];
-      mom[k] = momentum * mom[k] + (learningRate * g[k]) / Math.sqrt(ms[k] + epsilon);
-      w[k] -= mom[k];
+  /** Applies the chosen optimizer to one parameter array w (layer l's W or b) with its slots. */
+  private update(w: Float64Array, g: Float64Array, kind: 'W' | 'b', l: number): void {
+    const opt = this.opt;
+    switch (opt.name) {
+      case 'adam':
+        return adamUpdate(opt, this.t, w, g, this.m[kind][l], this.v[kind][l]);
+      case 'sgd':
+        return sgdUpdate(opt, w, g, this.accum[kind][l]);
+      default:
+        return rmspropUpdate(opt, w, g, this.ms[kind][l], this.mom[kind][l]);
     }
   }
 }
 
 /**
- * Gradients of the loss by central differences, (L(p+h) - L(p-h)) / (2h),
- * one parameter at a time, in float64. Does not modify `layers`.
+ * Gradients of the loss (default rmse against x) by central differences,
+ * (L(p+h) - L(p-h)) / (2h), one parameter at a time, in float64. Does not
+ * modify `layers`.
  */
 export function finiteDifferenceGradients(
   layers: RefLayer[],
   x: number[][],
   h = 1e-5,
+  target: number[][] = x,
+  loss: RefLoss = 'rmse',
 ): { W: Float64Array[]; b: Float64Array[] } {
+  checkLossFits(layers, loss);
   const work = layers.map(copyLayer);
   const derivative = (params: Float64Array, k: number): number => {
     const saved = params[k];
     params[k] = saved + h;
-    const plus = lossOf(work, x);
+    const plus = lossOf(work, x, target, loss);
     params[k] = saved - h;
-    const minus = lossOf(work, x);
+    const minus = lossOf(work, x, target, loss);
     params[k] = saved;
     return (plus - minus) / (2 * h);
   };

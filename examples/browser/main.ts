@@ -152,7 +152,7 @@ train.addEventListener('click', async () => {
   };
   try {
     const { model } = await trainInWorker(data, {
-      hiddenDim,
+      hidden: hiddenDim,
       epochs: total,
       batchSize: 1, // one picture per step, as in the chapter
       model: { weightInit: 'glorot' }, // the chapter's N(0, 1) saturates tanh on 0–1 pixels

@@ -1,8 +1,13 @@
 // Every public export that runs in every runtime, without loading the module: the entries load it their way.
-export { Autoencoder, type TestResult } from '../model/autoencoder.js';
-export type { TrainOptions, EpochInfo } from '../model/training.js';
+export { Autoencoder, type TestResult, type TargetOptions } from '../model/autoencoder.js';
+export type { TrainOptions, EpochInfo, TrainHistory, EarlyStopping, ValidationData } from '../model/training.js';
 export type { ParameterName, Weights } from '../model/parameters.js';
-export type { Activation, AutoencoderOptions, RMSPropOptions, WeightInit } from '../model/options.js';
+export type {
+  Activation, OutputActivation, Loss, AutoencoderOptions, OptimizerOptions, RMSPropOptions, AdamOptions, SGDOptions, ResolvedOptions,
+  ResolvedOptimizer, WeightInit,
+} from '../model/options.js';
+export { corrupt, type Corruption } from '../model/corruption.js';
+export { pretrainStacked } from '../model/stacked.js';
 export { matrix, toArrays, type Matrix, type MatrixLike } from '../matrix.js';
 export { getBatch } from '../data/batch.js';
 export { bindData, type BoundData } from '../data/bound-data.js';

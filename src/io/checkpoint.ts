@@ -1,12 +1,12 @@
 /**
- * Binary checkpoint format (version 1). Web-standard APIs only, so it works in
+ * Binary checkpoint format (version 2; version 1 has the same layout). Web-standard APIs only, so it works in
  * Node, browsers and edge runtimes alike.
  *
  * All integers are little-endian; offsets are from the start of the file.
  *
  * ```text
  * magic        8 bytes   ASCII "WASMAE\r\n" (the \r\n catches text-mode mangling)
- * version      u32       1
+ * version      u32       2 (1: written before models had depth, losses and optimizers; read the same way)
  * headerLen    u32       H
  * header       H bytes   UTF-8 JSON object
  * tensorCount  u32       T
@@ -42,8 +42,9 @@ export interface Checkpoint {
   tensors: CheckpointTensor[];
 }
 
-/** The format version written by {@link encodeCheckpoint} and the only one {@link decodeCheckpoint} reads. */
-export const CHECKPOINT_VERSION = 1;
+/** The format version written by {@link encodeCheckpoint}; {@link decodeCheckpoint} reads it and version 1. */
+export const CHECKPOINT_VERSION = 2;
+const OLDEST_VERSION = 1;
 
 const MAGIC = new Uint8Array([0x57, 0x41, 0x53, 0x4d, 0x41, 0x45, 0x0d, 0x0a]); // "WASMAE\r\n"
 const MAX_NAME_BYTES = 0xffff;
@@ -146,8 +147,8 @@ export function decodeCheckpoint(bytes: Uint8Array | ArrayBuffer): Checkpoint {
     throw new CheckpointError('not a checkpoint: bad magic (expected "WASMAE\\r\\n")');
   }
   const version = r.u32('version');
-  if (version !== CHECKPOINT_VERSION) {
-    throw new CheckpointError(`unsupported checkpoint version ${version} (expected ${CHECKPOINT_VERSION})`);
+  if (version < OLDEST_VERSION || version > CHECKPOINT_VERSION) {
+    throw new CheckpointError(`unsupported checkpoint version ${version} (expected ${OLDEST_VERSION} to ${CHECKPOINT_VERSION})`);
   }
   const headerBytes = r.take(r.u32('header length'), 'header');
 

@@ -1,11 +1,12 @@
 import type { BoundData } from '../data/bound-data.js';
 import { DisposedError } from '../errors.js';
 import { checkData, writeRows, type Matrix, type MatrixLike } from '../matrix.js';
-import { checkDimension, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
-import { DenseStack, type LayerArray } from '../runtime/layout.js';
+import { Network, type ParameterRange } from '../runtime/network.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { PARAMETERS, PARAMETER_NAMES, isParameterName, parameterShape, type ParameterName, type Weights } from './parameters.js';
-import { trainEpochs, type Trainee, type TrainOptions } from './training.js';
+import { checkDimension, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
+import { autoencoderLayers, type ParameterName, type Weights } from './parameters.js';
+import { summaryTable } from './summary.js';
+import { trainEpochs, type Trainee, type TrainHistory, type TrainOptions } from './training.js';
 
 /** What `test` returns. */
 export interface TestResult {
@@ -13,19 +14,28 @@ export interface TestResult {
   hidden: Matrix<Float32Array>;
   /** The reconstructions: rows × inputDim. */
   reconstructed: Matrix<Float32Array>;
-  /** sqrt(mean((x − x̂)²)) over all rows and columns. */
+  /** The model's loss (its `loss` option: RMSE by default) over all rows and columns. */
   loss: number;
-  /** Each row's own RMSE: its anomaly score (rows the model reconstructs badly are unlike its training data). */
+  /** Each row's own loss: its anomaly score (rows the model reconstructs badly are unlike its training data). */
   rowLosses: Float64Array;
+}
+
+/** Options of `test` and `gradients`. */
+export interface TargetOptions {
+  /** What each row of data should map to (same rows, inputDim values). Default: the row itself. */
+  target?: MatrixLike;
 }
 
 // Rows per forward call in test/encode/decode (at least; a larger training capacity is reused): enough rows to
 // keep the matrix kernels at full speed without growing the activation buffers much.
 const EVAL_CHUNK = 128;
+const MAX_DEPTH = 64;
 
 /**
- * An autoencoder with one hidden layer: `hidden = f(x·W₁ + b₁)`, `x̂ = hidden·W₂ + b₂`, trained with RMSProp
- * on the RMSE loss, entirely inside WebAssembly. Defaults follow the chapter (TensorFlow 1).
+ * An autoencoder: an encoder of dense layers inputDim → hidden[0] → … → hidden[L−1] (the code), and a decoder that
+ * mirrors it back to inputDim, trained entirely inside WebAssembly. With one hidden width it is the chapter's
+ * model, `hidden = f(x·W₁ + b₁)`, `x̂ = hidden·W₂ + b₂`, trained with RMSProp on the RMSE loss; defaults follow
+ * the chapter (TensorFlow 1).
  *
  * @example
  * ```ts
@@ -35,10 +45,14 @@ const EVAL_CHUNK = 128;
  * ae.train(iris);                                 // one sample at a time; logs the loss every 10 epochs
  * const { hidden, reconstructed } = ae.test([[8, 4, 6, 2]]);
  * ae.dispose();
+ * const deep = new Autoencoder(784, [256, 64], { activation: 'relu', optimizer: { name: 'adam' } });
  * ```
  */
 export class Autoencoder {
   readonly inputDim: number;
+  /** The encoder's layer widths, the code last. */
+  readonly hidden: readonly number[];
+  /** The code's width: the last of `hidden`. */
   readonly hiddenDim: number;
   /** The options in force, defaults applied. */
   readonly options: ResolvedOptions;
@@ -53,21 +67,16 @@ export class Autoencoder {
    * ```
    */
   metadata: Record<string, unknown> = {};
-  private readonly stack: DenseStack;
+  private readonly network: Network;
   private trainedEpochs = 0;
 
-  constructor(inputDim: number, hiddenDim: number, options: AutoencoderOptions = {}) {
+  constructor(inputDim: number, hidden: number | readonly number[], options: AutoencoderOptions = {}) {
     this.inputDim = checkDimension(inputDim, 'inputDim');
-    this.hiddenDim = checkDimension(hiddenDim, 'hiddenDim');
+    this.hidden = Object.freeze(checkHidden(hidden));
+    this.hiddenDim = this.hidden.at(-1)!;
     this.options = resolveOptions(options);
-    this.stack = new DenseStack(
-      [
-        { inDim: inputDim, outDim: hiddenDim, activation: this.options.activation },
-        { inDim: hiddenDim, outDim: inputDim, activation: 'linear' },
-      ],
-      optimizerSettings(this.options),
-    );
-    this.stack.initialize(this.options.seed, this.options.weightInit);
+    this.network = new Network(autoencoderLayers(this.inputDim, this.hidden, this.options), this.options.loss, optimizerSettings(this.options));
+    this.network.initialize(this.options.seed, this.options.weightInit);
   }
 
   /**
@@ -86,15 +95,19 @@ export class Autoencoder {
   /**
    * Trains on `data` (rows of inputDim values), continuing from the current weights and optimizer state.
    * The data is copied into WebAssembly memory once per call (or never, given `bindData(data)`); each epoch is
-   * one call into the kernels. Returns the loss history: the mean batch loss of every epoch.
+   * one call into the kernels, at any depth. Returns the loss history: the mean batch loss of every epoch (and,
+   * with `validation`, `history.validation`: the validation loss of every epoch).
    *
    * @example
    * ```ts
    * const history = ae.train(data, { epochs: 50, batchSize: 10, logEvery: 0 });
+   * ae.train(noisy, { target: clean });                                   // fit(x, y)
+   * ae.train(data, { corruption: { type: 'gaussian', stddev: 0.3 } });    // denoising
+   * ae.train(data, { validation: 0.1, earlyStopping: { patience: 5 } });
    * ```
    */
-  train(data: MatrixLike | BoundData, options: TrainOptions = {}): number[] {
-    const history: number[] = [];
+  train(data: MatrixLike | BoundData, options: TrainOptions = {}): TrainHistory {
+    const history: TrainHistory = [];
     const run = trainEpochs(this.trainee(), data, options, history);
     for (let epoch = run.next(); !epoch.done; epoch = run.next());
     return history;
@@ -108,8 +121,8 @@ export class Autoencoder {
    * const history = await ae.trainAsync(data, { signal: AbortSignal.timeout(5000) });
    * ```
    */
-  async trainAsync(data: MatrixLike | BoundData, options: TrainOptions = {}): Promise<number[]> {
-    const history: number[] = [];
+  async trainAsync(data: MatrixLike | BoundData, options: TrainOptions = {}): Promise<TrainHistory> {
+    const history: TrainHistory = [];
     const run = trainEpochs(this.trainee(), data, options, history);
     for (let epoch = run.next(); !epoch.done; epoch = run.next()) await yieldToEventLoop();
     return history;
@@ -117,8 +130,7 @@ export class Autoencoder {
 
   private trainee(): Trainee {
     return {
-      stack: this.stack,
-      inputDim: this.inputDim,
+      network: this.network,
       defaultEpochs: this.options.epochs,
       epochsTrained: () => this.trainedEpochs,
       checkAlive: () => this.checkAlive(),
@@ -127,36 +139,48 @@ export class Autoencoder {
     };
   }
 
+  /** Index of the code layer (the encoder's last) and of the output layer. */
+  private get codeLayer(): number {
+    return this.hidden.length - 1;
+  }
+
+  private get outputLayer(): number {
+    return 2 * this.hidden.length - 1;
+  }
+
   /**
-   * Encodes and reconstructs `data`; returns the codes, the reconstructions, the RMSE loss, and each row's RMSE
-   * (an anomaly score).
+   * Encodes and reconstructs `data`; returns the codes, the reconstructions, the model's loss against the data (or
+   * `target`), and each row's loss (an anomaly score).
    *
    * @example
    * ```ts
    * const { hidden, reconstructed, loss, rowLosses } = ae.test([[8, 4, 6, 2]]);
    * ```
    */
-  test(data: MatrixLike): TestResult {
+  test(data: MatrixLike, options: TargetOptions = {}): TestResult {
     const { rows } = checkData(data, this.inputDim);
+    const target = checkTarget(options, rows, this.inputDim);
     const hidden = new Float32Array(rows * this.hiddenDim);
     const reconstructed = new Float32Array(rows * this.inputDim);
     const rowLosses = new Float64Array(rows);
-    let squared = 0;
+    let total = 0;
     const rowBytes = this.inputDim * Float32Array.BYTES_PER_ELEMENT;
-    this.forEachChunk(data, rows, this.inputDim, [0, 1], (start, count, input) => {
-      const output = this.stack.output(1, count);
-      hidden.set(this.stack.output(0, count), start * this.hiddenDim);
+    this.forEachChunk(data, rows, this.inputDim, [0, this.outputLayer], target, (start, count, input, targetAt) => {
+      const output = this.network.output(this.outputLayer, count);
+      hidden.set(this.network.output(this.codeLayer, count), start * this.hiddenDim);
       reconstructed.set(output, start * this.inputDim);
+      const pre = this.network.outputPreActivation;
       for (let row = 0; row < count; row++) {
-        const rowSquared = this.stack.kernels.sum_squared_error(output.byteOffset + row * rowBytes, input + row * rowBytes, this.inputDim);
-        rowLosses[start + row] = Math.sqrt(rowSquared / this.inputDim);
-        squared += rowSquared;
+        const at = row * rowBytes;
+        const sum = this.network.lossSum(output.byteOffset + at, pre && pre + at, (targetAt ?? input) + at, this.inputDim);
+        rowLosses[start + row] = this.network.lossValue(sum, this.inputDim);
+        total += sum;
       }
     });
     return {
       hidden: { rows, cols: this.hiddenDim, data: hidden },
       reconstructed: { rows, cols: this.inputDim, data: reconstructed },
-      loss: Math.sqrt(squared / (rows * this.inputDim)),
+      loss: this.network.lossValue(total, rows * this.inputDim),
       rowLosses,
     };
   }
@@ -172,7 +196,9 @@ export class Autoencoder {
   encode(data: MatrixLike): Matrix<Float32Array> {
     const { rows } = checkData(data, this.inputDim);
     const out = new Float32Array(rows * this.hiddenDim);
-    this.forEachChunk(data, rows, this.inputDim, [0, 0], (start, count) => out.set(this.stack.output(0, count), start * this.hiddenDim));
+    this.forEachChunk(data, rows, this.inputDim, [0, this.codeLayer], undefined, (start, count) => {
+      out.set(this.network.output(this.codeLayer, count), start * this.hiddenDim);
+    });
     return { rows, cols: this.hiddenDim, data: out };
   }
 
@@ -187,87 +213,98 @@ export class Autoencoder {
   decode(codes: MatrixLike): Matrix<Float32Array> {
     const { rows } = checkData(codes, this.hiddenDim, 'codes');
     const out = new Float32Array(rows * this.inputDim);
-    this.forEachChunk(codes, rows, this.hiddenDim, [1, 1], (start, count) => out.set(this.stack.output(1, count), start * this.inputDim));
+    this.forEachChunk(codes, rows, this.hiddenDim, [this.codeLayer + 1, this.outputLayer], undefined, (start, count) => {
+      out.set(this.network.output(this.outputLayer, count), start * this.inputDim);
+    });
     return { rows, cols: this.inputDim, data: out };
   }
 
   /**
-   * Copies `data` into WebAssembly memory in chunks that fit the activation buffers, runs layers first..last on
-   * each when `layers` is given, and lets `visit` use the chunk (input: its offset).
+   * Copies `data` (and `target`) into WebAssembly memory in chunks that fit the activation buffers, runs layers
+   * first..last on each when `layers` is given, and lets `visit` use the chunk (input, targetAt: offsets).
    */
   private forEachChunk(
-    data: MatrixLike, rows: number, cols: number, layers: readonly [first: number, last: number] | undefined,
-    visit: (start: number, count: number, input: number) => void,
+    data: MatrixLike, rows: number, cols: number, layers: readonly [first: number, last: number] | undefined, target: MatrixLike | undefined,
+    visit: (start: number, count: number, input: number, targetAt: number | undefined) => void,
   ): void {
     this.checkAlive();
-    const chunk = Math.min(rows, Math.max(this.stack.capacity, EVAL_CHUNK));
-    this.stack.ensureCapacity(chunk);
-    const input = this.stack.allocF32(chunk * cols);
+    const chunk = Math.min(rows, Math.max(this.network.capacity, EVAL_CHUNK));
+    this.network.ensureCapacity(chunk);
+    const input = this.network.allocF32(chunk * cols);
+    const targetAt = target === undefined ? undefined : this.network.allocF32(chunk * this.inputDim);
     try {
       for (let start = 0; start < rows; start += chunk) {
         const count = Math.min(chunk, rows - start);
-        writeRows(data, start, count, this.stack.f32(input, count * cols));
-        if (layers) this.stack.kernels.forward(this.stack.desc, input, count, layers[0], layers[1]);
-        visit(start, count, input);
+        writeRows(data, start, count, this.network.f32(input, count * cols));
+        if (target !== undefined) writeRows(target, start, count, this.network.f32(targetAt!, count * this.inputDim));
+        if (layers) this.network.kernels.forward(this.network.desc, input, count, layers[0], layers[1]);
+        visit(start, count, input, targetAt);
       }
     } finally {
-      this.stack.release(input, chunk * cols);
+      if (targetAt !== undefined) this.network.release(targetAt, chunk * this.inputDim);
+      this.network.release(input, chunk * cols);
     }
   }
 
   /**
-   * The loss of `data` taken as one batch and its gradient with respect to every parameter, by backprop in
-   * WebAssembly; nothing is updated. Useful for checking the model against finite differences. Large data
-   * is taken in chunks whose gradients are combined in float64, so memory does not grow with it.
+   * The loss of `data` (against `target`, or itself) taken as one batch and its gradient with respect to every
+   * parameter, by backprop in WebAssembly; nothing is updated. Useful for checking the model against finite
+   * differences. Large data is taken in chunks whose gradients are combined in float64, so memory does not grow
+   * with it.
    *
    * @example
    * ```ts
    * const { loss, gradients } = ae.gradients([[1, 2, 3, 4]]);
-   * gradients['encode/weights'];   // Matrix 4 × hiddenDim
+   * gradients['encode/weights'];   // Matrix 4 × hidden[0]
    * ```
    */
-  gradients(data: MatrixLike): { loss: number; gradients: Weights } {
+  gradients(data: MatrixLike, options: TargetOptions = {}): { loss: number; gradients: Weights } {
     this.checkAlive();
     const { rows } = checkData(data, this.inputDim);
-    this.stack.ensureGradients();
-    const gradientOf = (name: ParameterName) => this.stack.view(PARAMETERS[name].layer, PARAMETERS[name].array === 'W' ? 'gradW' : 'gradB');
+    const target = checkTarget(options, rows, this.inputDim);
+    this.network.ensureGradients();
+    const { parameters } = this.network;
     let sums: Float64Array[] | undefined;
     let whole: { loss: number; gradients: Weights } | undefined;
-    let squared = 0;
-    this.forEachChunk(data, rows, this.inputDim, undefined, (_, count, input) => {
-      const loss = this.stack.kernels.gradients(this.stack.desc, input, count);
-      if (count === rows) return void (whole = { loss, gradients: this.collect({ W: 'gradW', b: 'gradB' }) });
-      // More rows than one chunk. With S the squared error over N values, loss = √(S/N) and
-      // d loss = Σ (N_c/N)(loss_c/loss) d loss_c; S_c is summed again in f64 from the chunk's output.
-      const chunkSquared = this.stack.kernels.sum_squared_error(this.stack.output(1, count).byteOffset, input, count * this.inputDim);
-      squared += chunkSquared;
-      sums ??= PARAMETER_NAMES.map((name) => new Float64Array(gradientOf(name).length));
-      const weight = (count / rows) * Math.sqrt(chunkSquared / (count * this.inputDim));
-      PARAMETER_NAMES.forEach((name, k) => {
-        const chunkGradient = gradientOf(name);
+    let total = 0;
+    // RMSE is not a mean over values: with S the summed squares over N values, loss = √(S/N) and
+    // d loss = Σ (N_c/N)(loss_c/loss) d loss_c. The other losses are means: d loss = Σ (N_c/N) d loss_c.
+    const rmse = this.options.loss === 'rmse';
+    this.forEachChunk(data, rows, this.inputDim, undefined, target, (_, count, input, targetAt) => {
+      const loss = this.network.kernels.gradients(this.network.desc, input, targetAt ?? input, count);
+      if (count === rows) return void (whole = { loss, gradients: this.collect('grad') });
+      const pre = this.network.outputPreActivation;
+      const chunkSum = this.network.lossSum(this.network.output(this.outputLayer, count).byteOffset, pre, targetAt ?? input, count * this.inputDim);
+      total += chunkSum;
+      sums ??= parameters.map((p) => new Float64Array(p.rows * p.cols));
+      const chunkLoss = this.network.lossValue(chunkSum, count * this.inputDim);
+      const weight = (count / rows) * (rmse ? chunkLoss : 1);
+      parameters.forEach((p, k) => {
+        const chunkGradient = this.network.view(p, 'grad');
         const sum = sums![k]!;
         for (let i = 0; i < sum.length; i++) sum[i]! += weight * chunkGradient[i]!;
       });
     });
     if (whole) return whole;
-    const loss = Math.sqrt(squared / (rows * this.inputDim));
-    const scale = loss > 0 && Number.isFinite(loss) ? 1 / loss : 0; // as the kernel: no gradient at a perfect or infinite loss
+    const loss = this.network.lossValue(total, rows * this.inputDim);
+    // As the kernel: no gradient at a perfect or infinite RMSE.
+    const scale = !rmse ? 1 : loss > 0 && Number.isFinite(loss) ? 1 / loss : 0;
     const gradients = {} as Weights;
-    PARAMETER_NAMES.forEach((name, k) => (gradients[name] = { ...this.shapeOf(name), data: Float32Array.from(sums![k]!, (v) => v * scale) }));
+    parameters.forEach((p, k) => (gradients[p.name as ParameterName] = { rows: p.rows, cols: p.cols, data: Float32Array.from(sums![k]!, (v) => v * scale) }));
     return { loss, gradients };
   }
 
   /**
-   * A copy of every parameter, by name.
+   * A copy of every parameter, by name (`encode/weights`, `encode/biases`, …, `decode/biases`).
    *
    * @example
    * ```ts
-   * const { 'encode/weights': W } = ae.getWeights();   // Matrix inputDim × hiddenDim
+   * const { 'encode/weights': W } = ae.getWeights();   // Matrix inputDim × hidden[0]
    * ```
    */
   getWeights(): Weights {
     this.checkAlive();
-    return this.collect({ W: 'W', b: 'b' });
+    return this.collect('value');
   }
 
   /**
@@ -281,35 +318,37 @@ export class Autoencoder {
    */
   setWeights(weights: Partial<Record<ParameterName, MatrixLike>>): void {
     this.checkAlive();
-    const entries = Object.entries(weights).filter(([, value]) => value !== undefined) as [ParameterName, MatrixLike][];
-    for (const [name, value] of entries) this.checkParameter(name, value);
-    for (const [name, value] of entries) {
-      const { layer, array } = PARAMETERS[name];
-      const target = this.stack.view(layer, array);
-      writeRows(value, 0, this.shapeOf(name).rows, target);
+    const entries = Object.entries(weights).filter(([, value]) => value !== undefined) as [string, MatrixLike][];
+    const ranges = entries.map(([name, value]) => this.checkParameter(name, value));
+    entries.forEach(([, value], i) => writeRows(value, 0, ranges[i]!.rows, this.network.view(ranges[i]!, 'value')));
+  }
+
+  private checkParameter(name: string, value: MatrixLike): ParameterRange {
+    const range = this.network.parameters.find((p) => p.name === name);
+    if (!range) {
+      throw new RangeError(`unknown parameter '${name}': expected one of ${this.network.parameters.map((p) => `'${p.name}'`).join(', ')}`);
     }
+    const got = checkData(value, range.cols, name);
+    if (got.rows !== range.rows) throw new RangeError(`${name} has ${got.rows} rows, expected ${range.rows}×${range.cols}`);
+    return range;
   }
 
-  private shapeOf(name: ParameterName): { rows: number; cols: number } {
-    return parameterShape(name, this.inputDim, this.hiddenDim);
-  }
-
-  private checkParameter(name: string, value: MatrixLike): void {
-    if (!isParameterName(name)) {
-      throw new RangeError(`unknown parameter '${name}': expected one of ${PARAMETER_NAMES.map((n) => `'${n}'`).join(', ')}`);
-    }
-    const shape = this.shapeOf(name);
-    const got = checkData(value, shape.cols, name);
-    if (got.rows !== shape.rows) throw new RangeError(`${name} has ${got.rows} rows, expected ${shape.rows}×${shape.cols}`);
-  }
-
-  private collect(arrays: { W: LayerArray; b: LayerArray }): Weights {
+  private collect(what: 'value' | 'grad'): Weights {
     const out = {} as Weights;
-    for (const name of PARAMETER_NAMES) {
-      const { layer, array } = PARAMETERS[name];
-      out[name] = { ...this.shapeOf(name), data: this.stack.view(layer, arrays[array]).slice() };
-    }
+    for (const p of this.network.parameters) out[p.name as ParameterName] = { rows: p.rows, cols: p.cols, data: this.network.view(p, what).slice() };
     return out;
+  }
+
+  /**
+   * A printable table of the layers: name, shape, activation and parameter count, with the total.
+   *
+   * @example
+   * ```ts
+   * console.log(new Autoencoder(784, [256, 64]).summary());
+   * ```
+   */
+  summary(): string {
+    return summaryTable(this.network.layers, this.options);
   }
 
   /**
@@ -324,12 +363,13 @@ export class Autoencoder {
    */
   toBytes(): Uint8Array<ArrayBuffer> {
     this.checkAlive();
-    return writeCheckpoint(this, this.stack, this.trainedEpochs);
+    return writeCheckpoint(this, this.network, this.trainedEpochs);
   }
 
   /**
-   * Rebuilds a model from `toBytes()`; training continues exactly where it stopped. Throws `CheckpointError`
-   * on corrupt, truncated or foreign bytes, before any memory is allocated for them.
+   * Rebuilds a model from `toBytes()` (or a version-1 checkpoint of earlier releases); training continues exactly
+   * where it stopped. Throws `CheckpointError` on corrupt, truncated or foreign bytes, before any memory is
+   * allocated for them.
    *
    * @example
    * ```ts
@@ -339,8 +379,8 @@ export class Autoencoder {
   static fromBytes(bytes: Uint8Array | ArrayBuffer): Autoencoder {
     return readCheckpoint(
       bytes,
-      (inputDim, hiddenDim, options) => new Autoencoder(inputDim, hiddenDim, options),
-      (ae) => ({ stack: ae.stack, setEpochsTrained: (epochs) => (ae.trainedEpochs = epochs), setMetadata: (metadata) => (ae.metadata = metadata) }),
+      (inputDim, hidden, options) => new Autoencoder(inputDim, hidden, options),
+      (ae) => ({ network: ae.network, setEpochsTrained: (epochs) => (ae.trainedEpochs = epochs), setMetadata: (metadata) => (ae.metadata = metadata) }),
     );
   }
 
@@ -354,12 +394,28 @@ export class Autoencoder {
    * ```
    */
   dispose(): void {
-    this.stack.dispose();
+    this.network.dispose();
   }
 
   private checkAlive(): void {
-    if (this.stack.isDisposed) throw new DisposedError('this Autoencoder was disposed; create a new one');
+    if (this.network.isDisposed) throw new DisposedError('this Autoencoder was disposed; create a new one');
   }
+}
+
+/** The hidden widths as an array: a number is one hidden layer. */
+function checkHidden(hidden: number | readonly number[]): number[] {
+  if (!Array.isArray(hidden)) return [checkDimension(hidden, 'hiddenDim')];
+  if (!Array.isArray(hidden) || hidden.length < 1 || hidden.length > MAX_DEPTH) {
+    throw new RangeError(`hidden must be a layer width or an array of 1 to ${MAX_DEPTH} widths, e.g. [256, 64]; got ${String(hidden)}`);
+  }
+  return hidden.map((width, k) => checkDimension(width, `hidden[${k}]`));
+}
+
+function checkTarget(options: TargetOptions, rows: number, cols: number): MatrixLike | undefined {
+  if (options.target === undefined) return undefined;
+  const target = checkData(options.target, cols, 'target');
+  if (target.rows !== rows) throw new RangeError(`target has ${target.rows} rows, data has ${rows}: each row of data needs its target row`);
+  return options.target;
 }
 
 /**

@@ -1,58 +1,77 @@
 import { CheckpointError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint.js';
+import { parameterRanges, type Network, type ParameterRange } from '../runtime/network.js';
 import { checkDimension, resolveOptions, type ResolvedOptions } from './options.js';
-import { storedArrays } from './parameters.js';
-import type { DenseStack } from '../runtime/layout.js';
+import { autoencoderLayers } from './parameters.js';
 
 const FORMAT = 'wasm-autoencoder/autoencoder';
+const MAX_DEPTH = 64;
 
 interface ModelShape {
   readonly inputDim: number;
-  readonly hiddenDim: number;
+  readonly hidden: readonly number[];
   readonly options: ResolvedOptions;
   readonly metadata: Record<string, unknown>;
 }
 
-/** The checkpoint bytes of a model: header (shape, options, generator state, epochs trained, metadata) and tensors. */
-export function writeCheckpoint(model: ModelShape, stack: DenseStack, epochsTrained: number): Uint8Array<ArrayBuffer> {
-  const rng = Array.from(new Uint32Array(stack.kernels.memory.buffer, stack.rngState, 4));
-  const tensors = storedArrays(model.inputDim, model.hiddenDim, stack.hasMomentum()).map((t) => ({
-    name: t.name,
-    rows: t.rows,
-    cols: t.cols,
-    data: stack.view(t.layer, t.array).slice(),
-  }));
-  const metadata = isPlainObject(model.metadata) ? jsonCopy(model.metadata) : undefined;
-  if (!isPlainObject(metadata)) throw new TypeError('metadata must be a plain object that JSON writes as one, e.g. { scale: 0.5 }');
-  return encodeCheckpoint({
-    header: { format: FORMAT, inputDim: model.inputDim, hiddenDim: model.hiddenDim, options: model.options, epochsTrained, rng, metadata },
-    tensors,
-  });
+interface StoredArray {
+  name: string;
+  rows: number;
+  cols: number;
+  /** Which array of the parameter: its values, or optimizer slot s. */
+  what: 'value' | number;
+  range: ParameterRange;
+}
+
+/** Every array a checkpoint holds, in order: each parameter, then its optimizer slots (`<param>/<TF1 slot name>`). */
+function storedArrays(ranges: readonly ParameterRange[]): StoredArray[] {
+  return ranges.flatMap((range) => [
+    { name: range.name, rows: range.rows, cols: range.cols, what: 'value' as const, range },
+    ...range.slots.map((slot, s) => ({ name: `${range.name}/${slot}`, rows: range.rows, cols: range.cols, what: s, range })),
+  ]);
 }
 
 /**
- * Reads checkpoint bytes and checks header and tensors against each other before anything is allocated; then
- * `build` makes a model of the stored shape and options, and `restore` fills its memory.
+ * The checkpoint bytes of a model (version 2): header (shape, options — activations, loss, optimizer —, generator
+ * state, optimizer step count, epochs trained, metadata) and tensors (parameters and optimizer slots).
+ */
+export function writeCheckpoint(model: ModelShape, network: Network, epochsTrained: number): Uint8Array<ArrayBuffer> {
+  const tensors = storedArrays(network.parameters).map((t) => ({ name: t.name, rows: t.rows, cols: t.cols, data: network.view(t.range, t.what).slice() }));
+  const metadata = isPlainObject(model.metadata) ? jsonCopy(model.metadata) : undefined;
+  if (!isPlainObject(metadata)) throw new TypeError('metadata must be a plain object that JSON writes as one, e.g. { scale: 0.5 }');
+  const header = {
+    format: FORMAT, inputDim: model.inputDim, hidden: model.hidden, options: model.options, epochsTrained,
+    rng: Array.from(network.generator), steps: network.steps, metadata,
+  };
+  return encodeCheckpoint({ header, tensors });
+}
+
+/**
+ * Reads checkpoint bytes (version 2, or version 1 of the one-hidden-layer models: `hiddenDim`, RMSProp) and checks
+ * header and tensors against each other before anything is allocated; then `build` makes a model of the stored
+ * shape and options, and `restore` fills its memory.
  */
 export function readCheckpoint<T>(
   bytes: Uint8Array | ArrayBuffer,
-  build: (inputDim: number, hiddenDim: number, options: ResolvedOptions) => T,
-  restore: (model: T) => { stack: DenseStack; setEpochsTrained(epochs: number): void; setMetadata(metadata: Record<string, unknown>): void },
+  build: (inputDim: number, hidden: number[], options: ResolvedOptions) => T,
+  restore: (model: T) => { network: Network; setEpochsTrained(epochs: number): void; setMetadata(metadata: Record<string, unknown>): void },
 ): T {
   const { header, tensors } = decodeCheckpoint(bytes);
   if (header.format !== FORMAT) throw new CheckpointError(`not an autoencoder checkpoint (format ${JSON.stringify(header.format)}, expected "${FORMAT}")`);
   const inputDim = headerField(() => checkDimension(header.inputDim, 'inputDim'));
-  const hiddenDim = headerField(() => checkDimension(header.hiddenDim, 'hiddenDim'));
+  const hidden = headerField(() => readHidden(header));
   const options = headerField(() => resolveOptions(header.options as ResolvedOptions), 'options');
   const { epochsTrained, rng } = header;
+  const steps = header.steps ?? 0; // version 1 had no optimizer with a step count
   if (!Number.isSafeInteger(epochsTrained) || (epochsTrained as number) < 0) throw new CheckpointError('checkpoint header has an invalid epochsTrained');
-  if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
+  if (!isWord(steps)) throw new CheckpointError('checkpoint header has an invalid optimizer step count (expected an unsigned 32-bit integer)');
+  if (!Array.isArray(rng) || rng.length !== 4 || !rng.every(isWord)) {
     throw new CheckpointError('checkpoint header has an invalid generator state (expected 4 unsigned 32-bit words)');
   }
   const metadata = header.metadata === undefined ? {} : header.metadata; // older checkpoints have none
   if (!isPlainObject(metadata)) throw new CheckpointError('checkpoint header has invalid metadata (expected a JSON object)');
-  const expected = storedArrays(inputDim, hiddenDim, options.optimizer.momentum !== 0);
   const byName = new Map(tensors.map((t) => [t.name, t]));
+  const expected = storedArrays(parameterRanges(autoencoderLayers(inputDim, hidden, options), options.optimizer));
   for (const t of expected) {
     const stored = byName.get(t.name);
     if (!stored) throw new CheckpointError(`checkpoint has no tensor '${t.name}'`);
@@ -64,13 +83,27 @@ export function readCheckpoint<T>(
     const known = new Set(expected.map((t) => t.name));
     throw new CheckpointError(`checkpoint has unexpected tensors: ${[...byName.keys()].filter((n) => !known.has(n)).join(', ')}`);
   }
-  const model = build(inputDim, hiddenDim, options);
-  const { stack, setEpochsTrained, setMetadata } = restore(model);
-  for (const t of expected) stack.view(t.layer, t.array).set(byName.get(t.name)!.data);
-  new Uint32Array(stack.kernels.memory.buffer, stack.rngState, 4).set(rng as number[]);
+  const model = build(inputDim, hidden, options);
+  const { network, setEpochsTrained, setMetadata } = restore(model);
+  for (const t of expected) network.view(t.range, t.what).set(byName.get(t.name)!.data);
+  network.generator.set(rng as number[]);
+  network.steps = steps as number;
   setEpochsTrained(epochsTrained as number);
   setMetadata(metadata);
   return model;
+}
+
+/** The hidden widths: version 2's `hidden` array, or version 1's single `hiddenDim`. */
+function readHidden(header: Record<string, unknown>): number[] {
+  const hidden = header.hidden ?? [header.hiddenDim];
+  if (!Array.isArray(hidden) || hidden.length < 1 || hidden.length > MAX_DEPTH) {
+    throw new RangeError(`hidden must be an array of 1 to ${MAX_DEPTH} layer widths`);
+  }
+  return hidden.map((width, k) => checkDimension(width, `hidden[${k}]`));
+}
+
+function isWord(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) < 2 ** 32;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

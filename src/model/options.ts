@@ -1,13 +1,25 @@
-import type { LayerActivation, OptimizerSettings } from '../runtime/layout.js';
+import { ACTIVATION_NAMES, LOSS_NAMES, type ActivationName, type LossName } from '../runtime/abi.js';
+import type { OptimizerSettings } from '../runtime/network.js';
 
 /** How initial weights are drawn (see `AutoencoderOptions.weightInit`). */
 export type WeightInit = 'normal' | 'glorot';
 
-/** Encoder activation. The decoder is linear, as in the chapter. */
-export type Activation = Exclude<LayerActivation, 'linear'>;
+/** Activation of the hidden layers: tanh, sigmoid, relu, leaky relu (slope 0.01 below 0) or elu (α = 1). */
+export type Activation = Exclude<ActivationName, 'linear'>;
 
-/** RMSProp settings; defaults are TensorFlow 1's. */
+/** Activation of the output layer: `'linear'` (the chapter's) or any hidden-layer activation. */
+export type OutputActivation = ActivationName;
+
+/**
+ * The loss: `'rmse'` = √(mean (x̂ − t)²) (the chapter's), `'mse'` = mean (x̂ − t)², `'bce'` = mean binary
+ * cross-entropy (with `outputActivation: 'sigmoid'` only; computed from the pre-activation, so it stays finite
+ * for saturated outputs). Means are over the batch's rows and all columns.
+ */
+export type Loss = LossName;
+
+/** RMSProp (the default), as TensorFlow 1 computes it; its defaults are TF1's. */
 export interface RMSPropOptions {
+  name?: 'rmsprop';
   /** Discount of the mean-square history (TF1 `decay`). Default 0.9. */
   decay?: number;
   /** Momentum (TF1 `momentum`). Default 0. */
@@ -16,23 +28,55 @@ export interface RMSPropOptions {
   epsilon?: number;
 }
 
-/** Options of `new Autoencoder(inputDim, hiddenDim, options)`; defaults follow the chapter. */
+/** Adam, as TensorFlow 1's AdamOptimizer computes it; its defaults are TF1's. */
+export interface AdamOptions {
+  name: 'adam';
+  /** Decay of the first moment. Default 0.9. */
+  beta1?: number;
+  /** Decay of the second moment. Default 0.999. */
+  beta2?: number;
+  /** Added to √v, > 0. Default 1e-8. */
+  epsilon?: number;
+}
+
+/** Gradient descent with (optional) momentum, as TensorFlow 1's MomentumOptimizer computes it. */
+export interface SGDOptions {
+  name: 'sgd';
+  /** Default 0: plain gradient descent. */
+  momentum?: number;
+  /** Nesterov momentum. Default false. */
+  nesterov?: boolean;
+}
+
+export type OptimizerOptions = RMSPropOptions | AdamOptions | SGDOptions;
+
+/** The optimizer options after defaults: every field present. */
+export type ResolvedOptimizer =
+  | Readonly<Required<RMSPropOptions>>
+  | Readonly<Required<AdamOptions>>
+  | Readonly<Required<SGDOptions>>;
+
+/** Options of `new Autoencoder(inputDim, hidden, options)`; defaults follow the chapter. */
 export interface AutoencoderOptions {
   /** Epochs per `train` call. Default 250. */
   epochs?: number;
-  /** RMSProp learning rate. Default 0.001. */
+  /** The optimizer's learning rate. Default 0.001. */
   learningRate?: number;
-  /** Encoder activation. Default `'tanh'`. */
+  /** Activation of every encoder layer (the code layer included) and every inner decoder layer. Default `'tanh'`. */
   activation?: Activation;
-  /** Seed of the generator that draws initial weights and batches. Default 1. */
+  /** Activation of the output layer. Default `'linear'`. */
+  outputActivation?: OutputActivation;
+  /** Default `'rmse'`. */
+  loss?: Loss;
+  /** Seed of the generator that draws initial weights, batches and corruption. Default 1. */
   seed?: number;
   /**
    * Initial weights: `'normal'` draws N(0, 1) (the chapter's `tf.random_normal`); `'glorot'` draws
    * N(0, 2/(fan_in + fan_out)), which keeps wide layers out of saturation. Default `'normal'`.
    */
   weightInit?: WeightInit;
-  /** RMSProp settings (TF1 defaults: decay 0.9, momentum 0, epsilon 1e-10). */
-  optimizer?: RMSPropOptions;
+  /** Default `{ name: 'rmsprop' }` with TF1's settings (decay 0.9, momentum 0, epsilon 1e-10). */
+  optimizer?: OptimizerOptions;
 }
 
 /** Options after defaults were applied and every value was checked. */
@@ -40,41 +84,75 @@ export interface ResolvedOptions {
   readonly epochs: number;
   readonly learningRate: number;
   readonly activation: Activation;
+  readonly outputActivation: OutputActivation;
+  readonly loss: Loss;
   readonly seed: number;
   readonly weightInit: WeightInit;
-  readonly optimizer: Readonly<Required<RMSPropOptions>>;
+  readonly optimizer: ResolvedOptimizer;
 }
 
-const DEFAULTS: ResolvedOptions = {
+const DEFAULTS: Omit<ResolvedOptions, 'optimizer'> = {
   epochs: 250,
   learningRate: 0.001,
   activation: 'tanh',
+  outputActivation: 'linear',
+  loss: 'rmse',
   seed: 1,
   weightInit: 'normal',
-  optimizer: { decay: 0.9, momentum: 0, epsilon: 1e-10 },
 };
 
-const ACTIVATIONS: readonly Activation[] = ['tanh', 'sigmoid', 'relu'];
+const OPTIMIZER_DEFAULTS = {
+  rmsprop: { name: 'rmsprop', decay: 0.9, momentum: 0, epsilon: 1e-10 },
+  adam: { name: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  sgd: { name: 'sgd', momentum: 0, nesterov: false },
+} as const;
+
+export const ACTIVATIONS = ACTIVATION_NAMES.filter((name): name is Activation => name !== 'linear');
 
 /** Applies defaults and checks every option, throwing a RangeError/TypeError that names the bad one. The result is frozen. */
 export function resolveOptions(options: AutoencoderOptions = {}): ResolvedOptions {
-  checkKeys(options, Object.keys(DEFAULTS), 'options');
-  checkKeys(options.optimizer ?? {}, Object.keys(DEFAULTS.optimizer), 'optimizer options');
-  const o = { ...DEFAULTS, ...stripUndefined(options), optimizer: { ...DEFAULTS.optimizer, ...stripUndefined(options.optimizer ?? {}) } };
-  if (!ACTIVATIONS.includes(o.activation)) {
-    throw new RangeError(`unknown activation '${String(o.activation)}': expected one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}`);
+  checkKeys(options, [...Object.keys(DEFAULTS), 'optimizer'], 'options');
+  const o = { ...DEFAULTS, ...stripUndefined(options) };
+  oneOf(o.activation, ACTIVATIONS, 'activation');
+  oneOf(o.outputActivation, ACTIVATION_NAMES, 'outputActivation');
+  oneOf(o.loss, LOSS_NAMES, 'loss');
+  if (o.loss === 'bce' && o.outputActivation !== 'sigmoid') {
+    throw new RangeError(`loss 'bce' needs outputActivation 'sigmoid' (outputs in (0, 1)), got '${o.outputActivation}'`);
   }
-  if (o.weightInit !== 'normal' && o.weightInit !== 'glorot') {
-    throw new RangeError(`unknown weightInit '${String(o.weightInit)}': expected 'normal' or 'glorot'`);
-  }
+  oneOf(o.weightInit, ['normal', 'glorot'], 'weightInit');
   checkCount(o.epochs, 'epochs');
   checkPositive(o.learningRate, 'learningRate');
   if (!Number.isSafeInteger(o.seed) || o.seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${String(o.seed)}`);
-  checkUnit(o.optimizer.decay, 'optimizer.decay');
-  checkUnit(o.optimizer.momentum, 'optimizer.momentum');
-  // ε = 0 would divide 0 by 0 for a parameter whose gradient and mean square both reach 0.
-  checkPositive(o.optimizer.epsilon, 'optimizer.epsilon');
-  return Object.freeze({ ...o, optimizer: Object.freeze(o.optimizer) });
+  return Object.freeze({ ...o, optimizer: resolveOptimizer(options.optimizer ?? {}) });
+}
+
+function resolveOptimizer(options: OptimizerOptions): ResolvedOptimizer {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new TypeError('optimizer options must be an object');
+  const name = options.name ?? 'rmsprop';
+  oneOf(name, Object.keys(OPTIMIZER_DEFAULTS), 'optimizer');
+  const defaults = OPTIMIZER_DEFAULTS[name];
+  checkKeys(options, Object.keys(defaults), 'optimizer options');
+  const o = { ...defaults, ...stripUndefined(options) } as Required<OptimizerOptions>;
+  if (o.name === 'rmsprop') {
+    checkUnit(o.decay, 'optimizer.decay');
+    checkUnit(o.momentum, 'optimizer.momentum');
+    // ε = 0 would divide 0 by 0 for a parameter whose gradient and mean square both reach 0.
+    checkPositive(o.epsilon, 'optimizer.epsilon');
+  } else if (o.name === 'adam') {
+    checkUnit(o.beta1, 'optimizer.beta1');
+    checkUnit(o.beta2, 'optimizer.beta2');
+    checkPositive(o.epsilon, 'optimizer.epsilon');
+  } else {
+    checkUnit(o.momentum, 'optimizer.momentum');
+    if (typeof o.nesterov !== 'boolean') throw new TypeError(`optimizer.nesterov must be true or false, got ${String(o.nesterov)}`);
+  }
+  return Object.freeze(o);
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): asserts value is T {
+  if (!allowed.includes(value as T)) {
+    throw new RangeError(`unknown ${what} '${String(value)}': expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+  }
 }
 
 /** Throws a TypeError unless `value` is an object, and a RangeError naming any key outside `known`. */

@@ -1,8 +1,25 @@
 import { BoundData, bindData } from '../data/bound-data.js';
 import { DivergenceError } from '../errors.js';
 import { checkData, type MatrixLike } from '../matrix.js';
+import type { Network } from '../runtime/network.js';
+import { corruptionSettings, type Corruption } from './corruption.js';
 import { checkCount, checkDimension, checkKeys } from './options.js';
-import type { DenseStack } from '../runtime/layout.js';
+
+/** Validation data: inputs, and the targets they should map to (default: the inputs themselves). */
+export interface ValidationData {
+  data: MatrixLike | BoundData;
+  target?: MatrixLike | BoundData;
+}
+
+/** Stop training once the validation loss has not improved for `patience` epochs (as Keras's EarlyStopping). */
+export interface EarlyStopping {
+  /** Epochs without improvement after which training stops (≥ 1). */
+  patience: number;
+  /** An epoch improves when its validation loss is below the best so far minus `minDelta`. Default 0. */
+  minDelta?: number;
+  /** End with the weights of the best epoch, whether training stopped early or not. Default true. */
+  restoreBest?: boolean;
+}
 
 /** Options of `train`. */
 export interface TrainOptions {
@@ -17,6 +34,20 @@ export interface TrainOptions {
    * consecutive rows, continuing where the previous epoch stopped. Default: `batchSize > 1`.
    */
   shuffle?: boolean;
+  /** What each row of `data` should map to (same rows, inputDim values each). Default: the row itself. */
+  target?: MatrixLike | BoundData;
+  /**
+   * Corrupt the inputs of every batch afresh (drawn by the model's generator) while the loss compares the
+   * reconstruction with the clean rows: a denoising autoencoder.
+   */
+  corruption?: Corruption;
+  /**
+   * Data to compute a validation loss on after every epoch (no corruption, no update): a fraction in (0, 1) holds
+   * out the last ⌈fraction·rows⌉ rows of `data` (and of `target`) from training, as Keras's `validation_split`.
+   */
+  validation?: number | MatrixLike | BoundData | ValidationData;
+  /** Stop when the validation loss stops improving (needs `validation`). */
+  earlyStopping?: EarlyStopping;
   /** Called after every epoch. */
   onEpoch?: (info: EpochInfo) => void;
   /** Print `epoch i: loss = …` every `logEvery` epochs, like the chapter; 0 turns it off. Default 10. */
@@ -33,7 +64,8 @@ export interface TrainOptions {
 }
 
 const TRAIN_OPTIONS: readonly (keyof TrainOptions)[] = [
-  'epochs', 'batchSize', 'batchesPerEpoch', 'shuffle', 'onEpoch', 'logEvery', 'signal', 'checkpointEvery', 'onCheckpoint',
+  'epochs', 'batchSize', 'batchesPerEpoch', 'shuffle', 'target', 'corruption', 'validation', 'earlyStopping', 'onEpoch', 'logEvery',
+  'signal', 'checkpointEvery', 'onCheckpoint',
 ];
 
 /** What `onEpoch` receives. */
@@ -44,12 +76,16 @@ export interface EpochInfo {
   loss: number;
   /** The loss of every step of the epoch, each computed before that step's update. */
   batchLosses: Float32Array;
+  /** The model's loss on the validation data after the epoch (with `validation`). */
+  validationLoss?: number;
 }
+
+/** The mean loss of every epoch; with `validation`, also the validation loss of every epoch. */
+export type TrainHistory = number[] & { validation?: number[] };
 
 /** What training needs of a model. */
 export interface Trainee {
-  readonly stack: DenseStack;
-  readonly inputDim: number;
+  readonly network: Network;
   readonly defaultEpochs: number;
   /** Epochs trained so far, over all calls. */
   epochsTrained(): number;
@@ -60,6 +96,9 @@ export interface Trainee {
   toBytes(): Uint8Array;
 }
 
+// Rows per forward call when the validation loss is computed (at least; a larger training capacity is reused).
+const VALIDATION_CHUNK = 128;
+
 interface Plan {
   rows: number;
   batchSize: number;
@@ -68,71 +107,159 @@ interface Plan {
   shuffle: boolean;
   logEvery: number;
   checkpointEvery: number;
+  /** Rows held out at the end of the data (a validation fraction), else 0. */
+  heldOut: number;
+  earlyStopping: Required<EarlyStopping> | undefined;
+}
+
+/** Rows bound into wasm memory for one train call (bound here, or the caller's BoundData). */
+interface Bound {
+  data: BoundData;
+  target: BoundData | undefined;
+  validation: { data: BoundData; target: BoundData | undefined } | undefined;
 }
 
 /**
  * Checks everything, then returns a generator that runs one epoch per `next()` (one call into the kernels each)
  * and pushes each epoch's mean loss onto `history`.
  */
-export function trainEpochs(model: Trainee, data: MatrixLike | BoundData, options: TrainOptions, history: number[]): Generator<void, void> {
+export function trainEpochs(model: Trainee, data: MatrixLike | BoundData, options: TrainOptions, history: TrainHistory): Generator<void, void> {
   model.checkAlive();
   const plan = planTraining(model, data, options);
-  return runEpochs(model, data, options, plan, history);
+  const corruption = options.corruption === undefined ? undefined : corruptionSettings(options.corruption);
+  if (options.validation !== undefined) history.validation = [];
+  return runEpochs(model, data, options, plan, corruption, history);
 }
 
-function* runEpochs(model: Trainee, data: MatrixLike | BoundData, options: TrainOptions, plan: Plan, history: number[]): Generator<void, void> {
-  const { stack } = model;
-  const { kernels } = stack;
-  let bound: BoundData | undefined;
+function* runEpochs(
+  model: Trainee, data: MatrixLike | BoundData, options: TrainOptions, plan: Plan, corruption: ReturnType<typeof corruptionSettings> | undefined,
+  history: TrainHistory,
+): Generator<void, void> {
+  const { network } = model;
+  const { kernels } = network;
+  const trainRows = plan.rows - plan.heldOut;
+  const bytesPerRow = network.inputDim * 4;
+  let bound: Bound | undefined;
   let idxPtr: number | undefined;
   let lossPtr: number | undefined;
+  let best: { loss: number; weights: Float32Array[] | undefined } = { loss: Infinity, weights: undefined };
   try {
-    stack.ensureCapacity(plan.batchSize);
-    bound = data instanceof BoundData ? data : bindData(data);
-    idxPtr = stack.allocF32(plan.rows);
-    lossPtr = stack.allocF32(plan.batches);
-    const perPass = Math.ceil(plan.rows / plan.batchSize);
+    bound = bindAll(data, options);
+    const validationRows = bound.validation ? bound.validation.data.rows : plan.heldOut;
+    network.ensureCapacity(Math.max(plan.batchSize, Math.min(validationRows, VALIDATION_CHUNK)));
+    idxPtr = network.allocF32(trainRows);
+    lossPtr = network.allocF32(plan.batches);
+    if (corruption) network.setCorruption(corruption.kind, corruption.a, corruption.b, corruption.c);
+    const perPass = Math.ceil(trainRows / plan.batchSize);
+    let sinceBest = 0;
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
       options.signal?.throwIfAborted();
       model.checkAlive(); // a callback or an awaited pause may have disposed the model or the data
-      const dataPtr = bound.pointer();
-      stack.saveState();
+      const dataPtr = bound.data.pointer();
+      const targetPtr = bound.target ? bound.target.pointer() : dataPtr;
+      network.saveState();
       const firstBatch = (epoch * plan.batches) % perPass;
-      const steps = kernels.train_steps(stack.desc, dataPtr, plan.rows, idxPtr, plan.batchSize, plan.batches, firstBatch, plan.shuffle, lossPtr);
-      const batchLosses = stack.f32(lossPtr, plan.batches).slice(0, steps + (steps < plan.batches ? 1 : 0));
-      if (steps < plan.batches || !stack.parametersFinite()) throw divergence(stack, epoch, steps, batchLosses[steps], history);
+      const steps = kernels.train_steps(network.desc, dataPtr, targetPtr, trainRows, idxPtr, plan.batchSize, plan.batches, firstBatch, plan.shuffle, lossPtr);
+      const batchLosses = network.f32(lossPtr, plan.batches).slice(0, steps + (steps < plan.batches ? 1 : 0));
+      if (steps < plan.batches || !network.parametersFinite()) throw divergence(network, epoch, steps, batchLosses[steps], history);
       const loss = batchLosses.reduce((sum, l) => sum + l, 0) / steps;
       history.push(loss);
       model.countEpoch();
-      if (plan.logEvery > 0 && epoch % plan.logEvery === 0) console.log(`epoch ${epoch}: loss = ${loss}`);
-      options.onEpoch?.({ epoch, loss, batchLosses });
+      let validationLoss: number | undefined;
+      if (history.validation) {
+        const held = bound.validation ?? {
+          data: { pointer: () => dataPtr + trainRows * bytesPerRow, rows: plan.heldOut },
+          target: { pointer: () => targetPtr + trainRows * bytesPerRow },
+        };
+        validationLoss = network.evaluate(held.data.pointer(), (held.target ?? held.data).pointer(), held.data.rows);
+        history.validation.push(validationLoss);
+      }
+      if (plan.logEvery > 0 && epoch % plan.logEvery === 0) {
+        console.log(`epoch ${epoch}: loss = ${loss}${validationLoss === undefined ? '' : `, validation loss = ${validationLoss}`}`);
+      }
+      options.onEpoch?.({ epoch, loss, batchLosses, ...(validationLoss === undefined ? {} : { validationLoss }) });
       if (plan.checkpointEvery > 0 && (epoch + 1) % plan.checkpointEvery === 0) options.onCheckpoint!(model.toBytes(), model.epochsTrained());
+      if (plan.earlyStopping && validationLoss !== undefined) {
+        if (validationLoss < best.loss - plan.earlyStopping.minDelta) {
+          best = { loss: validationLoss, weights: plan.earlyStopping.restoreBest ? network.parameters.map((p) => network.view(p, 'value').slice()) : undefined };
+          sinceBest = 0;
+        } else if (++sinceBest >= plan.earlyStopping.patience) {
+          break;
+        }
+      }
       yield;
     }
+    if (best.weights) network.parameters.forEach((p, i) => network.view(p, 'value').set(best.weights![i]!));
   } finally {
-    if (lossPtr !== undefined) stack.release(lossPtr, plan.batches);
-    if (idxPtr !== undefined) stack.release(idxPtr, plan.rows);
-    if (bound !== undefined && bound !== data) bound.dispose();
+    if (corruption) network.setCorruption('none');
+    if (lossPtr !== undefined) network.release(lossPtr, plan.batches);
+    if (idxPtr !== undefined) network.release(idxPtr, trainRows);
+    if (bound) disposeOwn(bound, data, options);
   }
+}
+
+/** Binds what is not bound yet: data, target, validation data and its target. */
+function bindAll(data: MatrixLike | BoundData, options: TrainOptions): Bound {
+  const bound: Bound = { data: asBound(data), target: undefined, validation: undefined };
+  try {
+    if (options.target !== undefined) bound.target = asBound(options.target);
+    const validation = validationData(options.validation);
+    if (validation) {
+      bound.validation = { data: asBound(validation.data), target: undefined };
+      if (validation.target !== undefined) bound.validation.target = asBound(validation.target);
+    }
+    return bound;
+  } catch (error) {
+    disposeOwn(bound, data, options);
+    throw error;
+  }
+}
+
+function asBound(data: MatrixLike | BoundData): BoundData {
+  return data instanceof BoundData ? data : bindData(data);
+}
+
+/** Frees what bindAll bound (never the caller's BoundData). */
+function disposeOwn(bound: Bound, data: MatrixLike | BoundData, options: TrainOptions): void {
+  const validation = validationData(options.validation);
+  const pairs: [BoundData | undefined, unknown][] = [
+    [bound.data, data], [bound.target, options.target], [bound.validation?.data, validation?.data], [bound.validation?.target, validation?.target],
+  ];
+  for (const [copy, given] of pairs) if (copy && copy !== given) copy.dispose();
+}
+
+/** The validation option as data and target, or undefined for none or a fraction. */
+function validationData(validation: TrainOptions['validation']): ValidationData | undefined {
+  if (validation === undefined || typeof validation === 'number') return undefined;
+  if (validation instanceof BoundData || Array.isArray(validation) || 'cols' in validation) return { data: validation as MatrixLike | BoundData };
+  return validation as ValidationData;
 }
 
 /**
  * The error for a non-finite loss or non-finite weights. Weights that are still finite are kept (those of the
  * last finite step); otherwise the model is put back to its state at the start of the epoch.
  */
-function divergence(stack: DenseStack, epoch: number, step: number, loss: number | undefined, history: number[]): DivergenceError {
+function divergence(network: Network, epoch: number, step: number, loss: number | undefined, history: number[]): DivergenceError {
   const what = loss === undefined ? `the weights became non-finite in epoch ${epoch}` : `the loss became ${loss} in epoch ${epoch}, step ${step}`;
-  const kept = stack.parametersFinite()
+  const kept = network.parametersFinite()
     ? 'the weights of the last finite step were kept'
-    : (stack.restoreState(), `the weights overflowed, so the model was put back to its state at the start of epoch ${epoch}`);
+    : (network.restoreState(), `the weights overflowed, so the model was put back to its state at the start of epoch ${epoch}`);
   return new DivergenceError(`training diverged: ${what}; ${kept} (try a smaller learningRate, or scale the data)`, history);
 }
 
 function planTraining(model: Trainee, data: MatrixLike | BoundData, options: TrainOptions): Plan {
   checkKeys(options, TRAIN_OPTIONS, 'train options');
-  const { rows } = data instanceof BoundData ? checkBound(model, data) : checkData(data, model.inputDim);
+  const { network } = model;
+  const { rows } = checkRows(model, data, network.inputDim, 'data');
+  if (options.target !== undefined) {
+    const target = checkRows(model, options.target, network.outputDim, 'target');
+    if (target.rows !== rows) throw new RangeError(`target has ${target.rows} rows, data has ${rows}: each row of data needs its target row`);
+  }
+  const heldOut = checkValidation(model, options, rows);
   const batchSize = checkDimension(options.batchSize ?? 1, 'batchSize');
-  if (batchSize > rows) throw new RangeError(`batchSize ${batchSize} is larger than the data (${rows} rows)`);
+  if (batchSize > rows - heldOut) {
+    throw new RangeError(`batchSize ${batchSize} is larger than the data (${rows - heldOut} rows${heldOut ? ' after the validation rows are held out' : ''})`);
+  }
   const checkpointEvery = checkCount(options.checkpointEvery ?? 0, 'checkpointEvery');
   if (checkpointEvery > 0 && typeof options.onCheckpoint !== 'function') {
     throw new TypeError('checkpointEvery needs an onCheckpoint(bytes, epochsTrained) function to hand the checkpoints to');
@@ -140,17 +267,54 @@ function planTraining(model: Trainee, data: MatrixLike | BoundData, options: Tra
   return {
     rows,
     batchSize,
-    batches: checkDimension(options.batchesPerEpoch ?? Math.ceil(rows / batchSize), 'batchesPerEpoch'),
+    batches: checkDimension(options.batchesPerEpoch ?? Math.ceil((rows - heldOut) / batchSize), 'batchesPerEpoch'),
     epochs: checkCount(options.epochs ?? model.defaultEpochs, 'epochs'),
     shuffle: options.shuffle ?? batchSize > 1,
     logEvery: checkCount(options.logEvery ?? 10, 'logEvery'),
     checkpointEvery,
+    heldOut,
+    earlyStopping: checkEarlyStopping(options),
   };
 }
 
-function checkBound(model: Trainee, data: BoundData): { rows: number } {
+/** The rows held out of `data` by a validation fraction (0 otherwise), after checking any validation data. */
+function checkValidation(model: Trainee, options: TrainOptions, rows: number): number {
+  const { validation } = options;
+  if (validation === undefined) return 0;
+  if (typeof validation === 'number') {
+    if (!(validation > 0 && validation < 1)) throw new RangeError(`validation must be a fraction in (0, 1) or data, got ${validation}`);
+    const heldOut = Math.ceil(validation * rows);
+    if (heldOut >= rows) throw new RangeError(`validation ${validation} holds out ${heldOut} of ${rows} rows and leaves none to train on`);
+    return heldOut;
+  }
+  const given = validationData(validation)!;
+  if (typeof given !== 'object' || given === null || given.data === undefined) throw new TypeError('validation must be a fraction, data, or { data, target }');
+  checkKeys(given, ['data', 'target'], 'validation');
+  const { rows: validationRows } = checkRows(model, given.data, model.network.inputDim, 'validation data');
+  if (given.target !== undefined) {
+    const target = checkRows(model, given.target, model.network.outputDim, 'validation target');
+    if (target.rows !== validationRows) throw new RangeError(`validation target has ${target.rows} rows, validation data has ${validationRows}`);
+  }
+  return 0;
+}
+
+function checkEarlyStopping(options: TrainOptions): Required<EarlyStopping> | undefined {
+  const { earlyStopping } = options;
+  if (earlyStopping === undefined) return undefined;
+  checkKeys(earlyStopping, ['patience', 'minDelta', 'restoreBest'], 'earlyStopping options');
+  if (options.validation === undefined) throw new RangeError('earlyStopping needs validation data: pass validation (a fraction such as 0.1, or data)');
+  const patience = checkDimension(earlyStopping.patience, 'earlyStopping.patience');
+  const minDelta = earlyStopping.minDelta ?? 0;
+  if (typeof minDelta !== 'number' || !(minDelta >= 0) || !Number.isFinite(minDelta)) throw new RangeError(`earlyStopping.minDelta must be a finite number ≥ 0, got ${String(minDelta)}`);
+  const restoreBest = earlyStopping.restoreBest ?? true;
+  if (typeof restoreBest !== 'boolean') throw new TypeError(`earlyStopping.restoreBest must be true or false, got ${String(restoreBest)}`);
+  return { patience, minDelta, restoreBest };
+}
+
+function checkRows(model: Trainee, data: MatrixLike | BoundData, cols: number, what: string): { rows: number } {
+  if (!(data instanceof BoundData)) return checkData(data, cols, what);
   data.pointer();
-  if (data.kernels !== model.stack.kernels) throw new RangeError('bound data belongs to another WebAssembly instance; bind it again');
-  if (data.cols !== model.inputDim) throw new RangeError(`bound data has ${data.cols} values per row, the model expects ${model.inputDim}`);
+  if (data.kernels !== model.network.kernels) throw new RangeError(`bound ${what} belongs to another WebAssembly instance; bind it again`);
+  if (data.cols !== cols) throw new RangeError(`bound ${what} has ${data.cols} values per row, the model expects ${cols}`);
   return data;
 }

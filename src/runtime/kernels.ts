@@ -1,4 +1,4 @@
-/** The exports of `build/autoencoder.wasm` (see `assembly/index.ts`). Pointers are byte offsets. */
+/** The exported functions of `build/autoencoder.wasm` (see `assembly/index.ts`). Pointers are byte offsets. */
 export interface Kernels {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
@@ -13,11 +13,17 @@ export interface Kernels {
   live_units(kind: number, flags: number, y: number, rows: number, cols: number): void;
   sum_squared_error(Y: number, X: number, n: number): number;
   rmse_loss_grad(dY: number, Y: number, X: number, n: number): number;
+  loss_grad(kind: number, act: number, dZ: number, Y: number, Z: number, T: number, n: number): number;
+  loss_sum(kind: number, Y: number, Z: number, T: number, n: number): number;
+  loss_value(kind: number, sum: number, count: number): number;
   rmsprop(W: number, MS: number, MOM: number, G: number, n: number, lr: number, rho: number, momentum: number, eps: number): void;
   rmsprop_tn(
     W: number, MS: number, MOM: number, A: number, lda: number, D: number, ldd: number,
     M: number, N: number, K: number, scratch: number, work: number, live: number, lr: number, rho: number, momentum: number, eps: number,
   ): void;
+  adam(W: number, M: number, V: number, G: number, n: number, lrT: number, beta1: number, beta2: number, eps: number): void;
+  sgd(W: number, A: number, G: number, n: number, lr: number, momentum: number, nesterov: boolean): void;
+  corrupt(state: number, X: number, n: number, kind: number, a: number, b: number, c: number): void;
   rng_seed(state: number, seedLo: number, seedHi: number): void;
   rng_next(state: number): number;
   rng_below(state: number, bound: number): number;
@@ -26,12 +32,12 @@ export interface Kernels {
   rng_shuffle(state: number, idx: number, n: number): void;
   rng_sample(state: number, idx: number, n: number, k: number): void;
   forward(desc: number, X: number, rows: number, first: number, last: number): void;
-  train_step(desc: number, X: number, rows: number): number;
-  gradients(desc: number, X: number, rows: number): number;
+  train_step(desc: number, X: number, T: number, rows: number): number;
+  gradients(desc: number, X: number, T: number, rows: number): number;
+  optimize(desc: number): void;
+  loss_total(desc: number, X: number, T: number, rows: number): number;
   train_steps(
-    desc: number, data: number, dataRows: number, idx: number, size: number, batches: number, firstBatch: number, random: boolean, losses: number,
+    desc: number, data: number, target: number, dataRows: number, idx: number, size: number, batches: number, firstBatch: number,
+    random: boolean, losses: number,
   ): number;
 }
-
-/** Activation kinds as the kernels number them (assembly/activations.ts). */
-export const ACTIVATION_KIND = { linear: 0, tanh: 1, sigmoid: 2, relu: 3 } as const;

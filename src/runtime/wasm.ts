@@ -2,6 +2,7 @@ import { WasmNotReadyError } from '../errors.js';
 import { nodeFiles } from '../io/files.js';
 import type { Kernels } from './kernels.js';
 import { Arena } from './arena.js';
+import { readAbi, type Abi } from './abi.js';
 
 /** What `init` accepts as the module: its bytes, a compiled module, a fetch `Response`, or where to find it. */
 export type WasmSource = BufferSource | WebAssembly.Module | Response | URL | string;
@@ -9,6 +10,7 @@ export type WasmSource = BufferSource | WebAssembly.Module | Response | URL | st
 interface Runtime {
   kernels: Kernels;
   arena: Arena;
+  abi: Abi;
 }
 
 let runtime: Runtime | undefined;
@@ -86,7 +88,7 @@ async function load(source: WasmSource): Promise<void> {
   const module = await compile(source);
   const instance = await WebAssembly.instantiate(module, {});
   const kernels = instance.exports as unknown as Kernels;
-  runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()) };
+  runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), abi: readAbi(instance.exports) };
   autoInitError = undefined;
 }
 

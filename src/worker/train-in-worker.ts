@@ -1,13 +1,15 @@
 import { Autoencoder } from '../model/autoencoder.js';
 import { asMatrix, checkData, type Matrix, type MatrixLike } from '../matrix.js';
 import type { AutoencoderOptions } from '../model/options.js';
+import type { Corruption } from '../model/corruption.js';
+import type { EarlyStopping, TrainHistory } from '../model/training.js';
 import { CheckpointError, DataFormatError, DisposedError, DivergenceError, WasmNotReadyError } from '../errors.js';
-import type { ErrorReply, TrainReply, TrainRequest } from './protocol.js';
+import type { ErrorReply, TrainReply, TrainRequest, WorkerTrainSettings } from './protocol.js';
 
 /** Options of `trainInWorker`. */
 export interface WorkerTrainOptions {
-  /** Code size (ignored when `checkpoint` is given). */
-  hiddenDim: number;
+  /** The hidden layer widths, as `new Autoencoder(inputDim, hidden)` takes them (ignored when `checkpoint` is given). */
+  hidden: number | readonly number[];
   /** Model options, as for `new Autoencoder`. */
   model?: AutoencoderOptions;
   /** Continue training this checkpoint (`toBytes()`) instead of a new model. */
@@ -16,8 +18,16 @@ export interface WorkerTrainOptions {
   batchSize?: number;
   batchesPerEpoch?: number;
   shuffle?: boolean;
+  /** As `train`'s: what each row should map to. */
+  target?: MatrixLike;
+  /** As `train`'s: corrupt each batch's inputs (a denoising autoencoder). */
+  corruption?: Corruption;
+  /** As `train`'s: a fraction of the data to hold out, or validation data (and its target). */
+  validation?: number | MatrixLike | { data: MatrixLike; target?: MatrixLike };
+  /** As `train`'s. */
+  earlyStopping?: EarlyStopping;
   /** Called on the main thread after every epoch. */
-  onEpoch?: (info: { epoch: number; loss: number }) => void;
+  onEpoch?: (info: { epoch: number; loss: number; validationLoss?: number }) => void;
   /** Aborting terminates the worker at once (a supplied one too); the promise rejects with the signal's reason. */
   signal?: AbortSignal;
   /** The worker to use (one job at a time); default: a new module worker running the package's training worker. */
@@ -28,7 +38,7 @@ export interface WorkerTrainOptions {
 export interface WorkerTrainResult {
   model: Autoencoder;
   checkpoint: Uint8Array;
-  history: number[];
+  history: TrainHistory;
 }
 
 /**
@@ -38,7 +48,7 @@ export interface WorkerTrainResult {
  * @example
  * ```ts
  * const { model, history } = await trainInWorker(pixels, {
- *   hiddenDim: 64, epochs: 50, batchSize: 10,
+ *   hidden: 64, epochs: 50, batchSize: 10,
  *   onEpoch: ({ epoch, loss }) => progress.value = epoch,
  * });
  * const { reconstructed } = model.test(pixels);
@@ -54,12 +64,13 @@ export async function trainInWorker(data: MatrixLike, options: WorkerTrainOption
   if (options.worker && busy.has(options.worker)) throw new RangeError('this worker is already training: one job at a time per worker');
   const worker = options.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   busy.add(worker);
+  const train = workerSettings(options);
   const request: TrainRequest = {
     type: 'train',
     data: { rows, cols, data: matrix.data.slice() },
-    hiddenDim: options.hiddenDim,
+    hidden: options.hidden,
     model: options.model ?? {},
-    train: { epochs: options.epochs, batchSize: options.batchSize, batchesPerEpoch: options.batchesPerEpoch, shuffle: options.shuffle },
+    train,
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
   };
   return new Promise<WorkerTrainResult>((resolve, reject) => {
@@ -79,11 +90,13 @@ export async function trainInWorker(data: MatrixLike, options: WorkerTrainOption
     };
     const onError = (event: Event) => finish(() => reject(new Error(`the training worker failed: ${(event as ErrorEvent).message ?? event.type}`)));
     const onMessage = ({ data: reply }: MessageEvent<TrainReply>) => {
-      if (reply.type === 'epoch') return options.onEpoch?.({ epoch: reply.epoch, loss: reply.loss });
+      if (reply.type === 'epoch') return options.onEpoch?.({ epoch: reply.epoch, loss: reply.loss, ...(reply.validationLoss === undefined ? {} : { validationLoss: reply.validationLoss }) });
       finish(() => {
         if (reply.type === 'error') return reject(revive(reply));
         try {
-          resolve({ model: Autoencoder.fromBytes(reply.checkpoint), checkpoint: reply.checkpoint, history: reply.history });
+          const history: TrainHistory = reply.history;
+          if (reply.validation) history.validation = reply.validation;
+          resolve({ model: Autoencoder.fromBytes(reply.checkpoint), checkpoint: reply.checkpoint, history });
         } catch (error) {
           reject(error);
         }
@@ -98,6 +111,24 @@ export async function trainInWorker(data: MatrixLike, options: WorkerTrainOption
 }
 
 const busy = new WeakSet<Worker>();
+
+/** The train options as they cross to the worker: data as matrices (copies, checked where the worker will check them). */
+function workerSettings(options: WorkerTrainOptions): WorkerTrainSettings {
+  const { epochs, batchSize, batchesPerEpoch, shuffle, corruption, earlyStopping, target, validation } = options;
+  const copy = (m: MatrixLike, what: string): Matrix => {
+    checkData(m, undefined, what);
+    const { rows, cols, data } = asMatrix(m, what);
+    return { rows, cols, data: data.slice() };
+  };
+  const settings: WorkerTrainSettings = { epochs, batchSize, batchesPerEpoch, shuffle, corruption, earlyStopping };
+  if (target !== undefined) settings.target = copy(target, 'target');
+  if (typeof validation === 'number') settings.validation = validation;
+  else if (validation !== undefined) {
+    const given = Array.isArray(validation) || 'cols' in validation ? { data: validation as MatrixLike } : (validation as { data: MatrixLike; target?: MatrixLike });
+    settings.validation = { data: copy(given.data, 'validation data'), ...(given.target === undefined ? {} : { target: copy(given.target, 'validation target') }) };
+  }
+  return settings;
+}
 
 /** The worker's error as the same class here, with the fields our errors carry (history, file). */
 function revive({ name, message, history, file }: ErrorReply): Error {

@@ -16,14 +16,15 @@ port.addEventListener('message', async ({ data: request }) => {
   let ae: Autoencoder | undefined;
   try {
     await init({ wasm: new URL('../../build/autoencoder.wasm', import.meta.url) }); // literal, for bundlers to follow
-    ae = request.checkpoint ? Autoencoder.fromBytes(request.checkpoint) : new Autoencoder(request.data.cols, request.hiddenDim, request.model);
+    ae = request.checkpoint ? Autoencoder.fromBytes(request.checkpoint) : new Autoencoder(request.data.cols, request.hidden, request.model);
     const history = await ae.trainAsync(request.data, {
       ...request.train,
       logEvery: 0,
-      onEpoch: ({ epoch, loss }) => port.postMessage({ type: 'epoch', epoch, loss }),
+      onEpoch: ({ epoch, loss, validationLoss }) => port.postMessage({ type: 'epoch', epoch, loss, ...(validationLoss === undefined ? {} : { validationLoss }) }),
     });
     const checkpoint = ae.toBytes();
-    port.postMessage({ type: 'done', checkpoint, history }, [checkpoint.buffer]);
+    const validation = history.validation ? { validation: history.validation } : {};
+    port.postMessage({ type: 'done', checkpoint, history: [...history], ...validation }, [checkpoint.buffer]);
   } catch (error) {
     const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
     const { history, file } = error as { history?: number[]; file?: string };

@@ -24,7 +24,7 @@ export async function handle(request: Request): Promise<Response> {
     return Response.json({ codes: Array.from(codes.data) });
   }
   if (request.method === 'POST' && url.pathname === '/worker') {
-    return trainInWorker(iris, { hiddenDim: 1 }).then(
+    return trainInWorker(iris, { hidden: 1 }).then(
       () => new Response('trained in a worker'),
       (error: Error) => new Response(`${error.name}: ${error.message}`, { status: 501 }),
     );

@@ -10,10 +10,13 @@ test('defaults follow the chapter', () => {
     epochs: 250,
     learningRate: 0.001,
     activation: 'tanh',
+    outputActivation: 'linear',
+    loss: 'rmse',
     seed: 1,
     weightInit: 'normal',
-    optimizer: { decay: 0.9, momentum: 0, epsilon: 1e-10 },
+    optimizer: { name: 'rmsprop', decay: 0.9, momentum: 0, epsilon: 1e-10 },
   });
+  assert.deepEqual([ae.hidden, ae.hiddenDim], [[1], 1]);
   const w = ae.getWeights();
   assert.deepEqual(Object.keys(w), ['encode/weights', 'encode/biases', 'decode/weights', 'decode/biases']);
   assert.deepEqual([w['encode/weights'].rows, w['encode/weights'].cols], [4, 1]);
@@ -36,7 +39,7 @@ test('initial weights are N(0, 1) draws of the seeded generator, or Glorot-scale
     }
     ae.dispose();
   }
-  assert.throws(() => new Autoencoder(4, 2, { weightInit: 'he' as 'normal' }), /unknown weightInit 'he': expected 'normal' or 'glorot'/);
+  assert.throws(() => new Autoencoder(4, 2, { weightInit: 'he' as 'normal' }), /unknown weightInit 'he': expected one of 'normal', 'glorot'/);
 });
 
 test('the same seed gives bit-identical weights after training; another seed does not', () => {

@@ -20,7 +20,7 @@ for (const bundler of ['vite', 'webpack'] as const) {
 }
 
 // The page sets window.state only after its imports (and the .wasm) have loaded, which can be after `load`.
-interface State { epochs: number[]; pingsWhileTraining: number; training: boolean; weightsHex?: string; error?: string }
+interface State { epochs: number[]; validation: number[]; pingsWhileTraining: number; training: boolean; weightsHex?: string; error?: string }
 const state = (page: Page) => page.evaluate(() => (window as unknown as { state: State }).state);
 
 for (const bundler of ['vite', 'webpack'] as const) {
@@ -30,9 +30,11 @@ for (const bundler of ['vite', 'webpack'] as const) {
       const final = await state(page);
       assert.equal(final.error, undefined);
       assert.deepEqual(final.epochs, Array.from({ length: EPOCHS }, (_, i) => i));
-      const local = new Autoencoder(3072, JOB.hiddenDim, JOB.model);
-      local.train(jobData(), { epochs: JOB.epochs, batchSize: JOB.batchSize, logEvery: 0 });
+      const { hidden, model, ...train } = JOB;
+      const local = new Autoencoder(3072, hidden, model);
+      const history = local.train(jobData(), { ...train, logEvery: 0 });
       assert.equal(final.weightsHex, weightsHex(local.getWeights()));
+      assert.deepEqual(final.validation, history.validation, 'the validation losses cross from the worker');
       local.dispose();
     }, { bundler });
   });

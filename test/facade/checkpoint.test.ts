@@ -124,10 +124,16 @@ test('bad magic and unknown version have specific messages', () => {
   mangled.set(text);
   assert.throws(() => decodeCheckpoint(mangled), (e) => e instanceof CheckpointError && /not a checkpoint/.test(e.message));
 
-  const v2 = small();
-  new DataView(v2.buffer).setUint32(8, 2, true);
-  fixCrc(v2);
-  assert.throws(() => decodeCheckpoint(v2), (e) => e instanceof CheckpointError && /unsupported checkpoint version 2 \(expected 1\)/.test(e.message));
+  for (const version of [0, 3]) {
+    const forged = small();
+    new DataView(forged.buffer).setUint32(8, version, true);
+    fixCrc(forged);
+    assert.throws(() => decodeCheckpoint(forged), (e) => e instanceof CheckpointError && new RegExp(`unsupported checkpoint version ${version} \\(expected 1 to 2\\)`).test(e.message));
+  }
+  const v1 = small();
+  new DataView(v1.buffer).setUint32(8, 1, true);
+  fixCrc(v1);
+  assert.deepEqual(decodeCheckpoint(v1), decodeCheckpoint(small()), 'version 1 has the same layout');
 });
 
 test('forged huge sizes with a valid CRC are refused without allocating', () => {

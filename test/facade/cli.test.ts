@@ -1,5 +1,6 @@
 // The command line, run as a user runs it (node dist/bin/wasm-autoencoder.js, built by `npm test`), on the
-// CIFAR fixtures: train, reconstruct to PNG, encode to CSV and .npy, help, one-line errors, Ctrl-C.
+// CIFAR fixtures and iris as CSV: train (deep models, denoising, early stopping), reconstruct to PNG, encode to
+// CSV and .npy, help, one-line errors, Ctrl-C.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -7,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Autoencoder, decodeImage, encodeCsv, grayscale, loadCifar10 } from '../../src/entries/index.js';
+import { Autoencoder, decodeImage, encodeCsv, grayscale, loadCifar10, type Matrix } from '../../src/entries/index.js';
+import { iris } from '../../src/datasets/index.js';
 import { load, save } from '../../src/io/node.js';
 
 const CLI = path.resolve('dist/bin/wasm-autoencoder.js');
@@ -26,6 +28,24 @@ async function cli(args: string[], cwd: string): Promise<{ code: number; stdout:
 }
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'wae-cli-'));
+
+/** A fresh folder holding iris.csv: the iris set as --csv reads it (each float32 written out exactly). */
+function irisDir(): string {
+  const dir = tmp();
+  const lines = Array.from({ length: iris.rows }, (_, r) => Array.from(iris.data.subarray(r * iris.cols, (r + 1) * iris.cols)).join(','));
+  fs.writeFileSync(path.join(dir, 'iris.csv'), `${lines.join('\n')}\n`);
+  return dir;
+}
+
+/** Every parameter of a and b, bit for bit. */
+function assertSameWeights(a: Autoencoder, b: Autoencoder): void {
+  const wa = a.getWeights() as Record<string, Matrix<Float32Array>>, wb = b.getWeights() as Record<string, Matrix<Float32Array>>;
+  assert.deepEqual(Object.keys(wa), Object.keys(wb));
+  for (const name of Object.keys(wa)) {
+    assert.ok(Buffer.from(wa[name]!.data.buffer, wa[name]!.data.byteOffset, wa[name]!.data.byteLength).equals(
+      Buffer.from(wb[name]!.data.buffer, wb[name]!.data.byteOffset, wb[name]!.data.byteLength)), `${name} differs`);
+  }
+}
 
 test('train, reconstruct --png and encode on CIFAR horses', async () => {
   const dir = tmp();
@@ -114,6 +134,112 @@ test('--width and --height bring a folder of differently sized images to one siz
     const wrong = await cli(['train', ...flags, '--out', 'y.ae'], dir);
     assert.equal(wrong.code, 1);
     assert.equal(wrong.stderr.trim(), `wasm-autoencoder: ${message}`);
+  }
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('train --hidden 8,4 --activation relu --optimizer adam --loss mse: a deep model the library loads with those options', async () => {
+  const dir = irisDir();
+  const flags = ['--hidden', '8,4', '--activation', 'relu', '--optimizer', 'adam', '--loss', 'mse', '--epochs', '3', '--batch-size', '10'];
+  const trained = await cli(['train', '--csv', 'iris.csv', ...flags, '--out', 'deep.ae'], dir);
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.match(trained.stdout, /training 4 → 8 → 4 → 8 → 4 on iris\.csv: 150 rows, 3 epochs, batch 10\n/);
+  assert.match(trained.stdout, /activation relu, output activation linear, loss mse, optimizer adam, learning rate 0\.001\n/);
+  const saved = await load(path.join(dir, 'deep.ae'));
+  const expected = new Autoencoder(4, [8, 4], { activation: 'relu', optimizer: { name: 'adam' }, loss: 'mse' });
+  expected.train(iris, { epochs: 3, batchSize: 10, logEvery: 0 });
+  assert.deepEqual(saved.hidden, [8, 4]);
+  assert.deepEqual(saved.options, expected.options);
+  assert.equal(saved.options.optimizer.name, 'adam');
+  assertSameWeights(saved, expected);
+  assert.equal(saved.epochsTrained, 3);
+  const shown = await cli(['reconstruct', 'deep.ae', '--csv', 'iris.csv'], dir);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`150 rows, loss \\(MSE\\) ${expected.test(iris).loss.toPrecision(5).replace('.', '\\.')}`));
+  const encoded = await cli(['encode', 'deep.ae', '--csv', 'iris.csv', '--out', 'codes.csv'], dir);
+  assert.equal(encoded.code, 0, encoded.stderr);
+  assert.match(encoded.stdout, /150 codes of 4 values/);
+  saved.dispose();
+  expected.dispose();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('train --corruption mask:0.2 --validation 0.2 --patience 2 stops early as the library does; --resume takes training flags', async () => {
+  const dir = irisDir();
+  const flags = ['--hidden', '3', '--learning-rate', '0.01', '--seed', '7', '--epochs', '200', '--batch-size', '10'];
+  const trained = await cli(['train', '--csv', 'iris.csv', ...flags, '--corruption', 'mask:0.2', '--validation', '0.2', '--patience', '2', '--out', 'dae.ae'], dir);
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.match(trained.stdout, /training 4 → 3 → 4 on iris\.csv: 150 rows \(the last 30 held out for validation\), 200 epochs, batch 10\n/);
+  assert.match(trained.stdout, /; corruption mask:0\.2; early stopping with patience 2\n/);
+
+  const expected = new Autoencoder(4, 3, { learningRate: 0.01, seed: 7 });
+  const history = expected.train(iris, {
+    epochs: 200, batchSize: 10, logEvery: 0, corruption: { type: 'mask', fraction: 0.2 }, validation: 0.2, earlyStopping: { patience: 2 },
+  });
+  assert.ok(history.length < 200, `the library stopped early (${history.length} epochs), so the CLI must have too`);
+  const validation = history.validation!;
+  const best = validation.indexOf(Math.min(...validation));
+  assert.match(trained.stdout, new RegExp(
+    `stopped early after ${history.length} of 200 epochs: the validation loss did not improve for 2 epochs; ` +
+      `kept the weights of the best epoch \\(epoch ${best + 1}, validation loss ${validation[best]!.toPrecision(5).replace('.', '\\.')}\\)\n`,
+  ));
+  const heldOut = { rows: 30, cols: 4, data: iris.data.subarray(120 * 4) };
+  assert.match(trained.stdout, new RegExp(`saved dae\\.ae \\(${history.length} epochs in all\\); loss on the training rows [\\d.]+, validation loss ${
+    expected.test(heldOut).loss.toPrecision(5).replace('.', '\\.')}\n`));
+  const saved = await load(path.join(dir, 'dae.ae'));
+  assert.equal(saved.epochsTrained, expected.epochsTrained);
+  assertSameWeights(saved, expected);
+  saved.dispose();
+
+  const more = ['--resume', '--epochs', '2', '--corruption', 'gaussian:0.1', '--validation', '0.1', '--patience', '5'];
+  const resumed = await cli(['train', '--csv', 'iris.csv', ...more, '--out', 'dae.ae'], dir);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  expected.train(iris, { epochs: 2, batchSize: 10, logEvery: 0, corruption: { type: 'gaussian', stddev: 0.1 }, validation: 0.1, earlyStopping: { patience: 5 } });
+  const continued = await load(path.join(dir, 'dae.ae'));
+  assert.equal(continued.epochsTrained, history.length + 2);
+  assertSameWeights(continued, expected);
+  continued.dispose();
+  expected.dispose();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('train\'s model and training flags: each mistake is one line on stderr and exit 1', async () => {
+  const dir = irisDir();
+  const mistakes: [string[], string][] = [
+    [['--hidden', '0'], "--hidden must be a positive integer, got '0'"],
+    [['--hidden', '8,'], "--hidden must be positive integers separated by commas, e.g. 256,64; got '8,'"],
+    [['--hidden', '8,,4'], "--hidden must be positive integers separated by commas, e.g. 256,64; got '8,,4'"],
+    [['--hidden', '0x10'], "--hidden must be a positive integer, got '0x10'"],
+    [['--hidden', '2.5'], "--hidden must be a positive integer, got '2.5'"],
+    [['--hidden', Array(65).fill('2').join(',')], '--hidden gives 65 layers; at most 64 are supported'],
+    [['--activation', 'linear'], "--activation must be one of tanh, sigmoid, relu, leakyRelu, elu, got 'linear'"],
+    [['--output-activation', 'softmax'], "--output-activation must be one of linear, tanh, sigmoid, relu, leakyRelu, elu, got 'softmax'"],
+    [['--loss', 'bce'], '--loss bce needs --output-activation sigmoid (outputs in (0, 1)), got the default, linear'],
+    [['--loss', 'bce', '--output-activation', 'tanh'], "--loss bce needs --output-activation sigmoid (outputs in (0, 1)), got 'tanh'"],
+    [['--loss', 'mae'], "--loss must be one of rmse, mse, bce, got 'mae'"],
+    [['--optimizer', 'adagrad'], "--optimizer must be one of rmsprop, adam, sgd, got 'adagrad'"],
+    [['--optimizer', 'adam', '--momentum', '0.9'], '--momentum applies to --optimizer rmsprop or sgd; adam has no momentum setting'],
+    [['--optimizer', 'sgd', '--momentum', '1'], "--momentum must be a number in [0, 1) such as 0.9, got '1'"],
+    [['--corruption', 'blur:1'], "--corruption must be gaussian:STDDEV, mask:FRACTION or saltAndPepper:FRACTION, e.g. mask:0.2; got 'blur:1'"],
+    [['--corruption', 'gaussian'], '--corruption gaussian needs the noise\'s standard deviation: gaussian:STDDEV, e.g. gaussian:0.3'],
+    [['--corruption', 'mask:1.5'], "--corruption mask:FRACTION must be a fraction in [0, 1], got '1.5'"],
+    [['--corruption', 'gaussian:-1'], "--corruption gaussian:STDDEV must be a number ≥ 0, got '-1'"],
+    [['--validation', '1.5'], "--validation must be a fraction between 0 and 1 such as 0.1 (the share of rows held out), got '1.5'"],
+    [['--validation', '0.999'], '--validation 0.999 holds out all 150 rows and leaves none to train on'],
+    [['--patience', '3'], '--patience needs --validation: early stopping watches the loss on held-out rows (e.g. --validation 0.1)'],
+    [['--validation', '0.1', '--patience', '0'], "--patience must be a positive integer, got '0'"],
+  ];
+  for (const [flags, message] of mistakes) {
+    const result = await cli(['train', '--csv', 'iris.csv', ...flags, '--epochs', '1', '--out', 'x.ae'], dir);
+    assert.equal(result.code, 1, `${flags.join(' ')}: exit ${result.code}`);
+    assert.equal(result.stderr, `wasm-autoencoder: ${message}\n`, flags.join(' '));
+  }
+  assert.equal(fs.existsSync(path.join(dir, 'x.ae')), false);
+  assert.equal((await cli(['train', '--csv', 'iris.csv', '--hidden', '2', '--epochs', '1', '--out', 'x.ae'], dir)).code, 0);
+  for (const flag of ['--output-activation sigmoid', '--loss mse', '--optimizer sgd', '--momentum 0.5']) {
+    const result = await cli(['train', '--csv', 'iris.csv', '--resume', ...flag.split(' '), '--out', 'x.ae'], dir);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `wasm-autoencoder: --resume continues the saved model as it is: drop ${flag.split(' ')[0]}\n`);
   }
   fs.rmSync(dir, { recursive: true });
 });

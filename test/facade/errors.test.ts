@@ -137,6 +137,6 @@ test('unknown option names are refused, in the constructor and in train', () => 
 });
 
 test('trainInWorker outside a runtime with Web Workers says what to use instead', async () => {
-  await assert.rejects(trainInWorker([[1, 2]], { hiddenDim: 1 }), { name: 'TypeError', message: /trainInWorker needs Web Workers .*; in Node, use train or trainAsync/ });
-  await assert.rejects(trainInWorker([[1, NaN]], { hiddenDim: 1 }), { name: 'RangeError', message: /data row 0, column 1 is NaN/ });
+  await assert.rejects(trainInWorker([[1, 2]], { hidden: 1 }), { name: 'TypeError', message: /trainInWorker needs Web Workers .*; in Node, use train or trainAsync/ });
+  await assert.rejects(trainInWorker([[1, NaN]], { hidden: 1 }), { name: 'RangeError', message: /data row 0, column 1 is NaN/ });
 });

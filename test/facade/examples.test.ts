@@ -46,3 +46,26 @@ test('fashion-mnist: trains 784 → 64 and writes a PNG grid and an SVG loss cur
   assert.equal((svg.match(/<polyline[^>]*points="([^"]*)"/)?.[1] ?? '').trim().split(' ').length, 2);
   fs.rmSync(out, { recursive: true });
 });
+
+const NO_FASHION = !fs.existsSync('/usr/share/datasets/fashion-mnist') && 'Debian package dataset-fashion-mnist is not installed (.ci/run installs it)';
+
+test('denoise-fashion-mnist: the denoised test pictures are far closer to the clean ones than the noisy inputs', { skip: NO_FASHION }, async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wae-denoise-'));
+  const result = await example(['examples/denoise-fashion-mnist.ts', '--epochs', '3', '--limit', '2000', '--out', out]);
+  assert.equal(result.code, 0, result.stderr);
+  const [, noisy, denoised] = /RMSE to the clean test pictures: noisy ([\d.]+), denoised ([\d.]+)/.exec(result.stdout)!.map(Number);
+  assert.ok(Math.abs(noisy! - 0.3) < 0.01, `the test noise has σ = 0.3 (RMSE ${noisy})`);
+  assert.ok(denoised! < 0.7 * noisy!, `denoised ${denoised} against noisy ${noisy}`);
+  const grid = decodeImage(fs.readFileSync(path.join(out, 'denoised.png')));
+  assert.deepEqual([grid.width, grid.height], [10 * 28 + 9 * 2, 3 * 28 + 2 * 2]);
+  fs.rmSync(out, { recursive: true });
+});
+
+test('stacked-fashion-mnist: reports pre-training plus fine-tuning against training from scratch', { skip: NO_FASHION }, async () => {
+  const result = await example(['examples/stacked-fashion-mnist.ts', '--epochs', '1', '--limit', '1000']);
+  assert.equal(result.code, 0, result.stderr);
+  const losses = [...result.stdout.matchAll(/^(from scratch|pre-trained).* ([\d.]+)$/gm)].map((m) => Number(m[2]));
+  assert.equal(losses.length, 4);
+  assert.ok(losses.every((loss) => loss > 0 && loss < 0.5), `test RMSEs ${losses}`);
+  assert.match(result.stdout, /pre-training plus fine-tuning (beats|does not beat) training from scratch for the same 1 epochs/);
+});

@@ -2,13 +2,23 @@
 import type { Autoencoder } from '../../src/entries/index.js';
 import type { RefLayer } from '../reference.js';
 
+/** The layer names of a model with `depth` hidden layers, input to output: encode, encode_1, …, decode, decode_1, …. */
+export function layerNames(depth: number): string[] {
+  const scope = (base: string, k: number) => (k === 0 ? base : `${base}_${k}`);
+  return [...Array.from({ length: depth }, (_, k) => scope('encode', k)), ...Array.from({ length: depth }, (_, k) => scope('decode', k))];
+}
+
 /** The model's current parameters as float64 layers for the reference implementation. */
 export function referenceLayers(ae: Autoencoder): RefLayer[] {
-  const w = ae.getWeights();
-  return [
-    { W: Float64Array.from(w['encode/weights'].data), b: Float64Array.from(w['encode/biases'].data), inDim: ae.inputDim, outDim: ae.hiddenDim, activation: ae.options.activation },
-    { W: Float64Array.from(w['decode/weights'].data), b: Float64Array.from(w['decode/biases'].data), inDim: ae.hiddenDim, outDim: ae.inputDim, activation: 'linear' },
-  ];
+  const w = ae.getWeights() as Record<string, { rows: number; cols: number; data: Float32Array }>;
+  const depth = ae.hidden.length;
+  return layerNames(depth).map((name, l) => {
+    const W = w[`${name}/weights`]!;
+    return {
+      W: Float64Array.from(W.data), b: Float64Array.from(w[`${name}/biases`]!.data), inDim: W.rows, outDim: W.cols,
+      activation: l === 2 * depth - 1 ? ae.options.outputActivation : ae.options.activation,
+    };
+  });
 }
 
 /** mulberry32: a tiny seeded generator for test data. */

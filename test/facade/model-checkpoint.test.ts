@@ -53,8 +53,16 @@ test('corrupt, truncated and foreign checkpoints are refused with CheckpointErro
   assert.throws(() => Autoencoder.fromBytes(foreign), /not an autoencoder checkpoint/);
   const missing = encodeCheckpoint({ header, tensors: tensors.filter((t) => t.name !== 'decode/biases') });
   assert.throws(() => Autoencoder.fromBytes(missing), /checkpoint has no tensor 'decode\/biases'/);
-  const reshaped = encodeCheckpoint({ header: { ...header, hiddenDim: 3 }, tensors });
+  const reshaped = encodeCheckpoint({ header: { ...header, hidden: [3] }, tensors });
   assert.throws(() => Autoencoder.fromBytes(reshaped), /checkpoint tensor 'encode\/weights' is 4×2, expected 4×3/);
+  const deeper = encodeCheckpoint({ header: { ...header, hidden: [2, 1] }, tensors });
+  assert.throws(() => Autoencoder.fromBytes(deeper), /checkpoint has no tensor 'encode_1\/weights'/);
+  const { hidden: _, ...version1 } = header;
+  const reshapedVersion1 = encodeCheckpoint({ header: { ...version1, hiddenDim: 3 }, tensors });
+  assert.throws(() => Autoencoder.fromBytes(reshapedVersion1), /checkpoint tensor 'encode\/weights' is 4×2, expected 4×3/);
+  for (const hidden of [[], [2, 0], 'x', Array(65).fill(2)]) {
+    assert.throws(() => Autoencoder.fromBytes(encodeCheckpoint({ header: { ...header, hidden }, tensors })), /checkpoint header has invalid dimensions/);
+  }
   const badOptions = encodeCheckpoint({ header: { ...header, options: { activation: 'gelu' } }, tensors });
   assert.throws(() => Autoencoder.fromBytes(badOptions), /invalid options: unknown activation 'gelu'/);
   ae.dispose();

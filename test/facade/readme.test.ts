@@ -1,5 +1,5 @@
-// The README's runtime snippets are files the tests run: this page must show them word for word, and the
-// Node and browser ones run here (the Cloudflare one in edge.test.ts, the Vercel one in next-edge.test.ts).
+// The README's API and runtime snippets are files the tests run: this page must show them word for word, and the
+// API, Node and browser ones run here (the Cloudflare one in edge.test.ts, the Vercel one in next-edge.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -10,15 +10,30 @@ import { iris } from '../../src/datasets/index.js';
 import { NO_BROWSER, withPage } from '../browser/harness.js';
 
 const README = readFileSync('README.md', 'utf8');
-const RUNTIMES = README.slice(README.indexOf('## Node, browsers, workers and edge functions'), README.indexOf('## Benchmarks'));
+const section = (from: string, to: string) => README.slice(README.indexOf(from), README.indexOf(to));
+const API = section('### `new Autoencoder(inputDim, hidden, options?)`', '### Using a trained model');
+const RUNTIMES = section('## Node, browsers, workers and edge functions', '## Benchmarks');
+const API_SNIPPETS = ['test/readme/api/deep.ts', 'test/readme/api/denoise.ts', 'test/readme/api/stacked.ts'];
 
-test('every snippet in the README\'s runtime section is a tested file, shown word for word', () => {
-  const blocks = [...RUNTIMES.matchAll(/(?:<!-- tested: (\S+) -->\n)?```ts\n([\s\S]*?)```/g)];
-  assert.equal(blocks.length, 5);
-  for (const [, file, code] of blocks) {
-    assert.ok(file, `a snippet has no <!-- tested: file --> line:\n${code}`);
-    assert.equal(code, readFileSync(file, 'utf8'), `README.md no longer shows ${file} as it is`);
-  }
+for (const [name, text, count] of [['API', API, 3], ['runtime', RUNTIMES, 5]] as const) {
+  test(`every snippet in the README's ${name} section is a tested file, shown word for word`, () => {
+    const blocks = [...text.matchAll(/(?:<!-- tested: (\S+) -->\n)?```ts\n([\s\S]*?)```/g)];
+    assert.equal(blocks.length, count);
+    for (const [, file, code] of blocks) {
+      assert.ok(file, `a snippet has no <!-- tested: file --> line:\n${code}`);
+      assert.equal(code, readFileSync(file, 'utf8'), `README.md no longer shows ${file} as it is`);
+    }
+  });
+}
+
+test('the API snippets run and print what they promise', { timeout: 60_000 }, async () => {
+  const run = async (file: string) => (await promisify(execFile)(process.execPath, ['--import', 'tsx', file])).stdout;
+  const [deep, denoise, stacked] = await Promise.all(API_SNIPPETS.map(run));
+  assert.match(deep!, /^layer +shape +activation +parameters\nencode +4 → 8 +elu +40\n[\s\S]*\nloss mse, optimizer adam\n\d+ epochs, best validation loss [\d.]+\n$/);
+  const [, loss] = /^denoised loss ([\d.]+)\n$/.exec(denoise!)!;
+  assert.ok(Number(loss) < 0.6, `denoising brings the noisy rows near the clean ones (BCE ${loss})`);
+  const [, before, after] = /^fine-tuning from ([\d.]+) to ([\d.]+)\n$/.exec(stacked!)!;
+  assert.ok(Number(after) < Number(before), 'fine-tuning lowers the loss');
 });
 
 function irisLine(): string {

@@ -1,8 +1,11 @@
-// activation_forward / activation_backward against Math.tanh, 1/(1+exp(-x)), max(x, 0) and the identity
-// in f64: 1e-6 absolute over a dense grid of [-20, 20], finite with the right limit for huge inputs,
+// activation_forward / activation_backward against Math.tanh, 1/(1+exp(-x)), max(x, 0), leaky relu (slope
+// 0.01), elu (expm1 below 0) and the identity in f64: 1e-6 absolute (plus 1e-7 relative for leaky relu, whose
+// negative side is unbounded) over a dense grid of [-20, 20], finite with the right limit for huge inputs,
 // and on sizes whose scalar tails (n mod 4 ≠ 0) go through the non-SIMD path.
 
-import { activation_forward, activation_backward, LINEAR, TANH, SIGMOID, RELU } from "../../assembly/activations";
+import {
+  activation_forward, activation_backward, live_units, LINEAR, TANH, SIGMOID, RELU, LEAKY_RELU, ELU, ACTIVATION_COUNT,
+} from "../../assembly/activations";
 import { kindName, activationTwin, derivativeTwin } from "./activation-twin";
 import { Buf, Check, checkGuards, checkUnchanged, seedTest, sz, uniform } from "./util";
 
@@ -31,7 +34,7 @@ function checkForward(label: string, kind: i32, X: Buf, inPlace: bool): void {
     const y = Y.get(i), want = activationTwin(kind, X0.get(i));
     c.holds(i, isFinite(y) || !isFinite(want), y, want);
     if (kind == LINEAR) c.same(i, Y.f(i), X0.f(i));
-    else c.near(i, y, want, kind == RELU ? 0 : ABS_TOL);
+    else c.near(i, y, want, kind == RELU ? 0 : ABS_TOL + (kind == LEAKY_RELU ? 1e-7 * Math.abs(want) : 0));
   }
   c.done();
   checkGuards(full + " y", Y, Y0);
@@ -113,6 +116,7 @@ function backward(kind: i32): void {
       let y: f32;
       if (kind == TANH) y = uniform(-1, 1);
       else if (kind == SIGMOID) y = uniform(0, 1);
+      else if (kind == ELU) y = uniform(-1, 3);
       else y = uniform(-3, 3);
       if (i % 7 == 3) y = 0;
       R.set(i, y);
@@ -127,15 +131,21 @@ describe("activation_forward", () => {
   it("SIGMOID within 1e-6 of 1/(1+exp(-x)) on a dense grid of [-20, 20]", () => { gridForward(SIGMOID); });
   it("RELU is exactly max(x, 0) on a dense grid of [-20, 20]", () => { gridForward(RELU); });
   it("LINEAR copies bit for bit on a dense grid of [-20, 20]", () => { gridForward(LINEAR); });
+  it("LEAKY_RELU within 1e-6 of max(x, 0.01·x) on a dense grid of [-20, 20]", () => { gridForward(LEAKY_RELU); });
+  it("ELU within 1e-6 of x > 0 ? x : e^x − 1 on a dense grid of [-20, 20]", () => { gridForward(ELU); });
 
   it("TANH on sizes with scalar tails, out of place and in place", () => { sizesForward(TANH); });
   it("SIGMOID on sizes with scalar tails, out of place and in place", () => { sizesForward(SIGMOID); });
   it("RELU on sizes with scalar tails, out of place and in place", () => { sizesForward(RELU); });
   it("LINEAR on sizes with scalar tails, out of place and in place", () => { sizesForward(LINEAR); });
+  it("LEAKY_RELU on sizes with scalar tails, out of place and in place", () => { sizesForward(LEAKY_RELU); });
+  it("ELU on sizes with scalar tails, out of place and in place", () => { sizesForward(ELU); });
 
   it("TANH is finite with the right limit for ±1e4, ±1e30, ±inf", () => { extremesForward(TANH); });
   it("SIGMOID is finite with the right limit for ±1e4, ±1e30, ±inf", () => { extremesForward(SIGMOID); });
   it("RELU is exact for ±1e4, ±1e30, ±inf", () => { extremesForward(RELU); });
+  it("LEAKY_RELU keeps 0.01·x for ±1e4, ±1e30, ±inf", () => { extremesForward(LEAKY_RELU); });
+  it("ELU is finite with limit −1 below and x above for ±1e4, ±1e30, ±inf", () => { extremesForward(ELU); });
 });
 
 describe("activation_backward: d *= f'(y)", () => {
@@ -143,4 +153,18 @@ describe("activation_backward: d *= f'(y)", () => {
   it("SIGMOID: d·y·(1 − y)", () => { backward(SIGMOID); });
   it("RELU: d where y > 0, else 0", () => { backward(RELU); });
   it("LINEAR leaves d unchanged", () => { backward(LINEAR); });
+  it("LEAKY_RELU: d where y > 0, else 0.01·d", () => { backward(LEAKY_RELU); });
+  it("ELU: d where y > 0, else d·(y + 1)", () => { backward(ELU); });
+});
+
+// Pointers for the trap checks (closures cannot capture locals).
+const TRAP_BUF = new Buf(8);
+
+describe("unknown activation kinds", () => {
+  it("activation_forward, activation_backward and live_units trap on kinds −1 and ACTIVATION_COUNT", () => {
+    expect(() => { activation_forward(-1, TRAP_BUF.p, TRAP_BUF.p, 8); }).toThrow("forward −1");
+    expect(() => { activation_forward(ACTIVATION_COUNT, TRAP_BUF.p, TRAP_BUF.p, 8); }).toThrow("forward 6");
+    expect(() => { activation_backward(ACTIVATION_COUNT, TRAP_BUF.p, TRAP_BUF.p, 8); }).toThrow("backward 6");
+    expect(() => { live_units(ACTIVATION_COUNT, TRAP_BUF.p, TRAP_BUF.p, 2, 4); }).toThrow("live_units 6");
+  });
 });

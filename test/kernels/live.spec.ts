@@ -1,12 +1,15 @@
 // Dead units: live_units marks units whose activation derivative is 0 on every row; sgemm_nt and rmsprop_tn
 // skip them. Masked results must equal the unmasked ones bit for bit where the mask is right.
 
-import { live_units, TANH, SIGMOID, RELU, LINEAR } from "../../assembly/activations";
+import { live_units, TANH, SIGMOID, RELU, LINEAR, LEAKY_RELU, ELU } from "../../assembly/activations";
 import { sgemm_nt, workspaceFloats } from "../../assembly/gemm";
 import { rmsprop_tn } from "../../assembly/optim";
 import { Buf, Check, seedTest, nextTest, uniform } from "./util";
 
-/** rows×cols outputs of `kind` where the columns with (c % 3 == 1) are saturated on every row. */
+/**
+ * rows×cols outputs of `kind` where the columns with (c % 3 == 1) are saturated on every row (for leaky relu,
+ * whose slope is never 0, "saturated" is just negative or zero).
+ */
 function outputs(kind: i32, rows: i32, cols: i32): Buf {
   const y = new Buf(rows * cols);
   for (let r = 0; r < rows; r++) {
@@ -15,6 +18,7 @@ function outputs(kind: i32, rows: i32, cols: i32): Buf {
       let v: f32;
       if (kind == TANH) v = saturated ? ((nextTest() & 1) != 0 ? 1 : -1) : uniform(-0.99, 0.99);
       else if (kind == SIGMOID) v = saturated ? ((nextTest() & 1) != 0 ? 1 : 0) : uniform(0.01, 0.99);
+      else if (kind == ELU) v = saturated ? -1 : uniform(-0.99, 3);
       else v = saturated ? -<f32>(nextTest() & 1) * uniform(0, 3) : uniform(0.01, 3);
       y.set(r * cols + c, v);
     }
@@ -23,9 +27,9 @@ function outputs(kind: i32, rows: i32, cols: i32): Buf {
 }
 
 describe("live_units", () => {
-  it("marks exactly the units with a non-zero derivative on some row (tanh, sigmoid, relu; linear: all)", () => {
+  it("marks exactly the units with a non-zero derivative on some row (tanh, sigmoid, relu, elu; linear, leaky relu: all)", () => {
     seedTest(31);
-    const kinds: StaticArray<i32> = [TANH, SIGMOID, RELU, LINEAR];
+    const kinds: StaticArray<i32> = [TANH, SIGMOID, RELU, LINEAR, LEAKY_RELU, ELU];
     const shapes: StaticArray<i32> = [1, 1, 3, 5, 4, 8, 7, 17, 2, 100];
     for (let k = 0; k < kinds.length; k++) {
       for (let s = 0; s < shapes.length; s += 2) {
@@ -36,7 +40,7 @@ describe("live_units", () => {
         const c = new Check("live_units kind " + kinds[k].toString() + " " + rows.toString() + "×" + cols.toString());
         for (let j = 0; j < cols; j++) {
           // column j % 3 == 1 is saturated everywhere; j % 3 == 2 is live only on the last row
-          const want = kinds[k] == LINEAR || j % 3 != 1;
+          const want = kinds[k] == LINEAR || kinds[k] == LEAKY_RELU || j % 3 != 1;
           const got = load<i32>(flags.p + (<usize>j << 2));
           c.holds(j, (got != 0) == want && (got == 0 || got == -1), <f64>got, want ? -1 : 0);
         }

@@ -1,5 +1,6 @@
-// One training job shared by the worker page and the Node side of its test: 3072 → 32 on 400 pseudo-random rows,
-// long enough (a second or so) to click around while it runs.
+// One training job shared by the worker page and the Node side of its test: 3072 → 32 → 16 (and back), Adam,
+// denoising, with a validation split, on 400 pseudo-random rows; long enough (a second or so) to click around while
+// it runs.
 import type { Matrix, WorkerTrainOptions } from 'wasm-autoencoder';
 
 export { weightsHex } from '../bits.js';
@@ -13,9 +14,11 @@ export function jobData(): Matrix<Float32Array> {
   return { rows, cols, data };
 }
 
-export const JOB: Omit<WorkerTrainOptions, 'onEpoch' | 'signal' | 'worker'> = {
-  hiddenDim: 32,
-  model: { seed: 99, weightInit: 'glorot' },
+export const JOB = {
+  hidden: [32, 16],
+  model: { seed: 99, weightInit: 'glorot', activation: 'elu', optimizer: { name: 'adam' } },
   epochs: EPOCHS,
   batchSize: 10,
-};
+  corruption: { type: 'mask', fraction: 0.1 },
+  validation: 0.1,
+} satisfies Omit<WorkerTrainOptions, 'onEpoch' | 'signal' | 'worker'>;

@@ -3,8 +3,8 @@
 import { trainInWorker } from 'wasm-autoencoder';
 import { JOB, jobData, weightsHex } from './job.js';
 
-interface State { epochs: number[]; pings: number; pingsWhileTraining: number; training: boolean; weightsHex?: string; error?: string }
-const state: State = { epochs: [], pings: 0, pingsWhileTraining: 0, training: true };
+interface State { epochs: number[]; validation: number[]; pings: number; pingsWhileTraining: number; training: boolean; weightsHex?: string; error?: string }
+const state: State = { epochs: [], validation: [], pings: 0, pingsWhileTraining: 0, training: true };
 (window as unknown as { state: State }).state = state;
 
 document.getElementById('ping')!.addEventListener('click', () => {
@@ -19,7 +19,10 @@ trainInWorker(jobData(), {
   ...JOB,
   ...(location.search === '?long' ? { epochs: 100_000 } : {}),
   signal: stop.signal,
-  onEpoch: ({ epoch }) => state.epochs.push(epoch),
+  onEpoch: ({ epoch, validationLoss }) => {
+    state.epochs.push(epoch);
+    state.validation.push(validationLoss!);
+  },
 })
   .then(({ model }) => {
     state.weightsHex = weightsHex(model.getWeights());

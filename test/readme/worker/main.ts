@@ -6,7 +6,7 @@ const stop = new AbortController();
 document.querySelector('button')!.onclick = () => stop.abort();
 
 const { model, history } = await trainInWorker(pixels, {
-  hiddenDim: 32, epochs: 20, batchSize: 10, model: { weightInit: 'glorot' },
+  hidden: 32, epochs: 20, batchSize: 10, model: { weightInit: 'glorot' },
   onEpoch: ({ epoch }) => (progress.value = epoch + 1),
   signal: stop.signal,
 });

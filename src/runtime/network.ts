@@ -1,0 +1,353 @@
+import type { Abi, ActivationName, CorruptionName, HeaderField, LayerField, LossName, ParamField } from './abi.js';
+import type { Arena } from './arena.js';
+import type { Kernels } from './kernels.js';
+import { getRuntime } from './wasm.js';
+
+/** One layer of a network: a dense layer `out = activation(in·W + b)`, named as its parameters' scope. */
+export interface LayerSpec {
+  readonly name: string;
+  readonly inDim: number;
+  readonly outDim: number;
+  readonly activation: ActivationName;
+}
+
+/** The optimizer and its settings, as the optimizer stage reads them. */
+export type OptimizerSettings =
+  | { readonly name: 'rmsprop'; readonly learningRate: number; readonly decay: number; readonly momentum: number; readonly epsilon: number }
+  | { readonly name: 'adam'; readonly learningRate: number; readonly beta1: number; readonly beta2: number; readonly epsilon: number }
+  | { readonly name: 'sgd'; readonly learningRate: number; readonly momentum: number; readonly nesterov: boolean };
+
+/** A parameter array (a layer's weights or biases), where the optimizer finds it, and its optimizer slots. */
+export interface ParameterRange {
+  /** `<layer name>/weights` or `<layer name>/biases`. */
+  readonly name: string;
+  readonly layer: number;
+  readonly rows: number;
+  readonly cols: number;
+  /** Index of its entry in the parameter-range table. */
+  readonly entry: number;
+  /** TF1's names of its slots, in slot order (`RMSProp`, `RMSProp_1`; `Adam`, `Adam_1`; `Momentum`). */
+  readonly slots: readonly string[];
+}
+
+interface Region {
+  offset: number;
+  bytes: number;
+}
+
+const STATE_BYTES = 24; // the generator's 16 bytes, then the u32 step count (assembly/train.ts)
+
+/** TF1's slot names of each optimizer, and which of them exist for these settings. */
+function slotNames(o: Pick<OptimizerSettings, 'name'> & { momentum?: number }): string[] {
+  if (o.name === 'adam') return ['Adam', 'Adam_1'];
+  if (o.name === 'sgd') return o.momentum !== 0 ? ['Momentum'] : [];
+  return o.momentum !== 0 ? ['RMSProp', 'RMSProp_1'] : ['RMSProp'];
+}
+
+/** The parameter arrays of a chain of layers (each layer's weights, then its biases) and their optimizer slots. */
+export function parameterRanges(layers: readonly LayerSpec[], optimizer: Pick<OptimizerSettings, 'name'> & { momentum?: number }): ParameterRange[] {
+  const slots = slotNames(optimizer);
+  return layers.flatMap((layer, l) => [
+    { name: `${layer.name}/weights`, layer: l, rows: layer.inDim, cols: layer.outDim, entry: 2 * l, slots },
+    { name: `${layer.name}/biases`, layer: l, rows: 1, cols: layer.outDim, entry: 2 * l + 1, slots },
+  ]);
+}
+
+/**
+ * A chain of layers laid out once in linear memory: the descriptor the kernels read, the parameter-range table,
+ * the parameters, the optimizer slots, and activation buffers for batches of up to `capacity` rows.
+ */
+export class Network {
+  readonly kernels: Kernels;
+  readonly desc: number;
+  /** Byte offset of the 24 bytes of state: the generator, then Adam's step count. */
+  readonly statePointer: number;
+  readonly parameters: readonly ParameterRange[];
+  private readonly abi: Abi;
+  private readonly arena: Arena;
+  private readonly table: number;
+  private readonly persistent: Region;
+  private activations: Region | undefined;
+  private gradients: Region | undefined;
+  private saved: Region | undefined;
+  private capacityRows = 0;
+  private disposed = false;
+
+  constructor(
+    readonly layers: readonly LayerSpec[],
+    readonly loss: LossName,
+    readonly optimizer: OptimizerSettings,
+  ) {
+    const { kernels, arena, abi } = getRuntime();
+    this.kernels = kernels;
+    this.arena = arena;
+    this.abi = abi;
+    this.parameters = parameterRanges(layers, optimizer);
+    const slots = this.parameters[0]!.slots;
+    const counts = this.parameters.map((p) => p.rows * p.cols);
+    // Descriptor, table, scratch, then the state that saveState copies: generator, parameters, slots; then the
+    // bias gradients and live flags.
+    const sizes = [abi.headerWords + abi.layerWords * layers.length, abi.paramWords * counts.length, 32, STATE_BYTES / 4];
+    for (let s = 0; s <= slots.length; s++) sizes.push(...counts);
+    for (const layer of layers) sizes.push(layer.outDim, layer.outDim);
+    const [offsets, bytes] = pack(sizes);
+    this.persistent = { offset: arena.alloc(bytes), bytes };
+    const at = (i: number): number => this.persistent.offset + offsets[i]!;
+    this.desc = at(0);
+    this.table = at(1);
+    this.statePointer = at(3);
+    new Uint8Array(kernels.memory.buffer, this.persistent.offset, bytes).fill(0);
+    this.setHeader('LAYERS', layers.length);
+    this.setHeader('PARAMS', this.table);
+    this.setHeader('PARAM_COUNT', counts.length);
+    this.setHeader('SCRATCH', at(2));
+    this.setHeader('STATE', this.statePointer);
+    this.setHeader('LOSS', abi.loss[loss]);
+    this.setHeader('OPTIMIZER', abi.optimizer[optimizer.name]);
+    this.setHeader('FUSED', optimizer.name === 'rmsprop' ? 1 : 0);
+    this.setOptimizerSettings(optimizer);
+    let next = 4;
+    for (const field of ['VALUE', 'SLOT1', 'SLOT2'].slice(0, slots.length + 1) as ParamField[]) {
+      for (let p = 0; p < counts.length; p++) this.setParam(p, field, at(next++));
+    }
+    counts.forEach((count, p) => this.setParam(p, 'COUNT', count));
+    layers.forEach((layer, l) => {
+      this.setLayer(l, 'KIND', abi.kindDense);
+      this.setLayer(l, 'SOURCE', l - 1);
+      this.setLayer(l, 'IN', layer.inDim);
+      this.setLayer(l, 'OUT', layer.outDim);
+      this.setLayer(l, 'ACT', abi.activation[layer.activation]);
+      this.setLayer(l, 'PARAM', 2 * l);
+      this.setParam(2 * l + 1, 'GRAD', at(next++));
+      this.setLayer(l, 'LIVE', at(next++));
+    });
+    if (optimizer.name !== 'rmsprop') this.ensureGradients(); // the optimizer stage reads every gradient
+  }
+
+  /** Writes the optimizer's settings as the optimizer stage reads them (f32 words). */
+  private setOptimizerSettings(o: OptimizerSettings): void {
+    const [a, b, epsilon] =
+      o.name === 'rmsprop' ? [o.decay, o.momentum, o.epsilon] : o.name === 'adam' ? [o.beta1, o.beta2, o.epsilon] : [o.momentum, o.nesterov ? 1 : 0, 0];
+    this.setHeaderReal('LR', o.learningRate);
+    this.setHeaderReal('OPT_A', a);
+    this.setHeaderReal('OPT_B', b);
+    this.setHeaderReal('EPSILON', epsilon);
+  }
+
+  /** Sets how training corrupts its inputs (until changed again): kind and its three f32 parameters. */
+  setCorruption(kind: CorruptionName, a = 0, b = 0, c = 0): void {
+    this.setHeader('CORRUPTION', this.abi.corruption[kind]);
+    this.setHeaderReal('CORRUPT_A', a);
+    this.setHeaderReal('CORRUPT_B', b);
+    this.setHeaderReal('CORRUPT_C', c);
+  }
+
+  /** A fresh view of n f32 at a byte offset (views die when memory grows: never keep one across an allocation). */
+  f32(offset: number, n: number): Float32Array {
+    return new Float32Array(this.kernels.memory.buffer, offset, n);
+  }
+
+  /** A view of a parameter's values, gradient, or optimizer slot `slot` (0-based). */
+  view(range: ParameterRange, what: 'value' | 'grad' | number): Float32Array {
+    const field: ParamField = what === 'value' ? 'VALUE' : what === 'grad' ? 'GRAD' : (['SLOT1', 'SLOT2'] as const)[what]!;
+    const pointer = this.param(range.entry, field);
+    if (pointer === 0) throw new Error(`internal: ${range.name} has no ${String(what)} array`);
+    return this.f32(pointer, range.rows * range.cols);
+  }
+
+  /** The output buffer of a layer after `forward` (rows × outDim). */
+  output(layer: number, rows: number): Float32Array {
+    return this.f32(this.layerWord(layer, 'OUTPUT'), rows * this.layers[layer]!.outDim);
+  }
+
+  /** The pre-activation buffer of the last layer (kept for the BCE loss), or 0. */
+  get outputPreActivation(): number {
+    return this.layerWord(this.layers.length - 1, 'PRE');
+  }
+
+  get capacity(): number {
+    return this.capacityRows;
+  }
+
+  get inputDim(): number {
+    return this.layers[0]!.inDim;
+  }
+
+  get outputDim(): number {
+    return this.layers.at(-1)!.outDim;
+  }
+
+  /** Adam's step count (0 for the other optimizers). */
+  get steps(): number {
+    return new Uint32Array(this.kernels.memory.buffer, this.statePointer + 16, 1)[0]!;
+  }
+
+  set steps(value: number) {
+    new Uint32Array(this.kernels.memory.buffer, this.statePointer + 16, 1)[0] = value;
+  }
+
+  /** The generator's state: four u32 words. */
+  get generator(): Uint32Array {
+    return new Uint32Array(this.kernels.memory.buffer, this.statePointer, 4);
+  }
+
+  /** Makes room for batches of `rows` rows (activation buffers, the batch gather buffers, the packing workspace). */
+  ensureCapacity(rows: number): void {
+    if (rows <= this.capacityRows) return;
+    const last = this.layers.length - 1;
+    const sizes = [Math.max(this.kernels.workspaceFloats(), rows * 8), rows * this.inputDim, rows * this.outputDim];
+    for (const layer of this.layers) sizes.push(rows * layer.outDim, rows * layer.outDim);
+    if (this.loss === 'bce') sizes.push(rows * this.outputDim);
+    const [offsets, bytes] = pack(sizes);
+    if (this.activations) this.arena.release(this.activations.offset, this.activations.bytes);
+    this.activations = { offset: this.arena.alloc(bytes), bytes };
+    const at = (i: number): number => this.activations!.offset + offsets[i]!;
+    this.setHeader('WORK', at(0));
+    this.setHeader('GATHER', at(1));
+    this.setHeader('GATHER_T', at(2));
+    this.layers.forEach((_, l) => {
+      this.setLayer(l, 'OUTPUT', at(3 + 2 * l));
+      this.setLayer(l, 'DELTA', at(4 + 2 * l));
+    });
+    if (this.loss === 'bce') this.setLayer(last, 'PRE', at(3 + 2 * this.layers.length));
+    this.setHeader('CAPACITY', rows);
+    this.capacityRows = rows;
+  }
+
+  /** Allocates the weight-gradient buffers (the bias gradients always exist). */
+  ensureGradients(): void {
+    if (this.gradients) return;
+    const weights = this.parameters.filter((p) => !isBiases(p));
+    const [offsets, bytes] = pack(weights.map((p) => p.rows * p.cols));
+    this.gradients = { offset: this.arena.alloc(bytes), bytes };
+    weights.forEach((p, i) => this.setParam(p.entry, 'GRAD', this.gradients!.offset + offsets[i]!));
+  }
+
+  /** Reserves n f32 of scratch memory outside the model (data sets, batches); free with `release`. */
+  allocF32(n: number): number {
+    return this.arena.alloc(n * 4);
+  }
+
+  release(offset: number, n: number): void {
+    this.arena.release(offset, n * 4);
+  }
+
+  /**
+   * Seeds the generator with `seed` and draws each layer's weights in order, N(0, 1) or, for 'glorot',
+   * N(0, 2/(in + out)); zeroes the biases; sets the slots to their optimizer's start (RMSProp's mean squares 1,
+   * as TF1 does; everything else 0).
+   */
+  initialize(seed: number, weightInit: 'normal' | 'glorot'): void {
+    const { kernels, statePointer } = this;
+    kernels.rng_seed(statePointer, seed % 2 ** 32, Math.floor(seed / 2 ** 32));
+    this.steps = 0;
+    for (const range of this.parameters) {
+      const values = this.view(range, 'value');
+      if (isBiases(range)) values.fill(0);
+      else {
+        const std = weightInit === 'glorot' ? Math.sqrt(2 / (range.rows + range.cols)) : 1;
+        kernels.rng_normal(statePointer, values.byteOffset, values.length, 0, std);
+      }
+      range.slots.forEach((slot, s) => this.view(range, s).fill(slot === 'RMSProp' ? 1 : 0));
+    }
+  }
+
+  /**
+   * Copies the model's state (generator, step count, parameters, optimizer slots; everything after the
+   * descriptor and table, whose pointers must not go back) aside: one memmove inside linear memory.
+   */
+  saveState(): void {
+    const [from, bytes] = this.stateRange();
+    this.saved ??= { offset: this.arena.alloc(bytes), bytes };
+    new Uint8Array(this.kernels.memory.buffer).copyWithin(this.saved.offset, from, from + bytes);
+  }
+
+  /** Puts back what `saveState` copied. */
+  restoreState(): void {
+    if (!this.saved) throw new Error('internal: restoreState without saveState');
+    const [to] = this.stateRange();
+    new Uint8Array(this.kernels.memory.buffer).copyWithin(to, this.saved.offset, this.saved.offset + this.saved.bytes);
+  }
+
+  private stateRange(): [number, number] {
+    return [this.statePointer, this.persistent.offset + this.persistent.bytes - this.statePointer];
+  }
+
+  /** The loss of `count` values whose loss terms (the kernels' loss_sum) add up to `sum`. */
+  lossValue(sum: number, count: number): number {
+    return this.kernels.loss_value(this.abi.loss[this.loss], sum, count);
+  }
+
+  /** The sum of the loss terms of n output values (Y; the pre-activations Z where the loss reads them) against T. */
+  lossSum(Y: number, Z: number, T: number, n: number): number {
+    return this.kernels.loss_sum(this.abi.loss[this.loss], Y, Z, T, n);
+  }
+
+  /** The model's loss on rows × inputDim inputs at X against targets at T: no corruption, no update. */
+  evaluate(X: number, T: number, rows: number): number {
+    return this.lossValue(this.kernels.loss_total(this.desc, X, T, rows), rows * this.outputDim);
+  }
+
+  /** Whether every weight and bias is a finite number. */
+  parametersFinite(): boolean {
+    return this.parameters.every((range) => this.view(range, 'value').every(Number.isFinite));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const region of [this.saved, this.gradients, this.activations, this.persistent]) {
+      if (region) this.arena.release(region.offset, region.bytes);
+    }
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private words(offset: number, count: number): Uint32Array {
+    return new Uint32Array(this.kernels.memory.buffer, offset, count);
+  }
+
+  private setHeader(field: HeaderField, value: number): void {
+    this.words(this.desc, this.abi.headerWords)[this.abi.header[field]] = value;
+  }
+
+  private setHeaderReal(field: HeaderField, value: number): void {
+    new Float32Array(this.kernels.memory.buffer, this.desc, this.abi.headerWords)[this.abi.header[field]] = value;
+  }
+
+  private layerWord(layer: number, field: LayerField): number {
+    const { headerWords, layerWords } = this.abi;
+    return this.words(this.desc + 4 * (headerWords + layerWords * layer), layerWords)[this.abi.layer[field]]!;
+  }
+
+  private setLayer(layer: number, field: LayerField, value: number): void {
+    const { headerWords, layerWords } = this.abi;
+    new Int32Array(this.kernels.memory.buffer, this.desc + 4 * (headerWords + layerWords * layer), layerWords)[this.abi.layer[field]] = value;
+  }
+
+  private param(entry: number, field: ParamField): number {
+    return this.words(this.table + 4 * this.abi.paramWords * entry, this.abi.paramWords)[this.abi.param[field]]!;
+  }
+
+  private setParam(entry: number, field: ParamField, value: number): void {
+    this.words(this.table + 4 * this.abi.paramWords * entry, this.abi.paramWords)[this.abi.param[field]] = value;
+  }
+}
+
+/** Whether a range holds a layer's biases (each layer's weights come first, then its biases). */
+function isBiases(range: ParameterRange): boolean {
+  return range.entry % 2 === 1;
+}
+
+/** Byte offsets of consecutive f32 arrays, each starting on a 64-byte line, and the total bytes. */
+function pack(lengths: number[]): [number[], number] {
+  const offsets: number[] = [];
+  let end = 0;
+  for (const n of lengths) {
+    offsets.push(end);
+    end += Math.ceil((n * 4) / 64) * 64;
+  }
+  return [offsets, end];
+}
