@@ -44,7 +44,14 @@ export const P_SLOT2 = 3;       // RMSProp momentum (0 without) | Adam v
 export const P_COUNT = 4;       // number of values
 export const PARAM_WORDS = 5;
 
-/** Layer kinds: 0 is no kind, so a record left zeroed traps instead of running as something. */
+/**
+ * Layer kinds: 0 is no kind, so a record left zeroed traps instead of running as something.
+ * A variational autoencoder fits this layout as: dense encoder layers; two dense heads z_mean and z_log_var whose
+ * L_SOURCE is the same layer; a sampling kind (a forward/backward pair beside dense's) reading both heads (a second
+ * source word) that draws ε from the state's generator into its L_PRE buffer and adds β·KL to the step's loss; then
+ * the dense decoder. What it adds here: that second source word, and a flag by which the second head's backward
+ * adds into the shared source's delta (the source's activation derivative applied once, by the last visitor).
+ */
 export const KIND_DENSE = 1;
 
 /** Traps: a kind, activation or loss id that this module does not know (the facade refuses such names first). */

@@ -280,9 +280,14 @@ test('Ctrl-C during training saves a checkpoint and exits cleanly', async () => 
   const dir = tmp();
   const child = spawn(process.execPath, [CLI, 'train', '--cifar', CIFAR_PY, '--hidden', '16', '--epochs', '1000000', '--batch-size', '5', '--out', 'run.ae'], { cwd: dir });
   let stdout = '';
+  let signalled = false;
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
-    if (stdout.includes('training ')) setTimeout(() => child.kill('SIGINT'), 300);
+    // One Ctrl-C, however the output is split into chunks (a second one would end the process mid-save).
+    if (!signalled && stdout.includes('training ')) {
+      signalled = true;
+      setTimeout(() => child.kill('SIGINT'), 300);
+    }
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   assert.equal(code, 130, stdout);
