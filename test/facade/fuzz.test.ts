@@ -65,3 +65,42 @@ test('random shapes and options into the constructor: a model or a typed error',
     { numRuns: 300, seed: 27112026 },
   );
 });
+
+test('random depths, losses, optimizers and train options: a model and its training, or a typed error', () => {
+  const width = fc.oneof(fc.integer({ min: -1, max: 6 }), fc.double(), fc.constant('3'));
+  const fraction = fc.oneof(fc.double({ min: -1, max: 2 }), fc.constant(NaN));
+  fc.assert(
+    fc.property(
+      fc.oneof(width, fc.array(width, { maxLength: 4 })),
+      fc.record({
+        activation: fc.constantFrom('tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu', 'linear', undefined),
+        outputActivation: fc.constantFrom('linear', 'sigmoid', 'elu', 'softmax', undefined),
+        loss: fc.constantFrom('rmse', 'mse', 'bce', 'mae', undefined),
+        optimizer: fc.oneof(
+          fc.record({ name: fc.constantFrom('adam', 'adagrad'), beta1: fc.double(), beta2: fc.double(), epsilon: fc.double() }, { requiredKeys: ['name'] }),
+          fc.record({ name: fc.constant('sgd'), momentum: fc.double({ min: -1, max: 1 }), nesterov: fc.constantFrom(true, false, 1) }, { requiredKeys: ['name'] }),
+        ),
+      }, { requiredKeys: [] }),
+      fc.record({
+        corruption: fc.oneof(
+          fc.record({ type: fc.constantFrom('gaussian', 'blur'), stddev: fc.double() }),
+          fc.record({ type: fc.constantFrom('mask', 'saltAndPepper'), fraction, low: fc.double(), high: fc.double() }, { requiredKeys: ['type'] }),
+        ),
+        validation: fc.oneof(fraction, fc.constant([[1, 2, 3]])),
+        earlyStopping: fc.record({ patience: fc.integer({ min: -1, max: 3 }), minDelta: fc.double(), restoreBest: fc.constantFrom(true, false, 0) }, { requiredKeys: [] }),
+        batchSize: fc.integer({ min: 0, max: 6 }),
+      }, { requiredKeys: [] }),
+      (hidden, options, trainOptions) => {
+        let ae: Autoencoder | undefined;
+        expectTypedOrNothing(() => (ae = new Autoencoder(3, hidden as never, options as never)));
+        if (!ae) return;
+        const rows = [[0.1, 0.5, 0.9], [0.3, 0.2, 0.8], [1, 0, 0.5], [0.4, 0.4, 0.4], [0.9, 0.1, 0.2]];
+        expectTypedOrNothing(() => ae!.train(rows, { ...(trainOptions as object), epochs: 3, logEvery: 0 }));
+        expectTypedOrNothing(() => ae!.gradients(rows, { target: rows }));
+        assert.equal(ae.test(rows).rowLosses.length, 5, 'the model stays usable');
+        ae.dispose();
+      },
+    ),
+    { numRuns: 300, seed: 2026120 },
+  );
+});
