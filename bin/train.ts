@@ -43,6 +43,7 @@ const OUTPUT_ACTIVATIONS = ['linear', ...ACTIVATIONS] as const satisfies readonl
 const LOSSES = ['rmse', 'mse', 'bce'] as const satisfies readonly Loss[];
 const OPTIMIZERS = ['rmsprop', 'adam', 'sgd'] as const;
 const MAX_LAYERS = 64;
+const MAX_WIDTH = 1 << 24; // as the library allows
 // The flags that shape a new model: --resume continues the saved one as it is, so it refuses them.
 const MODEL_FLAGS = ['hidden', 'learning-rate', 'activation', 'output-activation', 'loss', 'optimizer', 'momentum', 'seed', 'init'] as const;
 
@@ -200,6 +201,8 @@ function hiddenFlag(text: string): number[] {
     throw new RangeError(widths.length === 1 ? `--hidden must be a positive integer, got '${text}'` : `--hidden must be positive integers separated by commas, e.g. 256,64; got '${text}'`);
   }
   if (widths.length > MAX_LAYERS) throw new RangeError(`--hidden gives ${widths.length} layers; at most ${MAX_LAYERS} are supported`);
+  const tooWide = widths.find((width) => width > MAX_WIDTH);
+  if (tooWide !== undefined) throw new RangeError(`--hidden ${tooWide} is too wide; at most ${MAX_WIDTH} values per layer are supported`);
   return widths;
 }
 
@@ -236,8 +239,12 @@ function settings(ae: Autoencoder, corruption: string | undefined, patience: num
  */
 function earlyStoppingReport(history: TrainHistory, epochs: number, patience: number): string | undefined {
   const losses = history.validation!;
-  // train keeps the first epoch with the lowest validation loss (a later one must be lower to count as better)
-  const best = losses.indexOf(Math.min(...losses));
+  // As train chooses: the first epoch below every earlier one (a NaN loss never improves).
+  let best = -1;
+  losses.forEach((loss, epoch) => {
+    if (loss < (best < 0 ? Infinity : losses[best]!)) best = epoch;
+  });
+  if (best < 0) return `no epoch had a finite validation loss; the weights are those of the last epoch`;
   const kept = `kept the weights of the best epoch (epoch ${best + 1}, validation loss ${losses[best]!.toPrecision(5)})`;
   if (losses.length < epochs) return `stopped early after ${losses.length} of ${epochs} epochs: the validation loss did not improve for ${patience} epoch${patience === 1 ? '' : 's'}; ${kept}`;
   return best === losses.length - 1 ? undefined : `ran all ${epochs} epochs; ${kept}`;

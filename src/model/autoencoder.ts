@@ -231,8 +231,9 @@ export class Autoencoder {
     const chunk = Math.min(rows, Math.max(this.network.capacity, EVAL_CHUNK));
     this.network.ensureCapacity(chunk);
     const input = this.network.allocF32(chunk * cols);
-    const targetAt = target === undefined ? undefined : this.network.allocF32(chunk * this.inputDim);
+    let targetAt: number | undefined;
     try {
+      if (target !== undefined) targetAt = this.network.allocF32(chunk * this.inputDim);
       for (let start = 0; start < rows; start += chunk) {
         const count = Math.min(chunk, rows - start);
         writeRows(data, start, count, this.network.f32(input, count * cols));
@@ -405,10 +406,10 @@ export class Autoencoder {
 /** The hidden widths as an array: a number is one hidden layer. */
 function checkHidden(hidden: number | readonly number[]): number[] {
   if (!Array.isArray(hidden)) return [checkDimension(hidden, 'hiddenDim')];
-  if (!Array.isArray(hidden) || hidden.length < 1 || hidden.length > MAX_DEPTH) {
+  if (hidden.length < 1 || hidden.length > MAX_DEPTH) {
     throw new RangeError(`hidden must be a layer width or an array of 1 to ${MAX_DEPTH} widths, e.g. [256, 64]; got ${String(hidden)}`);
   }
-  return hidden.map((width, k) => checkDimension(width, `hidden[${k}]`));
+  return Array.from({ length: hidden.length }, (_, k) => checkDimension(hidden[k], `hidden[${k}]`)); // holes too
 }
 
 function checkTarget(options: TargetOptions, rows: number, cols: number): MatrixLike | undefined {

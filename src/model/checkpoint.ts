@@ -62,7 +62,12 @@ export function readCheckpoint<T>(
   const hidden = headerField(() => readHidden(header));
   const options = headerField(() => resolveOptions(header.options as ResolvedOptions), 'options');
   const { epochsTrained, rng } = header;
-  const steps = header.steps ?? 0; // version 1 had no optimizer with a step count
+  // Version 2 headers name `hidden` and the optimizer's `steps`; version 1 had `hiddenDim`, RMSProp and no steps.
+  const version2 = header.hidden !== undefined;
+  if (version2 ? header.hiddenDim !== undefined || header.steps === undefined : header.steps !== undefined || options.optimizer.name !== 'rmsprop') {
+    throw new CheckpointError('checkpoint header mixes versions: expected hidden and steps (version 2), or hiddenDim with RMSProp (version 1)');
+  }
+  const steps = header.steps ?? 0;
   if (!Number.isSafeInteger(epochsTrained) || (epochsTrained as number) < 0) throw new CheckpointError('checkpoint header has an invalid epochsTrained');
   if (!isWord(steps)) throw new CheckpointError('checkpoint header has an invalid optimizer step count (expected an unsigned 32-bit integer)');
   if (!Array.isArray(rng) || rng.length !== 4 || !rng.every(isWord)) {
@@ -99,7 +104,7 @@ function readHidden(header: Record<string, unknown>): number[] {
   if (!Array.isArray(hidden) || hidden.length < 1 || hidden.length > MAX_DEPTH) {
     throw new RangeError(`hidden must be an array of 1 to ${MAX_DEPTH} layer widths`);
   }
-  return hidden.map((width, k) => checkDimension(width, `hidden[${k}]`));
+  return Array.from({ length: hidden.length }, (_, k) => checkDimension(hidden[k], `hidden[${k}]`)); // holes too
 }
 
 function isWord(value: unknown): value is number {

@@ -68,14 +68,15 @@ export function corrupt(data: MatrixLike, corruption: Corruption, seed = 1): Mat
   const { kernels, arena, abi } = getRuntime();
   const n = rows * cols;
   const state = arena.alloc(16);
-  const values = arena.alloc(n * 4);
+  let values: number | undefined;
   try {
+    values = arena.alloc(n * 4);
     kernels.rng_seed(state, seed % 2 ** 32, Math.floor(seed / 2 ** 32));
     writeRows(data, 0, rows, new Float32Array(kernels.memory.buffer, values, n));
     kernels.corrupt(state, values, n, abi.corruption[kind], a, b, c);
     return { rows, cols, data: new Float32Array(kernels.memory.buffer, values, n).slice() };
   } finally {
-    arena.release(values, n * 4);
+    if (values !== undefined) arena.release(values, n * 4);
     arena.release(state, 16);
   }
 }

@@ -17,7 +17,10 @@ export interface EarlyStopping {
   patience: number;
   /** An epoch improves when its validation loss is below the best so far minus `minDelta`. Default 0. */
   minDelta?: number;
-  /** End with the weights of the best epoch, whether training stopped early or not. Default true. */
+  /**
+   * When training ends (all epochs run, or stopped early), keep the weights of the best epoch. Default true. An
+   * abort (`signal`) or a `DivergenceError` leaves the weights as they are then.
+   */
   restoreBest?: boolean;
 }
 
@@ -149,7 +152,6 @@ function* runEpochs(
     network.ensureCapacity(Math.max(plan.batchSize, Math.min(validationRows, VALIDATION_CHUNK)));
     idxPtr = network.allocF32(trainRows);
     lossPtr = network.allocF32(plan.batches);
-    if (corruption) network.setCorruption(corruption.kind, corruption.a, corruption.b, corruption.c);
     const perPass = Math.ceil(trainRows / plan.batchSize);
     let sinceBest = 0;
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
@@ -159,7 +161,11 @@ function* runEpochs(
       const targetPtr = bound.target ? bound.target.pointer() : dataPtr;
       network.saveState();
       const firstBatch = (epoch * plan.batches) % perPass;
+      // Set for this call into the kernels only, so that another training of the model (an overlapping
+      // trainAsync) never runs with this one's corruption.
+      if (corruption) network.setCorruption(corruption.kind, corruption.a, corruption.b, corruption.c);
       const steps = kernels.train_steps(network.desc, dataPtr, targetPtr, trainRows, idxPtr, plan.batchSize, plan.batches, firstBatch, plan.shuffle, lossPtr);
+      if (corruption) network.setCorruption('none');
       const batchLosses = network.f32(lossPtr, plan.batches).slice(0, steps + (steps < plan.batches ? 1 : 0));
       if (steps < plan.batches || !network.parametersFinite()) throw divergence(network, epoch, steps, batchLosses[steps], history);
       const loss = batchLosses.reduce((sum, l) => sum + l, 0) / steps;
@@ -180,6 +186,7 @@ function* runEpochs(
       options.onEpoch?.({ epoch, loss, batchLosses, ...(validationLoss === undefined ? {} : { validationLoss }) });
       if (plan.checkpointEvery > 0 && (epoch + 1) % plan.checkpointEvery === 0) options.onCheckpoint!(model.toBytes(), model.epochsTrained());
       if (plan.earlyStopping && validationLoss !== undefined) {
+        model.checkAlive(); // onEpoch or onCheckpoint may have disposed the model
         if (validationLoss < best.loss - plan.earlyStopping.minDelta) {
           best = { loss: validationLoss, weights: plan.earlyStopping.restoreBest ? network.parameters.map((p) => network.view(p, 'value').slice()) : undefined };
           sinceBest = 0;
@@ -189,9 +196,9 @@ function* runEpochs(
       }
       yield;
     }
+    model.checkAlive();
     if (best.weights) network.parameters.forEach((p, i) => network.view(p, 'value').set(best.weights![i]!));
   } finally {
-    if (corruption) network.setCorruption('none');
     if (lossPtr !== undefined) network.release(lossPtr, plan.batches);
     if (idxPtr !== undefined) network.release(idxPtr, trainRows);
     if (bound) disposeOwn(bound, data, options);
@@ -231,6 +238,7 @@ function disposeOwn(bound: Bound, data: MatrixLike | BoundData, options: TrainOp
 /** The validation option as data and target, or undefined for none or a fraction. */
 function validationData(validation: TrainOptions['validation']): ValidationData | undefined {
   if (validation === undefined || typeof validation === 'number') return undefined;
+  if (typeof validation !== 'object' || validation === null) throw new TypeError('validation must be a fraction in (0, 1), data, or { data, target }');
   if (validation instanceof BoundData || Array.isArray(validation) || 'cols' in validation) return { data: validation as MatrixLike | BoundData };
   return validation as ValidationData;
 }

@@ -121,7 +121,12 @@ export class Network {
       this.setParam(2 * l + 1, 'GRAD', at(next++));
       this.setLayer(l, 'LIVE', at(next++));
     });
-    if (optimizer.name !== 'rmsprop') this.ensureGradients(); // the optimizer stage reads every gradient
+    try {
+      if (optimizer.name !== 'rmsprop') this.ensureGradients(); // the optimizer stage reads every gradient
+    } catch (error) {
+      arena.release(this.persistent.offset, this.persistent.bytes);
+      throw error;
+    }
   }
 
   /** Writes the optimizer's settings as the optimizer stage reads them (f32 words). */
@@ -199,8 +204,9 @@ export class Network {
     for (const layer of this.layers) sizes.push(rows * layer.outDim, rows * layer.outDim);
     if (this.loss === 'bce') sizes.push(rows * this.outputDim);
     const [offsets, bytes] = pack(sizes);
+    const offset = this.arena.alloc(bytes); // first: if it fails, the old buffers stay in place and in use
     if (this.activations) this.arena.release(this.activations.offset, this.activations.bytes);
-    this.activations = { offset: this.arena.alloc(bytes), bytes };
+    this.activations = { offset, bytes };
     const at = (i: number): number => this.activations!.offset + offsets[i]!;
     this.setHeader('WORK', at(0));
     this.setHeader('GATHER', at(1));

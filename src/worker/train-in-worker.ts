@@ -62,9 +62,9 @@ export async function trainInWorker(data: MatrixLike, options: WorkerTrainOption
     throw new TypeError('trainInWorker needs Web Workers (browsers, Deno, Bun); in Node, use train or trainAsync');
   }
   if (options.worker && busy.has(options.worker)) throw new RangeError('this worker is already training: one job at a time per worker');
+  const train = workerSettings(options); // before a worker exists: bad data throws here, with nothing to clean up
   const worker = options.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   busy.add(worker);
-  const train = workerSettings(options);
   const request: TrainRequest = {
     type: 'train',
     data: { rows, cols, data: matrix.data.slice() },
@@ -124,6 +124,7 @@ function workerSettings(options: WorkerTrainOptions): WorkerTrainSettings {
   if (target !== undefined) settings.target = copy(target, 'target');
   if (typeof validation === 'number') settings.validation = validation;
   else if (validation !== undefined) {
+    if (typeof validation !== 'object' || validation === null) throw new TypeError('validation must be a fraction in (0, 1), data, or { data, target }');
     const given = Array.isArray(validation) || 'cols' in validation ? { data: validation as MatrixLike } : (validation as { data: MatrixLike; target?: MatrixLike });
     settings.validation = { data: copy(given.data, 'validation data'), ...(given.target === undefined ? {} : { target: copy(given.target, 'validation target') }) };
   }

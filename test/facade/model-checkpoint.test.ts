@@ -57,9 +57,17 @@ test('corrupt, truncated and foreign checkpoints are refused with CheckpointErro
   assert.throws(() => Autoencoder.fromBytes(reshaped), /checkpoint tensor 'encode\/weights' is 4×2, expected 4×3/);
   const deeper = encodeCheckpoint({ header: { ...header, hidden: [2, 1] }, tensors });
   assert.throws(() => Autoencoder.fromBytes(deeper), /checkpoint has no tensor 'encode_1\/weights'/);
-  const { hidden: _, ...version1 } = header;
+  const { hidden: _, steps: __, ...version1 } = header;
   const reshapedVersion1 = encodeCheckpoint({ header: { ...version1, hiddenDim: 3 }, tensors });
   assert.throws(() => Autoencoder.fromBytes(reshapedVersion1), /checkpoint tensor 'encode\/weights' is 4×2, expected 4×3/);
+  for (const mixed of [{ ...header, hiddenDim: 2 }, { ...header, steps: undefined }, { ...version1, hiddenDim: 2, steps: 0 }]) {
+    assert.throws(() => Autoencoder.fromBytes(encodeCheckpoint({ header: mixed, tensors })), /checkpoint header mixes versions/);
+  }
+  const adam = new Autoencoder(4, 2, { optimizer: { name: 'adam' } });
+  const adamCheckpoint = decodeCheckpoint(adam.toBytes());
+  const { hidden: ___, steps: ____, ...adamVersion1 } = adamCheckpoint.header;
+  assert.throws(() => Autoencoder.fromBytes(encodeCheckpoint({ header: { ...adamVersion1, hiddenDim: 2 }, tensors: adamCheckpoint.tensors })), /mixes versions/);
+  adam.dispose();
   for (const hidden of [[], [2, 0], 'x', Array(65).fill(2)]) {
     assert.throws(() => Autoencoder.fromBytes(encodeCheckpoint({ header: { ...header, hidden }, tensors })), /checkpoint header has invalid dimensions/);
   }
