@@ -33,13 +33,20 @@ export function rng_seed(state: usize, seedLo: u32, seedHi: u32): void {
   if ((load<u64>(state) | load<u64>(state, 8)) == 0) store<u32>(state, 1);
 }
 
-/** Uniform integer in [0, bound), unbiased (Lemire's multiply-and-reject); 0 when bound is 0. */
+// Rejections before rng_below gives up on exactness: each happens with probability below ½, so a working generator
+// reaches this bound with probability below 2⁻⁶⁴; a broken state (all zero words) reaches it at once.
+const MAX_REJECTIONS = 64;
+
+/**
+ * Uniform integer in [0, bound), unbiased (Lemire's multiply-and-reject); 0 when bound is 0. The loop ends after
+ * at most MAX_REJECTIONS draws whatever the state, so no caller can hang on a generator that cannot leave 0.
+ */
 export function rng_below(state: usize, bound: u32): u32 {
   if (bound == 0) return 0;
   let m = <u64>rng_next(state) * bound;
   if (<u32>m < bound) {
     const threshold: u32 = (0 - bound) % bound;
-    while (<u32>m < threshold) m = <u64>rng_next(state) * bound;
+    for (let tries = 0; <u32>m < threshold && tries < MAX_REJECTIONS; tries++) m = <u64>rng_next(state) * bound;
   }
   return <u32>(m >>> 32);
 }

@@ -6,6 +6,9 @@ import { autoencoderLayers } from './parameters.js';
 
 const FORMAT = 'wasm-autoencoder/autoencoder';
 const MAX_DEPTH = 64;
+/** Bounds on metadata, so that whatever loads can be saved again: nesting, and its size as JSON. */
+const MAX_METADATA_NESTING = 64;
+const MAX_METADATA_BYTES = 1 << 20;
 
 interface ModelShape {
   readonly inputDim: number;
@@ -37,8 +40,12 @@ function storedArrays(ranges: readonly ParameterRange[]): StoredArray[] {
  */
 export function writeCheckpoint(model: ModelShape, network: Network, epochsTrained: number): Uint8Array<ArrayBuffer> {
   const tensors = storedArrays(network.parameters).map((t) => ({ name: t.name, rows: t.rows, cols: t.cols, data: network.view(t.range, t.what).slice() }));
+  const nesting = metadataProblem(model.metadata);
+  if (nesting) throw new TypeError(`metadata ${nesting}`);
   const metadata = isPlainObject(model.metadata) ? jsonCopy(model.metadata) : undefined;
   if (!isPlainObject(metadata)) throw new TypeError('metadata must be a plain object that JSON writes as one, e.g. { scale: 0.5 }');
+  const problem = sizeProblem(metadata);
+  if (problem) throw new TypeError(`metadata ${problem}`);
   const header = {
     format: FORMAT, inputDim: model.inputDim, hidden: model.hidden, options: model.options, epochsTrained,
     rng: Array.from(network.generator), steps: network.steps, metadata,
@@ -73,8 +80,12 @@ export function readCheckpoint<T>(
   if (!Array.isArray(rng) || rng.length !== 4 || !rng.every(isWord)) {
     throw new CheckpointError('checkpoint header has an invalid generator state (expected 4 unsigned 32-bit words)');
   }
+  // xoshiro128** never leaves the all-zero state: it would draw 0 forever.
+  if (rng.every((word) => word === 0)) throw new CheckpointError('checkpoint header has an impossible generator state: all four words are 0');
   const metadata = header.metadata === undefined ? {} : header.metadata; // older checkpoints have none
   if (!isPlainObject(metadata)) throw new CheckpointError('checkpoint header has invalid metadata (expected a JSON object)');
+  const problem = metadataProblem(metadata) ?? sizeProblem(metadata);
+  if (problem) throw new CheckpointError(`checkpoint header has invalid metadata: it ${problem}`);
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const expected = storedArrays(parameterRanges(autoencoderLayers(inputDim, hidden, options), options.optimizer));
   for (const t of expected) {
@@ -88,6 +99,10 @@ export function readCheckpoint<T>(
     const known = new Set(expected.map((t) => t.name));
     throw new CheckpointError(`checkpoint has unexpected tensors: ${[...byName.keys()].filter((n) => !known.has(n)).join(', ')}`);
   }
+  for (const t of expected) {
+    const problem = valueProblem(t, byName.get(t.name)!.data);
+    if (problem) throw new CheckpointError(`checkpoint tensor '${t.name}' ${problem}`);
+  }
   const model = build(inputDim, hidden, options);
   const { network, setEpochsTrained, setMetadata } = restore(model);
   for (const t of expected) network.view(t.range, t.what).set(byName.get(t.name)!.data);
@@ -98,6 +113,18 @@ export function readCheckpoint<T>(
   return model;
 }
 
+/** Why stored values are impossible for their array, or undefined: training never writes a NaN or an infinity into
+ * a parameter or a slot, nor a negative mean square (RMSProp) or second moment (Adam). */
+function valueProblem(array: StoredArray, values: Float32Array): string | undefined {
+  const nonNegative = array.what !== 'value' && ['RMSProp', 'Adam_1'].includes(array.range.slots[array.what]!);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) return `holds ${v} at ${i}: training never writes a value that is not finite`;
+    if (nonNegative && v < 0) return `holds ${v} at ${i}: a ${array.range.slots[array.what as number]} slot is a mean of squares and never negative`;
+  }
+  return undefined;
+}
+
 /** The hidden widths: version 2's `hidden` array, or version 1's single `hiddenDim`. */
 function readHidden(header: Record<string, unknown>): number[] {
   const hidden = header.hidden ?? [header.hiddenDim];
@@ -105,6 +132,34 @@ function readHidden(header: Record<string, unknown>): number[] {
     throw new RangeError(`hidden must be an array of 1 to ${MAX_DEPTH} layer widths`);
   }
   return Array.from({ length: hidden.length }, (_, k) => checkDimension(hidden[k], `hidden[${k}]`)); // holes too
+}
+
+/**
+ * Why metadata could not be saved and loaded again, or undefined: nesting deeper than MAX_METADATA_NESTING, a
+ * `__proto__` key (which would hand `Object.assign({}, metadata)` a foreign prototype), one object reached twice
+ * (a cycle, or sharing that JSON would copy out), or more values than JSON of MAX_METADATA_BYTES holds. Walked
+ * without recursion, each value once, so no metadata can exhaust the stack or the time.
+ */
+function metadataProblem(metadata: unknown): string | undefined {
+  const pending: [unknown, number][] = [[metadata, 1]];
+  const seen = new Set<object>();
+  for (let values = 0; pending.length > 0; values++) {
+    if (values > MAX_METADATA_BYTES) return `holds more than ${MAX_METADATA_BYTES} values`; // each takes a byte of JSON at least
+    const [value, depth] = pending.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (seen.has(value)) return 'reaches one object twice (a cycle, or a shared object): give each place its own value';
+    seen.add(value);
+    if (depth > MAX_METADATA_NESTING) return `is nested more than ${MAX_METADATA_NESTING} levels deep`;
+    if (Object.hasOwn(value, '__proto__')) return 'has a key named __proto__';
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return undefined;
+}
+
+/** Why metadata as JSON (no cycle, nesting bounded) is too large to keep, or undefined. */
+function sizeProblem(metadata: unknown): string | undefined {
+  const bytes = new TextEncoder().encode(JSON.stringify(metadata)).length;
+  return bytes > MAX_METADATA_BYTES ? `takes ${bytes} bytes as JSON; at most ${MAX_METADATA_BYTES} are kept` : undefined;
 }
 
 function isWord(value: unknown): value is number {

@@ -140,7 +140,7 @@ test('metadata that JSON cannot hold is a TypeError at toBytes, naming the probl
   const cycle: Record<string, unknown> = {};
   cycle.self = cycle;
   ae.metadata.cycle = cycle;
-  assert.throws(() => ae.toBytes(), (error: Error) => error instanceof TypeError && /metadata must be JSON-serialisable/.test(error.message));
+  assert.throws(() => ae.toBytes(), (error: Error) => error instanceof TypeError && /metadata reaches one object twice \(a cycle/.test(error.message));
   ae.metadata = { big: 1n };
   assert.throws(() => ae.toBytes(), /metadata must be JSON-serialisable/);
   ae.metadata = [1, 2] as unknown as Record<string, unknown>;
@@ -151,5 +151,40 @@ test('metadata that JSON cannot hold is a TypeError at toBytes, naming the probl
   const copy = Autoencoder.fromBytes(ae.toBytes());
   assert.equal(copy.metadata.fine, true);
   copy.dispose();
+  ae.dispose();
+});
+
+test('impossible checkpoints are refused: a generator that cannot leave 0, values training never writes, metadata that could not be saved again', () => {
+  const ae = new Autoencoder(4, 2, { optimizer: { name: 'rmsprop', momentum: 0.5 } });
+  ae.train(iris, { epochs: 1, batchSize: 10, logEvery: 0 });
+  const { header, tensors } = decodeCheckpoint(ae.toBytes());
+  const refused = (changed: { header?: Record<string, unknown>; tensor?: [string, number] }, message: RegExp) => {
+    const forged = tensors.map((t) => ({ ...t, data: t.name === changed.tensor?.[0] ? t.data.map((v, i) => (i === 1 ? changed.tensor![1] : v)) : t.data }));
+    assert.throws(() => Autoencoder.fromBytes(encodeCheckpoint({ header: changed.header ?? header, tensors: forged })), (e) => e instanceof CheckpointError && message.test((e as Error).message));
+  };
+  refused({ header: { ...header, rng: [0, 0, 0, 0] } }, /impossible generator state: all four words are 0/);
+  refused({ tensor: ['encode/weights', NaN] }, /tensor 'encode\/weights' holds NaN at 1/);
+  refused({ tensor: ['decode/biases', -Infinity] }, /tensor 'decode\/biases' holds -Infinity at 1/);
+  refused({ tensor: ['encode/weights/RMSProp', -0.5] }, /'encode\/weights\/RMSProp' holds -0.5 at 1: a RMSProp slot is a mean of squares/);
+  refused({ tensor: ['encode/weights/RMSProp_1', Infinity] }, /RMSProp_1' holds Infinity/);
+  const deep: Record<string, unknown> = {};
+  let node = deep;
+  for (let i = 0; i < 200; i++) node = (node.child = {}) as Record<string, unknown>;
+  refused({ header: { ...header, metadata: deep } }, /invalid metadata: it is nested more than 64 levels deep/);
+  refused({ header: { ...header, metadata: JSON.parse('{"__proto__": {"polluted": true}}') } }, /invalid metadata: it has a key named __proto__/);
+  refused({ header: { ...header, metadata: { text: 'x'.repeat(1 << 20) } } }, /invalid metadata: it takes 1048587 bytes as JSON; at most 1048576/);
+  ae.metadata = deep;
+  assert.throws(() => ae.toBytes(), { name: 'TypeError', message: /metadata is nested more than 64 levels deep/ });
+  let deeper: Record<string, unknown> = {};
+  for (let i = 0; i < 100_000; i++) deeper = { child: deeper };
+  ae.metadata = deeper;
+  assert.throws(() => ae.toBytes(), { name: 'TypeError', message: /metadata is nested more than 64 levels deep/ }, 'no stack overflow');
+  ae.metadata = { fine: { nested: [1, 2, { a: 3 }] } };
+  assert.deepEqual(Autoencoder.fromBytes(ae.toBytes()).metadata, ae.metadata);
+  const adam = new Autoencoder(4, 2, { optimizer: { name: 'adam' } });
+  const stored = decodeCheckpoint(adam.toBytes());
+  const negativeV = stored.tensors.map((t) => (t.name === 'encode/biases/Adam_1' ? { ...t, data: t.data.map(() => -1) } : t));
+  assert.throws(() => Autoencoder.fromBytes(encodeCheckpoint({ header: stored.header, tensors: negativeV })), /a Adam_1 slot is a mean of squares/);
+  adam.dispose();
   ae.dispose();
 });

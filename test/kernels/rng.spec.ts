@@ -364,3 +364,18 @@ describe("rng_sample", () => {
     st.free();
   });
 });
+
+describe("rng_below on a state the generator cannot leave", () => {
+  // All four words 0: xoshiro128** then returns 0 forever, and Lemire's rejection loop would never end.
+  it("returns within a bounded number of draws, with 0", () => {
+    const zero = new Buf(4);
+    for (let i = 0; i < 4; i++) store<u32>(zero.p + (<usize>i << 2), 0);
+    expect(rng_below(zero.p, 3)).toBe(0);
+    expect(rng_below(zero.p, 0xffffffff)).toBe(0);
+    const idx = new Buf(10);
+    for (let i = 0; i < 10; i++) store<i32>(idx.p + (<usize>i << 2), i);
+    rng_sample(zero.p, idx.p, 10, 10);
+    zero.free();
+    idx.free();
+  });
+});
