@@ -6,12 +6,61 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { DataFormatError } from '../errors.js';
 
 /** A fresh temp file name next to `path`, so the final rename stays on one file system. */
 function tempPathFor(path: string): string {
   return `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+/**
+ * The temp files of saves of `path` (names from tempPathFor) whose writing process is no longer running: a
+ * process killed mid-save leaves one behind, and nothing else would ever remove it.
+ */
+function orphansOf(path: string, names: string[]): string[] {
+  const prefix = `${basename(path)}.`;
+  return names
+    .filter((name) => name.startsWith(prefix) && /^\d+\.[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length)))
+    .filter((name) => !isRunning(Number(name.slice(prefix.length).split('.')[0])))
+    .map((name) => join(dirname(path), name));
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0); // signal 0 only asks whether the process exists
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM'; // exists, but belongs to someone else
+  }
+}
+
+/** Makes a rename in `folder` durable; where the platform cannot sync a folder (Windows), the rename stands as it is. */
+function syncFolderSync(folder: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(folder, 'r');
+    fsyncSync(fd);
+  } catch {
+    // not supported here
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    // not supported here
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -27,6 +76,8 @@ function tempPathFor(path: string): string {
  * ```
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  await Promise.all(orphansOf(path, names).map((orphan) => rm(orphan, { force: true })));
   const tmp = tempPathFor(path);
   try {
     const file = await open(tmp, 'wx');
@@ -41,6 +92,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await rm(tmp, { force: true }).catch(() => {});
     throw err;
   }
+  await syncFolder(dirname(path));
 }
 
 /**
@@ -52,6 +104,13 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  * ```
  */
 export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    // the write below reports a missing folder
+  }
+  for (const orphan of orphansOf(path, names)) rmSync(orphan, { force: true });
   const tmp = tempPathFor(path);
   try {
     const fd = openSync(tmp, 'wx');
@@ -70,20 +129,37 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
     }
     throw err;
   }
+  syncFolderSync(dirname(path));
 }
 
 /**
- * Reads a whole file as a plain `Uint8Array` (not a `Buffer`), ready for
- * `decodeCheckpoint`.
+ * Reads a whole regular file as a plain `Uint8Array` (not a `Buffer`), ready for `decodeCheckpoint`. A device,
+ * pipe or folder (`/dev/zero` reads forever), or a file larger than `maxBytes`, is refused with a
+ * `DataFormatError` before anything is read.
  *
  * @example
  * ```ts
  * const ckpt = decodeCheckpoint(await readFileBytes('model.ckpt'));
  * ```
  */
-export async function readFileBytes(path: string | URL): Promise<Uint8Array> {
-  const buf = await readFile(path);
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+export async function readFileBytes(path: string | URL, maxBytes = 2 ** 32): Promise<Uint8Array> {
+  const name = typeof path === 'string' ? path : path.pathname;
+  const file = await open(path, 'r');
+  try {
+    const stats = await file.stat();
+    if (!stats.isFile()) throw new DataFormatError(name, 'is not a regular file (a device, pipe or folder cannot be read as a whole)');
+    if (stats.size > maxBytes) throw new DataFormatError(name, `is ${stats.size} bytes; at most ${maxBytes} are read`);
+    const bytes = new Uint8Array(stats.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await file.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) throw new DataFormatError(name, `ended after ${filled} of its ${stats.size} bytes (it shrank while being read)`);
+      filled += bytesRead;
+    }
+    return bytes;
+  } finally {
+    await file.close();
+  }
 }
 
 /**

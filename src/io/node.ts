@@ -1,4 +1,5 @@
 import { Autoencoder } from '../model/autoencoder.js';
+import { init } from '../runtime/wasm.js';
 import { readFileBytes, writeFileAtomic, writeFileAtomicSync } from './node-fs.js';
 
 export { readFileBytes, writeFileAtomic, writeFileAtomicSync };
@@ -18,7 +19,9 @@ export async function save(model: Autoencoder, path: string): Promise<void> {
 }
 
 /**
- * Loads a model saved by `save` (or any `toBytes()` output). Throws `CheckpointError` on a corrupt file.
+ * Loads a model saved by `save` (or any `toBytes()` output), loading the WebAssembly module first if nothing has
+ * (so this entry works on its own). Throws `CheckpointError` on a corrupt file, `DataFormatError` on something
+ * that is not a regular file.
  *
  * @example
  * ```ts
@@ -27,7 +30,8 @@ export async function save(model: Autoencoder, path: string): Promise<void> {
  * ```
  */
 export async function load(path: string): Promise<Autoencoder> {
-  return Autoencoder.fromBytes(await readFileBytes(path));
+  const [bytes] = await Promise.all([readFileBytes(path), init()]);
+  return Autoencoder.fromBytes(bytes);
 }
 
 /**
