@@ -159,14 +159,15 @@ export function loss_total(desc: usize, X: usize, T: usize, rows: i32): f64 {
  * model reconstructs its input). Sequential: step b trains batch number q = (firstBatch + b) mod ⌈dataRows/size⌉,
  * rows [q·size, q·size + size) in data order (the last batch of a pass may be shorter).
  * Random: each batch is `size` rows drawn without replacement (partial Fisher–Yates over idx, dataRows i32 of
- * scratch that starts every call as 0, 1, 2, …, so an epoch depends only on the generator state).
+ * scratch set to 0, 1, 2, … when `fresh`, so an epoch depends only on the generator state; an epoch taken in
+ * several calls, the first fresh and the others not, gives the bits of one call).
  * With a corruption, each batch's inputs are copied and corrupted; the targets stay clean.
  * Writes each step's loss to losses[] and returns the number of steps taken: fewer than `batches` when a
  * loss was not finite (that loss is written, its step not applied).
  */
 export function train_steps(
   desc: usize, data: usize, target: usize, dataRows: i32, idx: usize, size: i32, batches: i32, firstBatch: i32, random: bool,
-  losses: usize,
+  fresh: bool, losses: usize,
 ): i32 {
   const last = word(desc, H_LAYERS) - 1;
   const inBytes = <usize>layerField(desc, 0, L_IN) << 2, outBytes = <usize>layerField(desc, last, L_OUT) << 2;
@@ -174,7 +175,7 @@ export function train_steps(
   const corruption = word(desc, H_CORRUPTION);
   const separate = target != data || corruption != 0; // the targets are not the batch's (unchanged) inputs
   const perPass = (dataRows + size - 1) / size;
-  if (random) for (let r = 0; r < dataRows; r++) store<i32>(idx + (<usize>r << 2), r);
+  if (random && fresh) for (let r = 0; r < dataRows; r++) store<i32>(idx + (<usize>r << 2), r);
   for (let b = 0; b < batches; b++) {
     let X = data, T = target, rows = size;
     if (random) {

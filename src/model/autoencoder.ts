@@ -94,8 +94,8 @@ export class Autoencoder {
 
   /**
    * Trains on `data` (rows of inputDim values), continuing from the current weights and optimizer state.
-   * The data is copied into WebAssembly memory once per call (or never, given `bindData(data)`); each epoch is
-   * one call into the kernels, at any depth. Returns the loss history: the mean batch loss of every epoch (and,
+   * The data is copied into WebAssembly memory once per call (or never, given `bindData(data)`); steps run in
+   * the kernels, many to a call (an epoch, or some tens of milliseconds of work), at any depth. Returns the loss history: the mean batch loss of every epoch (and,
    * with `validation`, `history.validation`: the validation loss of every epoch).
    *
    * @example
@@ -114,7 +114,8 @@ export class Autoencoder {
   }
 
   /**
-   * Like `train`, but yields to the event loop between epochs, so timers, UI events and `signal` can act.
+   * Like `train`, but yields to the event loop between calls into the kernels (every epoch, and every few tens of
+   * milliseconds inside a long one), so timers, UI events and `signal` can act.
    *
    * @example
    * ```ts

@@ -55,7 +55,10 @@ export interface TrainOptions {
   onEpoch?: (info: EpochInfo) => void;
   /** Print `epoch i: loss = …` every `logEvery` epochs, like the chapter; 0 turns it off. Default 10. */
   logEvery?: number;
-  /** Stops training between epochs when aborted (throws the signal's reason). */
+  /**
+   * Stops training when aborted (throws the signal's reason): checked between epochs, and inside long epochs
+   * between calls into the kernels, which each do a bounded amount of work (some tens of milliseconds).
+   */
   signal?: AbortSignal;
   /** Hand a checkpoint to `onCheckpoint` every N epochs (the chapter's `Saver`). */
   checkpointEvery?: number;
@@ -101,11 +104,17 @@ export interface Trainee {
 
 // Rows per forward call when the validation loss is computed (at least; a larger training capacity is reused).
 const VALIDATION_CHUNK = 128;
+// Work of one call into the kernels, in flops (~10–40 ms on one core): between calls, trainAsync yields and a signal
+// is heard, however long an epoch is. A step counts as MIN_STEP_WORK at least (its fixed cost).
+const WORK_PER_CALL = 2 ** 28;
+const MIN_STEP_WORK = 2 ** 12;
 
 interface Plan {
   rows: number;
   batchSize: number;
   batches: number;
+  /** Steps per call into the kernels. */
+  stepsPerCall: number;
   epochs: number;
   shuffle: boolean;
   logEvery: number;
@@ -157,15 +166,32 @@ function* runEpochs(
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
       options.signal?.throwIfAborted();
       model.checkAlive(); // a callback or an awaited pause may have disposed the model or the data
-      const dataPtr = bound.data.pointer();
-      const targetPtr = bound.target ? bound.target.pointer() : dataPtr;
       network.saveState();
       const firstBatch = (epoch * plan.batches) % perPass;
-      // Set for this call into the kernels only, so that another training of the model (an overlapping
-      // trainAsync) never runs with this one's corruption.
-      if (corruption) network.setCorruption(corruption.kind, corruption.a, corruption.b, corruption.c);
-      const steps = kernels.train_steps(network.desc, dataPtr, targetPtr, trainRows, idxPtr, plan.batchSize, plan.batches, firstBatch, plan.shuffle, lossPtr);
-      if (corruption) network.setCorruption('none');
+      // The epoch in calls of bounded work, the first fresh: the same bits as one call (train_steps says why).
+      let steps = 0;
+      while (steps < plan.batches) {
+        if (steps > 0) {
+          yield;
+          options.signal?.throwIfAborted();
+          model.checkAlive();
+        }
+        const count = Math.min(plan.stepsPerCall, plan.batches - steps);
+        const dataPtr = bound.data.pointer();
+        const targetPtr = bound.target ? bound.target.pointer() : dataPtr;
+        // Set for this call into the kernels only, so that another training of the model (an overlapping
+        // trainAsync) never runs with this one's corruption.
+        if (corruption) network.setCorruption(corruption.kind, corruption.a, corruption.b, corruption.c);
+        const done = kernels.train_steps(
+          network.desc, dataPtr, targetPtr, trainRows, idxPtr, plan.batchSize, count, (firstBatch + steps) % perPass, plan.shuffle,
+          steps === 0, lossPtr + 4 * steps,
+        );
+        if (corruption) network.setCorruption('none');
+        steps += done;
+        if (done < count) break;
+      }
+      const dataPtr = bound.data.pointer();
+      const targetPtr = bound.target ? bound.target.pointer() : dataPtr;
       const batchLosses = network.f32(lossPtr, plan.batches).slice(0, steps + (steps < plan.batches ? 1 : 0));
       if (steps < plan.batches || !network.parametersFinite()) throw divergence(network, epoch, steps, batchLosses[steps], history);
       const loss = batchLosses.reduce((sum, l) => sum + l, 0) / steps;
@@ -272,10 +298,12 @@ function planTraining(model: Trainee, data: MatrixLike | BoundData, options: Tra
   if (checkpointEvery > 0 && typeof options.onCheckpoint !== 'function') {
     throw new TypeError('checkpointEvery needs an onCheckpoint(bytes, epochsTrained) function to hand the checkpoints to');
   }
+  const stepWork = 6 * batchSize * network.layers.reduce((sum, layer) => sum + layer.inDim * layer.outDim, 0);
   return {
     rows,
     batchSize,
     batches: checkDimension(options.batchesPerEpoch ?? Math.ceil((rows - heldOut) / batchSize), 'batchesPerEpoch'),
+    stepsPerCall: Math.max(1, Math.floor(WORK_PER_CALL / Math.max(MIN_STEP_WORK, stepWork))),
     epochs: checkCount(options.epochs ?? model.defaultEpochs, 'epochs'),
     shuffle: options.shuffle ?? batchSize > 1,
     logEvery: checkCount(options.logEvery ?? 10, 'logEvery'),

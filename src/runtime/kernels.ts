@@ -38,6 +38,6 @@ export interface Kernels {
   loss_total(desc: number, X: number, T: number, rows: number): number;
   train_steps(
     desc: number, data: number, target: number, dataRows: number, idx: number, size: number, batches: number, firstBatch: number,
-    random: boolean, losses: number,
+    random: boolean, fresh: boolean, losses: number,
   ): number;
 }

@@ -127,6 +127,19 @@ test('an aborted signal stops training between epochs; trainAsync lets a timer a
   ae.dispose();
 });
 
+test('a long epoch is taken in bounded calls: trainAsync yields inside it and a signal stops it there', async () => {
+  // 2^24 steps on 4 rows are one epoch of seconds; the timer can only fire, and the abort be heard, between calls.
+  const ae = new Autoencoder(4, 1);
+  const rows = [[1, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 6], [4, 5, 6, 7]];
+  let epochs = 0;
+  const timer = AbortSignal.timeout(20);
+  await assert.rejects(ae.trainAsync(rows, { epochs: 1, batchesPerEpoch: 2 ** 24, logEvery: 0, signal: timer, onEpoch: () => epochs++ }), { name: 'TimeoutError' });
+  assert.equal(epochs, 0, 'stopped inside the epoch');
+  assert.equal(ae.epochsTrained, 0);
+  assert.ok(Number.isFinite(ae.test(rows).loss), 'the model stays usable');
+  ae.dispose();
+});
+
 test('test, encode and decode agree; test reports the RMSE', () => {
   const ae = new Autoencoder(4, 2);
   ae.train(iris, { epochs: 5, logEvery: 0 });

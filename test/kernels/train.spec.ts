@@ -285,7 +285,7 @@ describe("train_steps", () => {
     const D0 = D.copy(), T0 = T.copy();
     const idx = new Buf(dataRows);
     const losses = new Buf(batches);
-    const done = train_steps(a.desc, D.p, T.p, dataRows, idx.p, size, batches, firstBatch, false, losses.p);
+    const done = train_steps(a.desc, D.p, T.p, dataRows, idx.p, size, batches, firstBatch, false, true, losses.p);
     expect<i32>(done).toBe(batches, "steps taken");
     const c = new Check("train_steps sequential losses");
     for (let s = 0; s < batches; s++) {
@@ -310,7 +310,7 @@ describe("train_steps", () => {
       const idxA = new Buf(dataRows), idxB = new Buf(dataRows); // idxA starts as garbage: train_steps resets it
       identity(idxB, dataRows);
       const losses = new Buf(batches);
-      const done = train_steps(a.desc, D.p, T.p, dataRows, idxA.p, size, batches, 0, true, losses.p);
+      const done = train_steps(a.desc, D.p, T.p, dataRows, idxA.p, size, batches, 0, true, true, losses.p);
       expect<i32>(done).toBe(batches, "steps taken");
       const X = new Buf(size * 3), Y = new Buf(size * out);
       const label = "train_steps random" + (apart ? " (T apart)" : " (T = data)");
@@ -338,7 +338,7 @@ describe("train_steps", () => {
     D.set(4 * 3 + 1, <f32>NaN); // row 4 is in the second batch
     const idx = new Buf(dataRows);
     const losses = new Buf(batches).fillWith(-1);
-    const done = train_steps(a.desc, D.p, T.p, dataRows, idx.p, size, batches, 0, false, losses.p);
+    const done = train_steps(a.desc, D.p, T.p, dataRows, idx.p, size, batches, 0, false, true, losses.p);
     expect<i32>(done).toBe(1, "steps taken before the NaN batch");
     expect<bool>(isNaN(losses.f(1))).toBe(true, "loss of the NaN batch is written");
     expect<f32>(losses.f(2)).toBe(-1, "no loss written after stopping");
@@ -371,7 +371,7 @@ function corruptionCase(k: i32, random: bool, apart: bool): void {
   const idxA = new Buf(dataRows), idxB = new Buf(dataRows);
   identity(idxB, dataRows);
   const losses = new Buf(batches);
-  const done = train_steps(a.desc, D.p, T.p, dataRows, idxA.p, size, batches, 1, random, losses.p);
+  const done = train_steps(a.desc, D.p, T.p, dataRows, idxA.p, size, batches, 1, random, true, losses.p);
   expect<i32>(done).toBe(batches, "steps taken");
   const label = "train_steps corruption " + kind.toString() + (random ? " random" : " sequential") + (apart ? " (T apart)" : " (T = data)");
   const X = new Buf(size * 3), Y = new Buf(size * out);
@@ -409,6 +409,37 @@ describe("train_steps with corrupted inputs", () => {
       corruptionCase(k, true, false);
       corruptionCase(k, false, true);
       corruptionCase(k, true, true);
+    }
+  });
+});
+
+describe("train_steps in several calls", () => {
+  // An epoch taken as a fresh call then calls that are not fresh (idx kept, firstBatch advanced) gives the bits of
+  // one call: the facade splits long epochs this way so that it can return to JavaScript between them.
+  it("equals one call, random and sequential, with a corruption", () => {
+    for (let variant = 0; variant < 2; variant++) {
+      const random = variant == 1;
+      const dataRows = 9, size = 2, batches = 7;
+      const cfg = small(TANH, SIGMOID, 3, size, <u32>(160 + variant));
+      cfg.fused = true;
+      const a = makeNet(cfg), b = makeNet(cfg);
+      a.setCorruption(CORRUPT_MASK, 0.3, 0, 0);
+      b.setCorruption(CORRUPT_MASK, 0.3, 0, 0);
+      const D = data(dataRows, 3, 170, 0.1, 1);
+      const idxA = new Buf(dataRows), idxB = new Buf(dataRows);
+      const lossesA = new Buf(batches), lossesB = new Buf(batches);
+      expect<i32>(train_steps(a.desc, D.p, D.p, dataRows, idxA.p, size, batches, 1, random, true, lossesA.p)).toBe(batches);
+      let done = 0;
+      for (let chunk = 0; done < batches; chunk++) {
+        const count = min(chunk + 1, batches - done); // calls of 1, 2, 3, … steps
+        const firstBatch = (1 + done) % 5; // 5 batches per pass of 9 rows
+        expect<i32>(train_steps(b.desc, D.p, D.p, dataRows, idxB.p, size, count, firstBatch, random, chunk == 0, lossesB.addr(done))).toBe(count);
+        done += count;
+      }
+      const label = "train_steps in several calls" + (random ? " (random)" : " (sequential)");
+      bitsEqual(label + " losses", [lossesA], [lossesB]);
+      bitsEqual(label + " parameters and generator", a.trained(), b.trained());
+      a.free(); b.free(); D.free(); idxA.free(); idxB.free(); lossesA.free(); lossesB.free();
     }
   });
 });
