@@ -1,4 +1,5 @@
 // `wasm-autoencoder train`: train on a data set with a progress bar; Ctrl-C saves a checkpoint and exits.
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import {
@@ -6,6 +7,7 @@ import {
   type TrainHistory, type TrainOptions, type WeightInit,
 } from 'wasm-autoencoder';
 import { checkpointTo, load, save } from 'wasm-autoencoder/node';
+import { count, duration } from './format.js';
 import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, numberIn, oneOf, positiveInteger, positiveNumber, scaleFlag } from './sources.js';
 
 export const TRAIN_HELP = `usage: wasm-autoencoder train <data> --out FILE [options]
@@ -36,7 +38,8 @@ training:
   --patience N           stop once the validation loss has not improved for N epochs, and keep the weights of
                          the best epoch (needs --validation)
   --checkpoint-every N   also save to FILE every N epochs
-  --resume               continue training the model already in FILE (model flags are refused, training flags apply)`;
+  --resume               continue training the model already in FILE (model flags are refused, training flags apply)
+  --force                replace FILE if it exists (without it, train refuses to overwrite a model)`;
 
 const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu'] as const satisfies readonly Activation[];
 const OUTPUT_ACTIVATIONS = ['linear', ...ACTIVATIONS] as const satisfies readonly OutputActivation[];
@@ -69,12 +72,17 @@ export async function train(argv: string[]): Promise<void> {
       patience: { type: 'string' },
       'checkpoint-every': { type: 'string' },
       resume: { type: 'boolean' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return void console.log(TRAIN_HELP);
   if (values.out === undefined) throw new RangeError('train needs --out FILE: where to save the model');
   await checkWritable(values.out, '--out');
+  if (values.resume && values.force) throw new RangeError('--resume continues the model in --out and --force replaces it: give one of them');
+  if (!values.resume && !values.force && (await exists(values.out))) {
+    throw new RangeError(`--out ${values.out} exists: pass --resume to continue training it, or --force to replace it`);
+  }
   const modelFlags = MODEL_FLAGS.filter((flag) => values[flag] !== undefined);
   if (values.resume && modelFlags.length > 0) throw new RangeError(`--resume continues the saved model as it is: drop --${modelFlags.join(', --')}`);
   // Every flag is checked before the data is read: a typo should not wait for CIFAR to load.
@@ -107,12 +115,15 @@ export async function train(argv: string[]): Promise<void> {
   process.once('SIGINT', onSigint);
   const scaling = scale === undefined ? '' : `, values × ${scale}`;
   const holding = heldOut === 0 ? '' : ` (the last ${heldOut} held out for validation)`;
-  console.log(`training ${architecture(ae)} on ${source.describe}${scaling}: ${rows} rows${holding}, ${epochs} epochs, batch ${batchSize}`);
+  console.log(`training ${architecture(ae)} on ${source.describe}${scaling}: ${rows} rows${holding}, ${count(epochs, 'epoch')}, batch ${batchSize}`);
   console.log(`  ${settings(ae, values.corruption, patience)}`);
 
   const bar = new cliProgress.SingleBar(
     {
-      format: `epoch {value}/{total} {bar} loss {loss}${validation === undefined ? '' : ' | validation {validation}'} | {speed} samples/s | {eta_formatted} left`,
+      format: `epoch {value}/{total} {bar} loss {loss}${validation === undefined ? '' : ' | validation {validation}'} | {speed} samples/s | {left} left`,
+      // Without a terminal (CI logs, a pipe) a line every few seconds instead of redrawing one.
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
       hideCursor: true,
       etaBuffer: 20,
     },
@@ -130,15 +141,17 @@ export async function train(argv: string[]): Promise<void> {
     ...(patience === undefined ? {} : { earlyStopping: { patience } }),
     ...(checkpointEvery > 0 ? { checkpointEvery, onCheckpoint: checkpointTo(values.out) } : {}),
   };
+  const started = performance.now();
   let last = performance.now();
   let history: TrainHistory;
-  bar.start(epochs, 0, { loss: '–', validation: '–', speed: '–' });
+  bar.start(epochs, 0, { loss: '–', validation: '–', speed: '–', left: '–' });
   try {
     history = await ae.trainAsync(bound, {
       ...options,
       onEpoch: ({ epoch, loss, validationLoss }) => {
         const now = performance.now();
-        bar.update(epoch + 1, { loss: loss.toPrecision(5), validation: validationLoss?.toPrecision(5) ?? '–', speed: Math.round((samplesPerEpoch / (now - last)) * 1000) });
+        const left = ((now - started) / (epoch + 1)) * (epochs - epoch - 1);
+        bar.update(epoch + 1, { loss: loss.toPrecision(5), validation: validationLoss?.toPrecision(5) ?? '–', speed: Math.round((samplesPerEpoch / (now - last)) * 1000), left: duration(left) });
         last = now;
       },
     });
@@ -147,7 +160,7 @@ export async function train(argv: string[]): Promise<void> {
     bar.stop();
     if (!interrupted.signal.aborted) throw error;
     await save(ae, values.out);
-    console.log(`interrupted after ${ae.epochsTrained} epochs in all; the model so far is saved in ${values.out}`);
+    console.log(`interrupted after ${count(ae.epochsTrained, 'epoch')} in all; the model so far is saved in ${values.out}`);
     process.exitCode = 130;
     return;
   } finally {
@@ -157,7 +170,7 @@ export async function train(argv: string[]): Promise<void> {
   const stopping = patience === undefined ? undefined : earlyStoppingReport(history, epochs, patience);
   if (stopping !== undefined) console.log(stopping);
   await save(ae, values.out);
-  const saved = `saved ${values.out} (${ae.epochsTrained} epochs in all)`;
+  const saved = `saved ${values.out} (${count(ae.epochsTrained, 'epoch')} in all)`;
   if (heldOut === 0) {
     console.log(`${saved}; loss on the training data ${ae.test(source.data).loss.toPrecision(5)}`);
   } else {
@@ -253,4 +266,8 @@ function earlyStoppingReport(history: TrainHistory, epochs: number, patience: nu
 /** Rows start…end−1 of m, sharing its values. */
 function rowRange(m: Matrix, start: number, end: number): Matrix {
   return { rows: end - start, cols: m.cols, data: m.data.subarray(start * m.cols, end * m.cols) };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }

@@ -56,8 +56,10 @@ export interface TrainOptions {
   /** Print `epoch i: loss = …` every `logEvery` epochs, like the chapter; 0 turns it off. Default 10. */
   logEvery?: number;
   /**
-   * Stops training when aborted (throws the signal's reason): checked between epochs, and inside long epochs
-   * between calls into the kernels, which each do a bounded amount of work (some tens of milliseconds).
+   * Stops training when aborted: checked between epochs, and inside long epochs between calls into the kernels,
+   * which each do a bounded amount of work (some tens of milliseconds). Throws the signal's reason (an
+   * `AbortError` DOMException unless `abort()` was given another); when the reason is an object, its `history`
+   * property holds the history of the finished epochs, as a `DivergenceError`'s does.
    */
   signal?: AbortSignal;
   /** Hand a checkpoint to `onCheckpoint` every N epochs (the chapter's `Saver`). */
@@ -108,6 +110,8 @@ const VALIDATION_CHUNK = 128;
 // is heard, however long an epoch is. A step counts as MIN_STEP_WORK at least (its fixed cost).
 const WORK_PER_CALL = 2 ** 28;
 const MIN_STEP_WORK = 2 ** 12;
+// An epoch whose mean loss is this many times the call's first batch loss has diverged, finite or not.
+const DIVERGED_GROWTH = 1e4;
 
 interface Plan {
   rows: number;
@@ -163,8 +167,9 @@ function* runEpochs(
     lossPtr = network.allocF32(plan.batches);
     const perPass = Math.ceil(trainRows / plan.batchSize);
     let sinceBest = 0;
+    let firstLoss: number | undefined;
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
-      options.signal?.throwIfAborted();
+      throwIfAborted(options.signal, history);
       model.checkAlive(); // a callback or an awaited pause may have disposed the model or the data
       network.saveState();
       const firstBatch = (epoch * plan.batches) % perPass;
@@ -173,7 +178,7 @@ function* runEpochs(
       while (steps < plan.batches) {
         if (steps > 0) {
           yield;
-          options.signal?.throwIfAborted();
+          throwIfAborted(options.signal, history);
           model.checkAlive();
         }
         const count = Math.min(plan.stepsPerCall, plan.batches - steps);
@@ -195,6 +200,15 @@ function* runEpochs(
       const batchLosses = network.f32(lossPtr, plan.batches).slice(0, steps + (steps < plan.batches ? 1 : 0));
       if (steps < plan.batches || !network.parametersFinite()) throw divergence(network, epoch, steps, batchLosses[steps], history);
       const loss = batchLosses.reduce((sum, l) => sum + l, 0) / steps;
+      firstLoss ??= batchLosses[0]!;
+      if (firstLoss > 0 && loss > DIVERGED_GROWTH * firstLoss) {
+        network.restoreState();
+        throw new DivergenceError(
+          `training diverged: the mean loss grew from ${firstLoss} (the first step) to ${loss} in epoch ${epoch}, more than ${DIVERGED_GROWTH}-fold; ` +
+            `the model was put back to its state at the start of epoch ${epoch} (try a smaller learningRate, or scale the data)`,
+          history,
+        );
+      }
       history.push(loss);
       model.countEpoch();
       let validationLoss: number | undefined;
@@ -267,6 +281,16 @@ function validationData(validation: TrainOptions['validation']): ValidationData 
   if (typeof validation !== 'object' || validation === null) throw new TypeError('validation must be a fraction in (0, 1), data, or { data, target }');
   if (validation instanceof BoundData || Array.isArray(validation) || 'cols' in validation) return { data: validation as MatrixLike | BoundData };
   return validation as ValidationData;
+}
+
+/** Throws the signal's reason when it is aborted, with `history` on it (when it is an object) as on our errors. */
+function throwIfAborted(signal: AbortSignal | undefined, history: TrainHistory): void {
+  if (!signal?.aborted) return;
+  const reason: unknown = signal.reason;
+  if (typeof reason === 'object' && reason !== null) {
+    Object.defineProperty(reason, 'history', { value: history, configurable: true, writable: true, enumerable: false });
+  }
+  throw reason;
 }
 
 /**

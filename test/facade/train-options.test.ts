@@ -163,3 +163,26 @@ for (const options of [
     for (const ae of [straight, first, resumed]) ae.dispose();
   });
 }
+
+test('a loss that grows by orders of magnitude is divergence, even while it stays finite', () => {
+  const ae = new Autoencoder(6, 2, { learningRate: 1e38 });
+  const before = ae.getWeights();
+  assert.throws(() => ae.train(x, { ...quiet, epochs: 5 }), (e: Error & { history?: number[] }) =>
+    e.name === 'DivergenceError' && /the mean loss grew from [\d.]+ \(the first step\) to [\d.e+]+ in epoch 0, more than 10000-fold/.test(e.message) && e.history!.length === 0);
+  assert.deepEqual(ae.getWeights(), before, 'put back to the start of the epoch');
+  assert.equal(ae.epochsTrained, 0);
+  ae.dispose();
+});
+
+test('an abort throws the signal\'s reason with the history of the finished epochs on it', async () => {
+  const ae = new Autoencoder(6, 2);
+  const controller = new AbortController();
+  await assert.rejects(
+    ae.trainAsync(x, { ...quiet, epochs: 10, validation: 0.2, signal: controller.signal, onEpoch: ({ epoch }) => epoch === 2 && controller.abort() }),
+    (e: Error & { history?: number[] & { validation?: number[] } }) => e.name === 'AbortError' && e.history!.length === 3 && e.history!.validation!.length === 3,
+  );
+  const reason = { why: 'user' };
+  assert.throws(() => ae.train(x, { ...quiet, epochs: 2, signal: AbortSignal.abort(reason) }), (e) => e === reason && Array.isArray((e as { history?: unknown }).history));
+  assert.throws(() => ae.train(x, { ...quiet, epochs: 2, signal: AbortSignal.abort('text') }), (e) => e === 'text', 'a reason that is not an object is thrown as it is');
+  ae.dispose();
+});

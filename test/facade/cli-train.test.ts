@@ -1,0 +1,75 @@
+// `train` as a new user meets it: a model file is never replaced by accident, and without a terminal (CI logs,
+// pipes) the progress still shows as lines.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { iris } from '../../src/datasets/index.js';
+import { load } from '../../src/io/node.js';
+import { count, duration } from '../../bin/format.js';
+
+const CLI = path.resolve('dist/bin/wasm-autoencoder.js');
+
+async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function irisDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wae-cli-train-'));
+  const lines = Array.from({ length: iris.rows }, (_, r) => Array.from(iris.data.subarray(r * iris.cols, (r + 1) * iris.cols)).join(','));
+  fs.writeFileSync(path.join(dir, 'iris.csv'), `${lines.join('\n')}\n`);
+  return dir;
+}
+
+test('train refuses to replace a model file unless told to: --resume continues it, --force replaces it', async () => {
+  const dir = irisDir();
+  const first = await cli(['train', '--csv', 'iris.csv', '--hidden', '2', '--epochs', '1', '--out', 'iris.ae'], dir);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /1 epoch, batch 10/);
+  assert.match(first.stdout, /saved iris\.ae \(1 epoch in all\)/);
+  const before = fs.readFileSync(path.join(dir, 'iris.ae'));
+  const again = await cli(['train', '--csv', 'iris.csv', '--hidden', '2', '--epochs', '1', '--out', 'iris.ae'], dir);
+  assert.equal(again.code, 1);
+  assert.equal(again.stderr, 'wasm-autoencoder: --out iris.ae exists: pass --resume to continue training it, or --force to replace it\n');
+  assert.deepEqual(fs.readFileSync(path.join(dir, 'iris.ae')), before, 'the model is untouched');
+  const both = await cli(['train', '--csv', 'iris.csv', '--epochs', '1', '--out', 'iris.ae', '--resume', '--force'], dir);
+  assert.match(both.stderr, /--resume continues the model in --out and --force replaces it: give one of them/);
+  const resumed = await cli(['train', '--csv', 'iris.csv', '--epochs', '2', '--out', 'iris.ae', '--resume'], dir);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal((await load(path.join(dir, 'iris.ae'))).epochsTrained, 3);
+  const replaced = await cli(['train', '--csv', 'iris.csv', '--hidden', '3', '--epochs', '2', '--out', 'iris.ae', '--force'], dir);
+  assert.equal(replaced.code, 0, replaced.stderr);
+  const model = await load(path.join(dir, 'iris.ae'));
+  assert.deepEqual([model.hidden, model.epochsTrained], [[3], 2]);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('without a terminal the progress bar prints lines', async () => {
+  const dir = irisDir();
+  const { code, stdout, stderr } = await cli(['train', '--csv', 'iris.csv', '--hidden', '2', '--epochs', '3', '--batch-size', '1', '--out', 'iris.ae'], dir);
+  assert.equal(code, 0, stderr);
+  // cli-progress writes to stderr: the first line at the start, then one every 5 s, and the last one at the end.
+  const lines = stderr.split('\n').filter((line) => line.startsWith('epoch '));
+  assert.ok(lines.length >= 2, `progress lines in a pipe:\n${stderr}`);
+  assert.match(stdout, /saved iris\.ae \(3 epochs in all\)/);
+  assert.match(lines.at(-1)!, /^epoch 3\/3 .* loss [\d.]+ \| [\d,]+ samples\/s \| 0s left$/);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('durations are rounded to whole seconds before they are split, and counts agree with their nouns', () => {
+  assert.equal(duration(57 * 60_000 + 59_600), '58m00s', 'never 57m60s');
+  assert.equal(duration(59_600), '1m00s');
+  assert.equal(duration(3_599_500), '1h00m00s');
+  assert.equal(duration(4_000), '4s');
+  assert.equal(duration(0), '0s');
+  assert.deepEqual([count(1, 'epoch'), count(0, 'epoch'), count(2, 'epoch')], ['1 epoch', '0 epochs', '2 epochs']);
+});
