@@ -6,7 +6,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataFormatError } from '../errors.js';
@@ -160,6 +160,12 @@ export async function readFileBytes(path: string | URL, maxBytes = 2 ** 32): Pro
   } finally {
     await file.close();
   }
+}
+
+/** The bytes of a file of the package itself (the .wasm), read at once: for the Node entry's synchronous start. */
+export function readPackageFileSync(url: URL): Uint8Array<ArrayBuffer> {
+  const buffer = readFileSync(url);
+  return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /**

@@ -86,10 +86,28 @@ export function init(options: { wasm?: WasmSource } = {}): Promise<void> {
 
 async function load(source: WasmSource): Promise<void> {
   const module = await compile(source);
-  const instance = await WebAssembly.instantiate(module, {});
+  use(await WebAssembly.instantiate(module, {}));
+}
+
+function use(instance: WebAssembly.Instance): void {
   const kernels = instance.exports as unknown as Kernels;
   runtime = { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), abi: readAbi(instance.exports) };
   autoInitError = undefined;
+}
+
+/**
+ * Compiles and instantiates the module from its bytes at once, where the runtime allows (Node compiles a module
+ * of this size synchronously; browsers' main threads do not): the Node entry uses it, so that it needs no
+ * top-level await and `require('wasm-autoencoder')` works. A failure is kept and reported on first use, as by
+ * autoInit.
+ */
+export function initSync(bytes: BufferSource): void {
+  if (runtime) return;
+  try {
+    use(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}));
+  } catch (error) {
+    autoInitError = error;
+  }
 }
 
 /** The instantiated runtime; throws a clear error when `init` has not run or failed. */

@@ -40,3 +40,13 @@ for (const [what, argument] of Object.entries(calls)) {
     assert.deepEqual(JSON.parse(stdout), { before: 'not ready', epochs: 3 });
   });
 }
+
+test('in Node the package loads its module at import without top-level await (require() of a module graph with one throws ERR_REQUIRE_ASYNC_MODULE): require() works, and so does import', async () => {
+  const code = `const { Autoencoder } = require('wasm-autoencoder');
+    const ae = new Autoencoder(4, [3, 2], { seed: 2 });
+    console.log(JSON.stringify([ae.hidden, ae.train([[1, 2, 3, 4], [2, 3, 4, 5]], { epochs: 2, logEvery: 0 }).length]));`;
+  const required = await run(process.execPath, ['-e', code]);
+  assert.equal(required.stdout.trim(), '[[3,2],2]');
+  const imported = await run(process.execPath, ['--input-type=module', '-e', `import { Autoencoder } from 'wasm-autoencoder'; console.log(new Autoencoder(4, 2).hiddenDim);`]);
+  assert.equal(imported.stdout.trim(), '2');
+});
