@@ -95,15 +95,3 @@ test('bad shapes and options are refused with a RangeError naming them', () => {
   assert.throws(() => grayscale(data, { method: 'median' } as unknown as GrayscaleOptions), { name: 'RangeError', message: /method is "median"/ });
   assert.throws(() => grayscale(data, { channels: 'rgb' } as unknown as GrayscaleOptions), { name: 'RangeError', message: /channels is "rgb"/ });
 });
-
-test('speed: CIFAR-sized bytes (measured and printed, not asserted)', () => {
-  const rows = 2000;
-  const data = Uint8Array.from({ length: rows * 3072 }, (_, i) => (i * 2654435761) >>> 24);
-  let best = Infinity;
-  for (let rep = 0; rep < 5; rep++) {
-    const start = performance.now();
-    grayscale({ rows, cols: 3072, data });
-    best = Math.min(best, performance.now() - start);
-  }
-  console.log(`grayscale: ${((rows * 1024) / best / 1e3).toFixed(0)} Mpixel/s (${rows} × 3072 bytes, planar, mean, best of 5)`);
-});
