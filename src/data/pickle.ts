@@ -11,6 +11,15 @@
  * problem — truncation, an unknown opcode, stack underflow, a missing MARK or memo entry, a length larger than
  * what is left, nesting deeper than {@link MAX_DEPTH} — is a `DataFormatError` naming the file.
  *
+ * Work and memory are bounded by what a CIFAR-10 file can need, not by the file's size: at most
+ * {@link MAX_OBJECTS} values pushed and memoised, {@link MAX_MARKS} open MARKs, {@link MAX_MEMO} memo entries, and
+ * text-line arguments (INT, LONG, STRING, PUT, GET, GLOBAL) of at most {@link MAX_LINE} bytes, whose line end is
+ * looked for within that bound before anything is decoded. So a hostile file is refused after tens of MB of memory
+ * at most, in time linear in what it got through; what still grows with the file is the bytes of single values
+ * (byte strings are views into the input; a text is decoded once). A consequence: protocol-0
+ * `STRING` lines longer than {@link MAX_LINE} bytes (a protocol-0 numpy array's data) are refused; the CIFAR files
+ * are protocol 2, which writes byte strings with BINSTRING.
+ *
  * @module
  */
 
@@ -77,14 +86,39 @@ export type PickleValue =
   | NumpyDType
   | PickleGlobal;
 
+// What a CIFAR-10 python file needs (counted with pickletools on 10,000-image batches): a dict of 4 keys;
+// 'labels', a list of 10,000 ints; 'filenames', a list of 10,000 byte strings, each memoised; 'data', one numpy
+// array (_reconstruct + BUILD, about 30 values); 'batch_label', one string. As cPickle wrote the originals that is
+// 20,037 values pushed and 10,014 memo entries; re-saved by Python 3 with protocol 2 (each byte string becomes
+// _codecs.encode(text, 'latin1')) 60,065 pushed and 30,039 memoised. Both need 3 open MARKs at most (the dict's
+// items, the array's state, the dtype's state inside it) and text lines of at most 22 bytes (a GLOBAL's
+// 'numpy._core.multiarray'). batches.meta (a dict with 10 label names) needs about 100 values. Each bound below
+// leaves generous headroom over that, and together they keep a hostile file to tens of MB and well under a second.
+
 /** Deepest nesting of lists, tuples and dicts accepted (CIFAR files nest 3 deep). */
 export const MAX_DEPTH = 64;
+/** Values pushed plus memo entries made: ~3× a Python-3 re-saved batch (~90,100), ~9× an original (~30,050); ~75 MB at most, if all are empty dicts (the costliest). */
+export const MAX_OBJECTS = 262_144;
+/** Open MARKs at once: a CIFAR batch needs 3; each MARK sets a stack aside, so a flood of them cost the most. */
+export const MAX_MARKS = 64;
+/** Distinct memo entries: ~4× a Python-3 re-saved batch (~30,040; cPickle's originals need ~10,015, one per filename). */
+export const MAX_MEMO = 131_072;
+/** Longest text-line argument in bytes (newline excluded), looked for before anything is decoded: CIFAR's longest is 22. */
+export const MAX_LINE = 256;
+/** What refusals say a CIFAR batch needs, for each bound above. */
+const CIFAR_NEEDS = {
+  objects: 'about 30,050 (about 90,100 if re-saved by Python 3)',
+  marks: '3',
+  memo: 'about 10,015 (about 30,040 if re-saved by Python 3)',
+  line: '22 bytes',
+} as const;
 /** numpy's own limit on array dimensions. */
 const MAX_DIMENSIONS = 64;
-/** Longest decimal number accepted in INT, LONG, PUT and GET lines (BigInt parsing is quadratic in length). */
-const MAX_DIGITS = 400;
 /** Longest GLOBAL name quoted in an error message. */
 const MAX_QUOTED = 80;
+
+/** Reused: a decoder without `stream` starts afresh on every call, even after a fatal error. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const RECONSTRUCT = ['numpy.core.multiarray._reconstruct', 'numpy._core.multiarray._reconstruct'];
 const NDARRAY = 'numpy.ndarray';
@@ -156,6 +190,8 @@ class Unpickler {
   private stack: PickleValue[] = [];
   private readonly marks: PickleValue[][] = [];
   private readonly memo = new Map<number, PickleValue>();
+  /** Values pushed plus memo entries made so far (see {@link MAX_OBJECTS}). */
+  private objects = 0;
   private readonly depths = new WeakMap<object, number>();
   /** Containers already put inside another one; they may not change any more (see `adopt`). */
   private readonly placed = new WeakSet<object>();
@@ -190,6 +226,7 @@ class Unpickler {
         return;
       }
       case OP.MARK:
+        if (this.marks.length >= MAX_MARKS) throw this.tooMany(MAX_MARKS, 'nested marks', CIFAR_NEEDS.marks);
         this.marks.push(this.stack);
         this.stack = [];
         return;
@@ -234,12 +271,12 @@ class Unpickler {
       case OP.BININT1: return this.push(this.u8());
       case OP.BININT2: return this.push(this.view.getUint16(this.skip(2), true));
       case OP.INT: {
-        const line = this.textLine();
+        const line = this.textLine('INT');
         // Protocol 0 writes booleans as INT lines.
         if (line === '01' || line === '00') return this.push(line === '01');
         return this.push(this.integer(line, /^[-+]?\d+$/));
       }
-      case OP.LONG: return this.push(this.integer(this.textLine(), /^[-+]?\d+L?$/));
+      case OP.LONG: return this.push(this.integer(this.textLine('LONG'), /^[-+]?\d+L?$/));
       case OP.LONG1: return this.push(twosComplement(this.take(this.u8(), 'LONG1')));
       case OP.BINFLOAT: return this.push(this.view.getFloat64(this.skip(8), false));
       case OP.NONE: return this.push(null);
@@ -251,15 +288,15 @@ class Unpickler {
         return this.push(this.take(length, 'BINSTRING'));
       }
       case OP.SHORT_BINSTRING: return this.push(this.take(this.u8(), 'SHORT_BINSTRING'));
-      case OP.STRING: return this.push(this.quoted(this.line()));
+      case OP.STRING: return this.push(this.quoted(this.line('STRING')));
       case OP.BINUNICODE: return this.push(this.utf8(this.take(this.uint32(), 'BINUNICODE')));
       case OP.SHORT_BINUNICODE: return this.push(this.utf8(this.take(this.u8(), 'SHORT_BINUNICODE')));
       case OP.BINBYTES: return this.push(this.take(this.uint32(), 'BINBYTES'));
       case OP.SHORT_BINBYTES: return this.push(this.take(this.u8(), 'SHORT_BINBYTES'));
-      case OP.PUT: return this.put(this.index(this.textLine()));
+      case OP.PUT: return this.put(this.index(this.textLine('PUT')));
       case OP.BINPUT: return this.put(this.u8());
       case OP.LONG_BINPUT: return this.put(this.uint32());
-      case OP.GET: return this.get(this.index(this.textLine()));
+      case OP.GET: return this.get(this.index(this.textLine('GET')));
       case OP.BINGET: return this.get(this.u8());
       case OP.LONG_BINGET: return this.get(this.uint32());
       case OP.GLOBAL: return this.push(this.global());
@@ -284,6 +321,11 @@ class Unpickler {
 
   private fail(problem: string): DataFormatError {
     return new DataFormatError(this.file, `${problem} (pickle opcode at byte ${this.at})`);
+  }
+
+  /** E.g. `data_batch_1: more than 64 nested marks; a CIFAR batch needs 3 (pickle opcode at byte 70)`. */
+  private tooMany(limit: number, what: string, needs: string): DataFormatError {
+    return this.fail(`more than ${limit.toLocaleString('en-US')} ${what}; a CIFAR batch needs ${needs}`);
   }
 
   // ---- reading bytes ----
@@ -313,22 +355,39 @@ class Unpickler {
     return this.view.getUint32(this.skip(4), true);
   }
 
-  private line(): Uint8Array {
-    const end = this.bytes.indexOf(0x0a, this.pos);
-    if (end < 0) throw this.fail('a text argument has no line end (truncated file)');
-    const line = this.bytes.subarray(this.pos, end);
+  /**
+   * The argument line of a text opcode, newline excluded. The newline is looked for only within the first
+   * MAX_LINE + 1 bytes, so a longer line is refused at once, whatever its length, before anything is decoded.
+   */
+  private line(opcode: string): Uint8Array {
+    const bytes = this.bytes;
+    const start = this.pos;
+    const limit = Math.min(bytes.length, start + MAX_LINE + 1);
+    let end = start;
+    while (end < limit && bytes[end] !== 0x0a) end++;
+    if (end === limit) {
+      if (limit === bytes.length && limit < start + MAX_LINE + 1) throw this.fail(`the ${opcode} argument has no line end (truncated file)`);
+      const hint = opcode === 'STRING' ? ' (long protocol-0 byte strings are not supported: save the file with protocol=2)' : '';
+      throw this.fail(`the ${opcode} line is longer than ${MAX_LINE} bytes; a CIFAR batch needs ${CIFAR_NEEDS.line} at most${hint}`);
+    }
     this.pos = end + 1;
-    return line;
+    return bytes.subarray(start, end);
   }
 
-  private textLine(): string {
-    return latin1(this.line());
+  private textLine(opcode: string): string {
+    return latin1(this.line(opcode));
   }
 
   // ---- the stack and the memo ----
 
+  /** Every value created or fetched from the memo passes through here; every container item came from here. */
   private push(value: PickleValue): void {
+    this.countObject();
     this.stack.push(value);
+  }
+
+  private countObject(): void {
+    if (++this.objects > MAX_OBJECTS) throw this.tooMany(MAX_OBJECTS, 'objects (values pushed and memoised)', CIFAR_NEEDS.objects);
   }
 
   private pop(): PickleValue {
@@ -356,7 +415,12 @@ class Unpickler {
   }
 
   private put(index: number): void {
-    this.memo.set(index, this.top());
+    const value = this.top();
+    if (!this.memo.has(index)) {
+      if (this.memo.size >= MAX_MEMO) throw this.tooMany(MAX_MEMO, 'memo entries', CIFAR_NEEDS.memo);
+      this.countObject();
+    }
+    this.memo.set(index, value);
   }
 
   private get(index: number): void {
@@ -371,15 +435,15 @@ class Unpickler {
 
   // ---- scalars and strings ----
 
+  /** An INT or LONG line (at most MAX_LINE characters, so BigInt's cost, quadratic in length, stays small). */
   private integer(line: string, pattern: RegExp): number | bigint {
-    if (line.length > MAX_DIGITS) throw this.fail(`an integer of ${line.length} digits is longer than the ${MAX_DIGITS} accepted`);
     if (!pattern.test(line)) throw this.fail(`${JSON.stringify(line.slice(0, 20))} is not an integer`);
     return narrow(BigInt(line.replace(/L$/, '')));
   }
 
   private utf8(bytes: Uint8Array): string {
     try {
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+      return UTF8.decode(bytes);
     } catch {
       throw this.fail('a unicode string is not valid UTF-8');
     }
@@ -449,7 +513,7 @@ class Unpickler {
   // ---- globals and objects ----
 
   private global(): PickleGlobal {
-    const name = `${this.textLine()}.${this.textLine()}`;
+    const name = `${this.textLine('GLOBAL')}.${this.textLine('GLOBAL')}`;
     if (!ALLOWED_GLOBALS.has(name)) {
       const shown = name.length > MAX_QUOTED ? `${name.slice(0, MAX_QUOTED)}…` : name;
       throw this.fail(`refers to the Python global '${shown}', which is refused: only numpy arrays and dtypes (and _codecs.encode) may appear`);

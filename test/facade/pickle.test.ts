@@ -1,9 +1,10 @@
 // The hand-written pickle reader: each opcode family on hand-built pickles, real Python 3 output, numpy arrays,
-// refusals (globals, truncation, underflow, memo, lengths, nesting, cycles), and a 10,000-image CIFAR batch.
+// refusals (globals, truncation, underflow, memo, lengths, nesting, cycles), the bounds on objects, marks, memo
+// and text lines (the hardening issue's attacks, refused in little memory), and a 10,000-image CIFAR batch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataFormatError } from '../../src/errors.js';
-import { MAX_DEPTH, NdArray, NumpyDType, pickleText, readPickle, type PickleValue } from '../../src/data/pickle.js';
+import { MAX_DEPTH, MAX_LINE, MAX_MARKS, MAX_MEMO, MAX_OBJECTS, NdArray, NumpyDType, pickleText, readPickle, type PickleValue } from '../../src/data/pickle.js';
 import { loadCifar10 } from '../../src/data/cifar.js';
 import {
   CIFAR_META, PROTO2, binstring, binunicode, bytes, cifarBatchPickle, global, int1, int2, ndarray, shortBinstring, u32, utf8, type Part,
@@ -171,7 +172,7 @@ test('absurd lengths are refused before anything is allocated', () => {
   refuses([PROTO2, 'B', u32(0xfffffff0), '.'], /BINBYTES needs/);
   refuses([PROTO2, 'U', [200], 'abc'], /SHORT_BINSTRING needs 200 bytes/);
   refuses([PROTO2, [0x8a, 100], [1, 2], '.'], /LONG1 needs 100 bytes/);
-  refuses([`I${'9'.repeat(1000)}\n.`], /1000 digits/);
+  refuses([`I${'9'.repeat(1000)}\n.`], /INT line is longer than 256 bytes/);
   refuses(['L12x\n.'], /not an integer/);
 });
 
@@ -193,6 +194,129 @@ test(`nesting deeper than ${MAX_DEPTH} is refused, without recursion`, () => {
   assert.deepEqual(value, []);
   refuses(nested(MAX_DEPTH + 1), new RegExp(`more than ${MAX_DEPTH} deep`));
   refuses(nested(100_000), /deep/);
+});
+
+// ---- bounds: what a CIFAR file needs, with headroom; the hardening issue's attacks are refused at once ----
+
+/** `head`, `unit` repeated `count` times, then `tail`, built by doubling copies (not through a string). */
+function repeated(head: Part, unit: Part, count: number, tail: Part = '.'): Uint8Array {
+  const [h, u, t] = [bytes(head), bytes(unit), bytes(tail)];
+  const out = new Uint8Array(h.length + u.length * count + t.length);
+  out.set(h);
+  const end = h.length + u.length * count;
+  if (count > 0) out.set(u, h.length);
+  for (let filled = u.length; h.length + filled < end; filled *= 2) out.copyWithin(h.length + filled, h.length, h.length + Math.min(filled, end - h.length - filled));
+  out.set(t, end);
+  return out;
+}
+
+const MB = 2 ** 20;
+
+/**
+ * Refuses `input` like `refuses`, and checks that the attempt stayed small: the growth of the process's peak
+ * resident memory (which the attempt's own peak would raise) and of heap + array buffers measured right after it.
+ * The issue's attacks cost 600 MB–1.6 GB before the bounds; each now costs a few MB.
+ */
+function refusesSmall(input: Uint8Array, pattern: RegExp): void {
+  const before = process.memoryUsage();
+  const peakBefore = process.resourceUsage().maxRSS * 1024;
+  refuses(input, pattern);
+  const after = process.memoryUsage();
+  const peakGrowth = process.resourceUsage().maxRSS * 1024 - peakBefore;
+  const growth = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+  assert.ok(peakGrowth < 100 * MB, `peak memory grew by ${(peakGrowth / MB).toFixed(0)} MB`);
+  assert.ok(growth < 100 * MB, `heap + array buffers grew by ${(growth / MB).toFixed(0)} MB`);
+}
+
+test('issue attacks: 10 MB of MARK after PROTO 2, and deep MARK nesting, stop at the mark bound', () => {
+  refusesSmall(repeated(PROTO2, '(', 10 * MB), new RegExp(`^bad\\.pkl: more than ${MAX_MARKS} nested marks; a CIFAR batch needs 3 \\(pickle opcode at byte ${2 + MAX_MARKS}\\)$`));
+  // lists nested as the pickler writes them: EMPTY_LIST, MARK, the items, APPENDS
+  refusesSmall(repeated(PROTO2, '](', 1_000_000, repeated('', 'e', 1_000_000)), /more than 64 nested marks/);
+  // MARK and POP (which drops the mark again) never nest, so they read, however many
+  assert.equal(read(repeated(PROTO2, '(0', 100_000, 'N.')), null);
+  // MAX_MARKS open marks are accepted
+  const deepest = read(repeated(PROTO2, '(', MAX_MARKS, repeated('', 'l', MAX_MARKS))) as PickleValue[];
+  assert.equal(JSON.stringify(deepest), '['.repeat(MAX_MARKS) + ']'.repeat(MAX_MARKS));
+});
+
+test('issue attacks: 10 M EMPTY_LIST, EMPTY_DICT, byte strings or memo fetches stop at the object bound', () => {
+  const objects = /more than 262,144 objects \(values pushed and memoised\); a CIFAR batch needs about 30,050/;
+  assert.equal(MAX_OBJECTS, 262_144);
+  refusesSmall(repeated(PROTO2, ']', 10_000_000), objects);
+  refusesSmall(repeated(PROTO2, '}', 10_000_000), objects); // empty dicts are the costliest values (~200 bytes each)
+  refusesSmall(repeated(PROTO2, 'U\x00', 5_000_000), objects);
+  refusesSmall(repeated(bytes(PROTO2, ']', 'q', [0]), 'h\x00', 5_000_000), objects);
+  // values appended as soon as they are pushed still count: a list may not hold more than the bound either
+  refusesSmall(repeated(bytes(PROTO2, ']'), 'Na', 5_000_000), objects);
+  // exactly MAX_OBJECTS is accepted (MARK, MAX_OBJECTS - 1 ints, LIST); one more is not
+  assert.equal((read(repeated(bytes(PROTO2, '('), 'K\x07', MAX_OBJECTS - 1, 'l.')) as PickleValue[]).length, MAX_OBJECTS - 1);
+  refuses(repeated(bytes(PROTO2, '('), 'K\x07', MAX_OBJECTS, 'l.'), objects);
+});
+
+test('issue attacks: a 30 MB INT, LONG, GLOBAL, STRING, PUT or GET line is refused before it is decoded', () => {
+  const long = (opcode: string, tail = '\n.') => repeated(opcode, '9', 30 * MB, tail);
+  refusesSmall(long('I'), /^bad\.pkl: the INT line is longer than 256 bytes; a CIFAR batch needs 22 bytes at most \(pickle opcode at byte 0\)$/);
+  refusesSmall(long('I', ''), /INT line is longer than 256 bytes/); // no line end at all: no scan to the end either
+  refusesSmall(long('L'), /LONG line is longer than 256 bytes/);
+  refusesSmall(long('p'), /PUT line is longer than 256 bytes/);
+  refusesSmall(long('g'), /GET line is longer than 256 bytes/);
+  refusesSmall(repeated(`S'`, 'x', 30 * MB, `'\n.`), /STRING line is longer than 256 bytes.*protocol=2/);
+  refusesSmall(repeated(bytes(PROTO2, 'c'), 'a', 30 * MB, '\nb\n.'), /GLOBAL line is longer than 256 bytes/);
+  refusesSmall(repeated(bytes(PROTO2, 'cnumpy\n'), 'a', 30 * MB, '\n.'), /GLOBAL line is longer than 256 bytes/);
+  // MAX_LINE bytes are accepted; a short line without its line end is a truncated file
+  assert.equal(read(`I${'0'.repeat(MAX_LINE - 1)}7\n.`), 7);
+  assert.equal(read(`L${'9'.repeat(MAX_LINE - 1)}L\n.`), 10n ** BigInt(MAX_LINE - 1) - 1n);
+  refuses([`I${'0'.repeat(MAX_LINE)}7\n.`], /INT line is longer than 256 bytes/);
+  refuses([`I${'9'.repeat(20)}`], /INT argument has no line end \(truncated file\)/);
+  refuses([global('numpy', 'x'.repeat(MAX_LINE)), '.'], /'numpy\.x{70}.*…', which is refused/);
+});
+
+test('issue attacks: a memo flood with PUT, BINPUT or LONG_BINPUT stops at the memo bound', () => {
+  const memo = /more than 131,072 memo entries; a CIFAR batch needs about 10,015/;
+  assert.equal(MAX_MEMO, 131_072);
+  const longBinputs = (count: number, first = 0): Uint8Array => {
+    const out = repeated(bytes(PROTO2, ']'), 'r\0\0\0\0', count);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < count; i++) view.setUint32(4 + 5 * i, first + i, true);
+    return out;
+  };
+  refusesSmall(longBinputs(2_000_000), memo);
+  refusesSmall(longBinputs(2_000_000, 0xffffffff - 2_000_000), memo);
+  const puts = Array.from({ length: MAX_MEMO + 1 }, (_, i) => `p${i}\n`).join('');
+  refusesSmall(bytes(PROTO2, ']', puts, '.'), memo);
+  // BINPUT has 256 indices: overwriting them again and again adds nothing
+  const overwritten = read(repeated(bytes(PROTO2, ']'), 'q\x00q\x01q\xff', 1_000_000)) as PickleValue[];
+  assert.deepEqual(overwritten, []);
+  // exactly MAX_MEMO entries are accepted
+  assert.deepEqual(read(longBinputs(MAX_MEMO)), []);
+});
+
+test('deep nesting of lists stops at the depth bound, however it is written', () => {
+  const deep = new RegExp(`more than ${MAX_DEPTH} deep`);
+  // 100,000 empty lists, then each appended to the one below it
+  refusesSmall(repeated(repeated(PROTO2, ']', 100_000, ''), 'a', 99_999), deep);
+  // each new list receives the previous one, fetched from the memo
+  refusesSmall(repeated(bytes(PROTO2, ']'), 'q\x00]h\x00a', 1_000_000), deep);
+  // a list wrapped in a million 1-tuples
+  refusesSmall(repeated(bytes(PROTO2, ']'), [0x85], 1_000_000), deep);
+});
+
+test('a batch as Python 3 re-saves it (every byte string an _codecs.encode call, memoised 3 times) is within the bounds', () => {
+  const count = 10_000;
+  let memo = 3;
+  const put = (): Part => bytes('r', u32(memo++));
+  // as Python 3 writes bytes with protocol 2: encode (memoised), the text, 'latin1' (memoised), TUPLE2, REDUCE
+  const encode = (text: string): Part => bytes('h', [1], binunicode(text), put(), 'h', [2], [0x86], put(), 'R', put());
+  const pickle = bytes(
+    PROTO2, '}', 'q', [0], '(', global('_codecs', 'encode'), 'q', [1], '0', binunicode('latin1'), 'q', [2], '0',
+    encode('labels'), ']', put(), '(', ...Array.from({ length: count }, (_, i) => int1(i % 10)), 'e',
+    encode('filenames'), ']', put(), '(', ...Array.from({ length: count }, (_, i) => encode(`leptodactylus_pentadactylus_s_${i}.png`)), 'e',
+    encode('data'), ndarray([2, 3], binstring(new Uint8Array(6))),
+    'u', '.',
+  );
+  const batch = readPickle(pickle, 'data_batch_1') as Map<PickleValue, PickleValue>;
+  assert.equal((batch.get('labels') as PickleValue[]).length, count);
+  assert.deepEqual((batch.get('filenames') as Uint8Array[])[9_999], utf8('leptodactylus_pentadactylus_s_9999.png'));
 });
 
 test('recursive structures and changes after placement are refused (no cycles reach the caller)', () => {
