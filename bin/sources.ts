@@ -24,6 +24,7 @@ export const SOURCE_OPTIONS = {
   scale: { type: 'string' },
   width: { type: 'string' },
   height: { type: 'string' },
+  'max-pixels': { type: 'string' },
 } as const;
 
 export const SOURCE_HELP = `data (one of):
@@ -37,6 +38,7 @@ data options:
   --split train|test     which CIFAR / Fashion-MNIST split (default train)
   --color                keep the colour channels (CIFAR, images)
   --width W, --height H  resize every image to W×H (images; needed when they differ in size)
+  --max-pixels N         refuse images over N pixels, before decoding them (images; default 33554432 = 2^25)
   --limit N              use the first N rows
   --scale S              multiply every value by S (e.g. 0.00392 for 0–1 pixels); default 1, the chapter's raw values.
                          train keeps S in the model, and reconstruct and encode apply it by themselves.`;
@@ -89,6 +91,7 @@ const APPLIES_TO: Record<string, readonly string[]> = {
   color: ['cifar', 'images'],
   width: ['images'],
   height: ['images'],
+  'max-pixels': ['images'],
 };
 
 async function load(kind: string, values: Values, limit: number | undefined, split: 'train' | 'test' | undefined): Promise<Source> {
@@ -108,7 +111,12 @@ async function load(kind: string, values: Values, limit: number | undefined, spl
     return { data: images, describe: values.idx!, ...(side * side === images.cols ? { picture: { width: side, height: side, channels: 1 as const, planar: false } } : {}) };
   }
   if (kind === 'images') {
-    const folder = await loadImageFolder(values.images!, { gray: !values.color, ...imageSize(values) });
+    const maxPixels = values['max-pixels'] === undefined ? undefined : numberIn(values['max-pixels'], '--max-pixels', (n) => Number.isSafeInteger(n) && n > 0, 'a positive integer');
+    const folder = await loadImageFolder(values.images!, { gray: !values.color, ...imageSize(values), ...(maxPixels === undefined ? {} : { maxPixels }) }).catch((error: unknown) => {
+      // The library's hint names its option; here the flag is what to change.
+      if (error instanceof Error) error.message = error.message.replace('pass a larger maxPixels', 'pass a larger --max-pixels');
+      throw error;
+    });
     const data = folder.channels === 4 ? withoutAlpha(folder.data) : folder.data;
     const channels = folder.channels === 1 ? 1 : 3;
     return { data: limitRows(data, limit), describe: `${folder.files.length} images from ${values.images}`, picture: { width: folder.width, height: folder.height, channels, planar: false } };

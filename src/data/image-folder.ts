@@ -3,7 +3,7 @@ import { nodeFiles } from '../io/files.js';
 import { checkKeys } from '../model/options.js';
 import type { Matrix } from '../matrix.js';
 import type { GrayMethod } from './grayscale.js';
-import { readImage, type Image } from './image.js';
+import { checkMaxPixels, readImage, type Image } from './image.js';
 import { resize, resizeTo, toGray } from './image-ops.js';
 
 /** Options of {@link loadImageFolder}. */
@@ -18,6 +18,17 @@ export interface ImageFolderOptions {
   height?: number;
   /** Which files are images, compared case-insensitively; default `.png`, `.jpg`, `.jpeg`. */
   extensions?: string[];
+  /**
+   * The largest image to decode, in pixels (width × height), checked against each file's header before it is
+   * decoded; default 2²⁵ ≈ 33.5 million. A larger image is refused with a `DataFormatError` naming the file and its
+   * size (see `readImage`'s `maxPixels` for the byte bounds that come with it).
+   *
+   * @example
+   * ```ts
+   * const scans = await loadImageFolder('scans/', { gray: true, width: 256, height: 256, maxPixels: 2 ** 27 });
+   * ```
+   */
+  maxPixels?: number;
 }
 
 /** A folder of images as a data set: one row per image, in the order of `files`. */
@@ -34,7 +45,8 @@ export interface ImageFolder {
 /**
  * Reads every image of a folder (sorted by name), makes it gray and resizes it if asked, and flattens each into one
  * row of a data set. Images must all end up the same size and channel count; the first odd one is named in a
- * `DataFormatError` (give `width` and `height` to bring differently sized images to one size). Node only.
+ * `DataFormatError` (give `width` and `height` to bring differently sized images to one size), and so is the first
+ * image over `maxPixels` (default 2²⁵), before it is decoded. Node only.
  *
  * @example
  * ```ts
@@ -43,8 +55,9 @@ export interface ImageFolder {
  * ```
  */
 export async function loadImageFolder(dir: string, options: ImageFolderOptions = {}): Promise<ImageFolder> {
-  checkKeys(options, ['gray', 'scale', 'width', 'height', 'extensions'], 'image folder option');
+  checkKeys(options, ['gray', 'scale', 'width', 'height', 'extensions', 'maxPixels'], 'image folder option');
   const { gray = false, scale, width, height, extensions = ['.png', '.jpg', '.jpeg'] } = options;
+  const maxPixels = checkMaxPixels(options.maxPixels);
   if (scale !== undefined && (width !== undefined || height !== undefined)) {
     throw new RangeError('loadImageFolder takes either scale or width/height, not both');
   }
@@ -59,7 +72,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
   let result: ImageFolder | undefined;
   for (const [i, file] of files.entries()) {
     const path = `${base}/${file}`;
-    const image = prepare(await readImage(path), gray, scale, width, height);
+    const image = prepare(await readImage(path, { maxPixels }), gray, scale, width, height);
     // The first image fixes the shape of the data set; its rows are allocated once.
     result ??= {
       data: { rows: files.length, cols: image.data.length, data: new Uint8Array(files.length * image.data.length) },

@@ -10,6 +10,8 @@ import { convertIndexedToRgb, decode as decodePng, type DecodedPng } from 'fast-
 import jpeg from 'jpeg-js';
 import { DataFormatError } from '../errors.js';
 import { nodeFiles } from '../io/files.js';
+import { checkKeys } from '../model/options.js';
+import { readJpegFrame, readPngHeader, type JpegFrame, type PngHeader } from './image-header.js';
 
 /** A decoded picture: 8-bit values, channels interleaved (RGBRGB…), rows top to bottom. */
 export interface Image {
@@ -28,19 +30,44 @@ export interface ImageDataLike {
   readonly data: Uint8ClampedArray | Uint8Array;
 }
 
-/** Images larger than this are refused (jpeg-js's own default cap). */
-const MAX_PIXELS = 100_000_000;
-/** Deflate cannot expand data by more than ~1032:1, so a PNG cannot hold more raw bytes than this per file byte. */
+/** The default of the `maxPixels` option: 2²⁵ = 33,554,432 pixels (e.g. 8192 × 4096, 5792 × 5792). */
+export const DEFAULT_MAX_PIXELS = 2 ** 25;
+
+/** Options of {@link readImage} and {@link decodeImage}. */
+export interface ImageReadOptions {
+  /**
+   * The largest image to decode, in pixels (width × height; default {@link DEFAULT_MAX_PIXELS}, 2²⁵ ≈ 33.5 million).
+   * It is checked against the file's header before the decoder allocates anything, so a small file that declares a
+   * huge picture (a decompression bomb) is refused in milliseconds. It bounds memory too: a PNG's decoded samples
+   * may take at most 4 × maxPixels bytes (so 16-bit RGB and RGBA PNGs may have ⅔ and ½ as many pixels), and the
+   * JPEG decoder's working memory at most 32 bytes per pixel. An `ImageData` is already decoded and is only copied.
+   *
+   * @example
+   * ```ts
+   * const poster = await readImage('poster.png', { maxPixels: 2 ** 27 });   // up to 134 megapixels
+   * const thumb = decodeImage(bytes, 'upload.jpg', { maxPixels: 1024 * 1024 });
+   * ```
+   */
+  maxPixels?: number;
+}
+
+/** Deflate cannot expand data by more than ~1032:1, so a PNG's IDAT chunks cannot hold more raw bytes than this per byte. */
 const MAX_DEFLATE_RATIO = 1032;
+/** Every PNG is allowed the decoded samples of an 8-bit RGBA image of maxPixels pixels. */
+const PNG_BYTES_PER_PIXEL = 4;
 /**
  * Every 8×8 luma block costs at least one bit of coded data, so a complete JPEG holds at most 512 pixels per
  * byte; this allows twice that. More means a truncated file or a decompression bomb.
  */
 const MAX_JPEG_PIXELS_PER_BYTE = 1024;
-/** Generous bytes of decoder working memory per pixel (coefficient blocks, component lines, output). */
-const JPEG_BYTES_PER_PIXEL = 16;
-const JPEG_MIN_MEMORY_MB = 16;
-const JPEG_MAX_MEMORY_MB = 512;
+/**
+ * jpeg-js's working memory as it counts it, per allowed pixel: its 4-component, full-resolution worst case takes 27
+ * bytes (a 256-byte block of coefficients per 64 samples of each component, 1 byte per sample of component lines, 4
+ * of gathered samples, 3 of output). Its real use is ~2.5 times that (each block is a small Int32Array of its own).
+ */
+const JPEG_BYTES_PER_PIXEL = 32;
+/** What every JPEG may use besides: MCU padding of small images, quantization and Huffman tables. */
+const JPEG_BASE_MEMORY = 2 ** 20;
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Per PNG colour type (0 gray, 2 RGB, 3 palette, 4 gray + alpha, 6 RGBA): samples per pixel and allowed bit depths. */
@@ -57,39 +84,73 @@ const PNG_COLOR_TYPES: Record<number, { samples: number; depths: number[] }> = {
  * PNGs of any bit depth and colour type become 8-bit gray (1), RGB (3) or RGBA (4 — gray + alpha and palettes with
  * transparency too); a tRNS colour key is ignored. JPEGs become gray (1) or RGB (3).
  * A string is a file path and needs Node; a `Blob`/`File` (from `<input type=file>`) works anywhere. Bad input
- * throws a `DataFormatError` naming `name` (or the path).
+ * throws a `DataFormatError` naming `name` (or the path), and so does an image over `options.maxPixels`
+ * (default 2²⁵ ≈ 33.5 megapixels; see {@link ImageReadOptions}), before it is decoded.
  *
  * @example
  * ```ts
  * const photo = await readImage('photos/horse.jpg');             // Node
  * const pic = await readImage(await (await fetch(url)).arrayBuffer(), url);   // anywhere
  * const frame = await readImage(canvas.getContext('2d').getImageData(0, 0, 32, 32));
+ * const scan = await readImage('scans/page.png', { maxPixels: 2 ** 27 });   // allow up to 134 megapixels
  * ```
  */
-export async function readImage(source: string | Uint8Array | ArrayBuffer | Blob | ImageDataLike, name?: string): Promise<Image> {
-  if (typeof source === 'string') return decodeImage(await (await nodeFiles('an image')).readFileBytes(source), name ?? source);
-  if (source instanceof Uint8Array) return decodeImage(source, name ?? 'image bytes');
-  if (source instanceof ArrayBuffer) return decodeImage(new Uint8Array(source), name ?? 'image bytes');
-  if (typeof Blob !== 'undefined' && source instanceof Blob) {
-    return decodeImage(new Uint8Array(await source.arrayBuffer()), name ?? ((source as { name?: string }).name || 'image file'));
-  }
-  return fromImageData(source as ImageDataLike, name ?? 'image data');
+export async function readImage(source: string | Uint8Array | ArrayBuffer | Blob | ImageDataLike, name?: string, options?: ImageReadOptions): Promise<Image>;
+export async function readImage(source: string | Uint8Array | ArrayBuffer | Blob | ImageDataLike, options: ImageReadOptions): Promise<Image>;
+export async function readImage(source: string | Uint8Array | ArrayBuffer | Blob | ImageDataLike, nameOrOptions?: string | ImageReadOptions, options?: ImageReadOptions): Promise<Image> {
+  const [given, maxPixels] = nameAndLimit(nameOrOptions, options, 'readImage');
+  let name = given;
+  let bytes: Uint8Array;
+  if (typeof source === 'string') {
+    name ??= source;
+    bytes = await (await nodeFiles('an image')).readFileBytes(source);
+  } else if (source instanceof Uint8Array) bytes = source;
+  else if (source instanceof ArrayBuffer) bytes = new Uint8Array(source);
+  else if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    name ??= (source as { name?: string }).name || 'image file';
+    bytes = new Uint8Array(await source.arrayBuffer());
+  } else return fromImageData(source as ImageDataLike, name ?? 'image data');
+  return decodeWithin(bytes, name ?? 'image bytes', maxPixels);
 }
 
 /**
- * Decodes PNG or JPEG bytes synchronously (what {@link readImage} does once it has the bytes).
+ * Decodes PNG or JPEG bytes synchronously (what {@link readImage} does once it has the bytes), refusing images over
+ * `options.maxPixels` (default 2²⁵) before decoding them.
  *
  * @example
  * ```ts
  * const image = decodeImage(bytes, 'upload.png');   // { width, height, channels, data }
+ * const small = decodeImage(bytes, 'upload.png', { maxPixels: 4096 * 4096 });
  * ```
  */
-export function decodeImage(bytes: Uint8Array, name = 'image bytes'): Image {
+export function decodeImage(bytes: Uint8Array, name?: string, options?: ImageReadOptions): Image;
+export function decodeImage(bytes: Uint8Array, options: ImageReadOptions): Image;
+export function decodeImage(bytes: Uint8Array, nameOrOptions?: string | ImageReadOptions, options?: ImageReadOptions): Image {
+  const [name, maxPixels] = nameAndLimit(nameOrOptions, options, 'decodeImage');
+  return decodeWithin(bytes, name ?? 'image bytes', maxPixels);
+}
+
+function decodeWithin(bytes: Uint8Array, name: string, maxPixels: number): Image {
   if (bytes.length === 0) throw new DataFormatError(name, 'is empty: expected a PNG or JPEG image');
-  if (PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return decodePngImage(bytes, name);
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return decodeJpegImage(bytes, name);
+  if (PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return decodePngImage(bytes, name, maxPixels);
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return decodeJpegImage(bytes, name, maxPixels);
   const start = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new DataFormatError(name, `is neither a PNG nor a JPEG (it starts with ${start})`);
+}
+
+/** The name (if given) and the checked maxPixels of the `(name?, options?)` or `(options)` forms. */
+function nameAndLimit(nameOrOptions: string | ImageReadOptions | undefined, options: ImageReadOptions | undefined, fn: string): [string | undefined, number] {
+  const [name, opts] = typeof nameOrOptions === 'object' && nameOrOptions !== null ? [undefined, nameOrOptions] : [nameOrOptions, options ?? {}];
+  if (name !== undefined && typeof name !== 'string') throw new TypeError(`${fn}'s name must be a string, got ${typeof name}`);
+  checkKeys(opts, ['maxPixels'], `${fn} option`);
+  return [name, checkMaxPixels(opts.maxPixels)];
+}
+
+/** `maxPixels` as given (a positive safe integer) or the default; a RangeError otherwise. */
+export function checkMaxPixels(maxPixels: number | undefined): number {
+  if (maxPixels === undefined) return DEFAULT_MAX_PIXELS;
+  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a positive integer, got ${String(maxPixels)}`);
+  return maxPixels;
 }
 
 function fromImageData(source: ImageDataLike, name: string): Image {
@@ -103,8 +164,9 @@ function fromImageData(source: ImageDataLike, name: string): Image {
   return { width, height, channels: 4, data: new Uint8Array(data) };
 }
 
-function decodePngImage(bytes: Uint8Array, name: string): Image {
-  const colorType = checkPngHeader(bytes, name);
+function decodePngImage(bytes: Uint8Array, name: string, maxPixels: number): Image {
+  const header = checkPngHeader(bytes, name, maxPixels);
+  const colorType = header.colorType;
   let png: DecodedPng;
   try {
     png = decodePng(bytes, { checkCrc: true });
@@ -113,6 +175,7 @@ function decodePngImage(bytes: Uint8Array, name: string): Image {
     if (error instanceof RangeError && /bounds/.test(error.message)) throw new DataFormatError(name, 'is truncated, or a chunk is longer than the file');
     throw new DataFormatError(name, `is not a valid PNG (${messageOf(error)})`);
   }
+  if (png.width !== header.width || png.height !== header.height) throw new DataFormatError(name, 'is not a valid PNG: its decoded size differs from its header');
   if (colorType === 3) {
     if (!png.palette?.length) throw new DataFormatError(name, 'is a palette PNG without a palette (no PLTE chunk)');
     // Each entry is RGB, or RGBA when a tRNS chunk gave the palette transparency.
@@ -139,30 +202,35 @@ function decodePngImage(bytes: Uint8Array, name: string): Image {
   return { width: png.width, height: png.height, channels: 4, data: rgba };
 }
 
-/** Checks the IHDR chunk before anything is decoded (size, bombs); returns the colour type. */
-function checkPngHeader(bytes: Uint8Array, name: string): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Signature (8) + IHDR length (4) + type (4) + 13 data bytes + CRC (4).
-  if (bytes.length < 33) throw new DataFormatError(name, `is truncated: ${bytes.length} bytes is too short for a PNG header`);
-  if (view.getUint32(8) !== 13 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') {
-    throw new DataFormatError(name, 'is not a valid PNG: the first chunk is not a 13-byte IHDR header');
-  }
-  const width = view.getUint32(16);
-  const height = view.getUint32(20);
-  const depth = bytes[24]!;
-  const colorType = bytes[25]!;
+/**
+ * Checks the IHDR chunk before anything is decoded: a known colour type and depth, a size within maxPixels, decoded
+ * samples within 4 bytes per allowed pixel, and no more raw data than the IDAT chunks can inflate to.
+ */
+function checkPngHeader(bytes: Uint8Array, name: string, maxPixels: number): PngHeader {
+  const header = readPngHeader(bytes, name);
+  const { width, height, depth, colorType, idatBytes } = header;
   const type = PNG_COLOR_TYPES[colorType];
   if (!type?.depths.includes(depth)) throw new DataFormatError(name, `has colour type ${colorType} with bit depth ${depth}, which PNG does not allow`);
-  if (bytes[28] === 1 && depth < 8) {
+  if (header.interlace === 1 && depth < 8) {
     // fast-png's Adam7 decoder takes every pixel for a whole byte, which garbles 1-, 2- and 4-bit samples.
     throw new DataFormatError(name, `is an interlaced PNG with ${depth}-bit samples, which is not supported; save it without interlacing`);
   }
-  checkDeclaredSize(width, height, name);
+  if (width === 0 || height === 0) throw new DataFormatError(name, `has zero size (${width}×${height})`);
   const rawBytes = height * (1 + Math.ceil((width * depth * type.samples) / 8));
-  if (rawBytes > MAX_DEFLATE_RATIO * bytes.length) {
-    throw new DataFormatError(name, `declares ${width}×${height} pixels, more than its ${bytes.length} bytes can hold (truncated, or a decompression bomb)`);
+  if (rawBytes > MAX_DEFLATE_RATIO * idatBytes) {
+    throw new DataFormatError(name, `declares ${width}×${height} pixels, more than its ${idatBytes} bytes of image data can hold (truncated, or a decompression bomb)`);
   }
-  return colorType;
+  checkPixels(width, height, maxPixels, name);
+  // fast-png hands out 16-bit samples as 2 bytes each; palette and gray + alpha images are expanded to at most 4.
+  const sampleBytes = depth === 16 ? 2 : 1;
+  const decoded = width * height * type.samples * sampleBytes;
+  if (decoded > PNG_BYTES_PER_PIXEL * maxPixels) {
+    throw new DataFormatError(
+      name,
+      `${width} × ${height} pixels × ${type.samples} channels × ${sampleBytes} bytes = ${grouped(decoded)} bytes decoded, more than ${PNG_BYTES_PER_PIXEL} × maxPixels = ${grouped(PNG_BYTES_PER_PIXEL * maxPixels)} (pass a larger maxPixels to read it)`,
+    );
+  }
+  return header;
 }
 
 /** 8-bit samples of a non-palette PNG: 16-bit values rounded to the nearest 8-bit value, 1/2/4-bit gray unpacked and stretched. */
@@ -189,67 +257,80 @@ function to8Bit(png: DecodedPng): Uint8Array {
   return out;
 }
 
-function decodeJpegImage(bytes: Uint8Array, name: string): Image {
-  // The declared size is checked up front when the marker chain leads to it; damaged chains that only jpeg-js's
-  // own recovery gets through are still bounded by the memory budget below.
-  const frame = jpegFrame(bytes);
-  if (frame) {
-    checkDeclaredSize(frame.width, frame.height, name);
-    if (frame.width * frame.height > MAX_JPEG_PIXELS_PER_BYTE * bytes.length) {
-      throw new DataFormatError(name, `declares ${frame.width}×${frame.height} pixels, more than its ${bytes.length} bytes can hold (truncated, or a decompression bomb)`);
-    }
+function decodeJpegImage(bytes: Uint8Array, name: string, maxPixels: number): Image {
+  const frame = readJpegFrame(bytes, name);
+  const { width, height, components } = frame;
+  if (frame.marker > 0xc2) {
+    throw new DataFormatError(name, `is a JPEG of a kind that is not supported (SOF${frame.marker - 0xc0}: lossless, hierarchical or arithmetic-coded); only baseline, extended and progressive JPEGs are`);
   }
-  const budgetMB = (bytes.length * MAX_JPEG_PIXELS_PER_BYTE * JPEG_BYTES_PER_PIXEL) / 2 ** 20;
+  if (width === 0 || height === 0) throw new DataFormatError(name, `has zero size (${width}×${height})`);
+  if (components.some(({ h, v }) => h === 0 || v === 0)) throw new DataFormatError(name, 'is not a valid JPEG (a sampling factor in its frame header is 0)');
+  if (width * height > MAX_JPEG_PIXELS_PER_BYTE * bytes.length) {
+    throw new DataFormatError(name, `declares ${width}×${height} pixels, more than its ${bytes.length} bytes can hold (truncated, or a decompression bomb)`);
+  }
+  checkPixels(width, height, maxPixels, name);
+  const need = jpegDecoderBytes(frame);
+  const allowed = JPEG_BYTES_PER_PIXEL * maxPixels + JPEG_BASE_MEMORY;
+  if (need > allowed) {
+    const sampling = components.slice(0, 4).map(({ h, v }) => `${h}×${v}`).join(', ') + (components.length > 4 ? ', …' : '');
+    throw new DataFormatError(
+      name,
+      `${width} × ${height} pixels in ${components.length} components sampled ${sampling} take ${grouped(need)} bytes to decode, more than ${JPEG_BYTES_PER_PIXEL} × maxPixels + 1 MiB = ${grouped(allowed)} (pass a larger maxPixels to read it)`,
+    );
+  }
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
     decoded = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: false,
-      maxResolutionInMP: MAX_PIXELS / 1e6,
-      // A budget in proportion to the file, so that a damaged small file cannot make the decoder allocate much.
-      maxMemoryUsageInMB: Math.min(JPEG_MAX_MEMORY_MB, Math.max(JPEG_MIN_MEMORY_MB, budgetMB)),
+      // The same limits inside the decoder, for frames this walk did not see (a second SOF, or one found by jpeg-js's
+      // recovery from damaged segments): what the declared frame needs, plus tables in proportion to the file.
+      // (+ 1: jpeg-js multiplies by 1000 · 1000 again, which may round maxPixels itself down past the limit.)
+      maxResolutionInMP: (maxPixels + 1) / 1e6,
+      maxMemoryUsageInMB: (need + JPEG_BASE_MEMORY + 4 * bytes.length) / 2 ** 20,
     });
   } catch (error) {
     throw new DataFormatError(name, `is not a valid JPEG (${messageOf(error)})`);
   }
-  const { width, height, data } = decoded;
-  checkDeclaredSize(width, height, name);
-  if (frame && (width !== frame.width || height !== frame.height)) {
+  const { data } = decoded;
+  if (decoded.width !== width || decoded.height !== height) {
     throw new DataFormatError(name, 'is not a valid JPEG: its frame headers disagree about its size');
   }
   // jpeg-js always hands out RGB; a one-component JPEG is gray, so keep one of the three equal values.
-  // (Without a readable frame header the file is damaged anyway, and stays RGB.)
-  if (frame?.components !== 1) return { width, height, channels: 3, data };
+  if (components.length !== 1) return { width, height, channels: 3, data };
   const gray = new Uint8Array(width * height);
   for (let i = 0; i < gray.length; i++) gray[i] = data[3 * i]!;
   return { width, height, channels: 1, data: gray };
 }
 
 /**
- * The first frame header (SOF) of a JPEG, found by walking the marker segments; undefined if none comes before the
- * image data. Stray bytes between segments are skipped up to the next 0xFF, as libjpeg does (phones write such files).
+ * The bytes jpeg-js counts against its memory limit for a frame (mirroring its decoder.js): for each component,
+ * coefficient blocks for whole MCUs (256 bytes each) and 8-bit lines for its blocks; then the samples of every
+ * component at full size and the RGB output.
  */
-function jpegFrame(bytes: Uint8Array): { width: number; height: number; components: number } | undefined {
-  const u16 = (at: number): number => (bytes[at]! << 8) | bytes[at + 1]!;
-  let at = 2;
-  while (at + 3 < bytes.length) {
-    const marker = bytes[at + 1]!;
-    if (bytes[at] !== 0xff || marker === 0xff) at += 1; // a stray or fill byte
-    else if (marker === 0x00 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) at += 2; // no segment follows
-    else if (marker === 0xda || marker === 0xd9) return undefined; // scan data or end of image before any frame
-    else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (at + 9 >= bytes.length) return undefined;
-      return { height: u16(at + 5), width: u16(at + 7), components: bytes[at + 9]! };
-    } else at += 2 + u16(at + 2);
+function jpegDecoderBytes({ width, height, components }: JpegFrame): number {
+  const maxH = Math.max(1, ...components.map((c) => c.h));
+  const maxV = Math.max(1, ...components.map((c) => c.v));
+  const mcusPerLine = Math.ceil(width / 8 / maxH);
+  const mcusPerColumn = Math.ceil(height / 8 / maxV);
+  let total = width * height * (components.length + 3);
+  for (const { h, v } of components) {
+    total += 256 * mcusPerColumn * v * mcusPerLine * h;
+    total += 64 * Math.ceil((Math.ceil(width / 8) * h) / maxH) * Math.ceil((Math.ceil(height / 8) * v) / maxV);
   }
-  return undefined;
+  return total;
 }
 
-function checkDeclaredSize(width: number, height: number, name: string): void {
-  if (width === 0 || height === 0) throw new DataFormatError(name, `has zero size (${width}×${height})`);
-  if (width * height > MAX_PIXELS) {
-    throw new DataFormatError(name, `declares ${width}×${height} pixels; images over ${MAX_PIXELS / 1e6} megapixels are refused`);
+/** Refuses width × height over maxPixels, naming both. */
+function checkPixels(width: number, height: number, maxPixels: number, name: string): void {
+  if (width * height > maxPixels) {
+    throw new DataFormatError(name, `${width} × ${height} = ${grouped(BigInt(width) * BigInt(height))} pixels, more than maxPixels ${grouped(maxPixels)} (pass a larger maxPixels to read it)`);
   }
+}
+
+/** 33554432 → '33,554,432', the same in every locale. */
+function grouped(n: number | bigint): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** Throws a `RangeError`/`TypeError` unless `image` is a well-formed {@link Image}. */

@@ -19,5 +19,5 @@ export { lossCurveSvg } from '../plot.js';
 export { loadCifar10, selectLabel, type Cifar10, type CifarFiles, type CifarOptions } from '../data/cifar.js';
 export { grayscale, type GrayMethod, type GrayscaleOptions } from '../data/grayscale.js';
 export { parseIdx, readIdx, loadIdxImages, loadIdxLabels, loadFashionMnist, type IdxArray } from '../data/idx.js';
-export { readImage, decodeImage, type Image, type ImageDataLike } from '../data/image.js';
+export { readImage, decodeImage, DEFAULT_MAX_PIXELS, type Image, type ImageDataLike, type ImageReadOptions } from '../data/image.js';
 export { resize, resizeTo, toGray, flatten, toPng, imageFromMatrixRow, imageGrid, type RowImageOptions } from '../data/image-ops.js';

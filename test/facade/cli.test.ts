@@ -138,6 +138,25 @@ test('--width and --height bring a folder of differently sized images to one siz
   fs.rmSync(dir, { recursive: true });
 });
 
+test('--max-pixels refuses larger images by name; a bad value is a one-line error', async () => {
+  const dir = tmp();
+  const IMAGES = path.resolve('test/fixtures/images');
+  const sized = ['--images', IMAGES, '--width', '8', '--height', '6', '--hidden', '2', '--epochs', '1', '--out', 'x.ae'];
+  const refused = await cli(['train', ...sized, '--max-pixels', '383'], dir);
+  assert.equal(refused.code, 1);
+  assert.equal(refused.stderr.trim(), `wasm-autoencoder: ${IMAGES}/gradient-24x16.jpg: 24 × 16 = 384 pixels, more than maxPixels 383 (pass a larger --max-pixels to read it)`);
+  for (const value of ['0', '1e99']) {
+    const wrong = await cli(['train', ...sized, '--max-pixels', value], dir);
+    assert.equal(wrong.code, 1);
+    assert.equal(wrong.stderr.trim(), `wasm-autoencoder: --max-pixels must be a positive integer, got '${value}'`);
+  }
+  const passed = await cli(['train', ...sized, '--max-pixels', '384'], dir);
+  assert.equal(passed.code, 0, passed.stderr);
+  const elsewhere = await cli(['train', '--cifar', CIFAR_PY, '--max-pixels', '10', '--out', 'y.ae'], dir);
+  assert.equal(elsewhere.stderr.trim(), 'wasm-autoencoder: --max-pixels does not apply to --cifar (only to --images)');
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('train --hidden 8,4 --activation relu --optimizer adam --loss mse: a deep model the library loads with those options', async () => {
   const dir = irisDir();
   const flags = ['--hidden', '8,4', '--activation', 'relu', '--optimizer', 'adam', '--loss', 'mse', '--epochs', '3', '--batch-size', '10'];

@@ -10,11 +10,13 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { encode as encodePng, type ImageData as PngImageData } from 'fast-png';
 import jpeg from 'jpeg-js';
+import { constants as zlibConstants, deflateRawSync, inflateSync } from 'node:zlib';
 import { DataFormatError } from '../../src/errors.js';
 import { grayscale } from '../../src/data/grayscale.js';
 import { decodeImage, readImage, type Image } from '../../src/data/image.js';
 import { flatten, imageFromMatrixRow, imageGrid, resize, resizeTo, toGray, toPng } from '../../src/data/image-ops.js';
 import { loadImageFolder } from '../../src/data/image-folder.js';
+import { DEFAULT_MAX_PIXELS } from '../../src/data/image.js';
 import { seeded } from './helpers.js';
 
 const fixtures = new URL('../fixtures/images/', import.meta.url);
@@ -252,8 +254,8 @@ test('bad files are refused with a DataFormatError naming the file and the probl
 
   assertRefused(() => decodeImage(withHeader(png, { width: 0 }), 'z.png'), 'z.png', /has zero size \(0×6\)/);
   assertRefused(() => decodeImage(withHeader(png, { height: 0 }), 'z.png'), 'z.png', /has zero size \(8×0\)/);
-  assertRefused(() => decodeImage(withHeader(png, { width: 60000, height: 60000 }), 'bomb.png'), 'bomb.png', /declares 60000×60000 pixels; images over 100 megapixels are refused/);
-  assertRefused(() => decodeImage(withHeader(png, { width: 5000, height: 5000 }), 'bomb.png'), 'bomb.png', /declares 5000×5000 pixels, more than its \d+ bytes can hold/);
+  assertRefused(() => decodeImage(withHeader(png, { width: 60000, height: 60000 }), 'bomb.png'), 'bomb.png', /declares 60000×60000 pixels, more than its \d+ bytes of image data can hold/);
+  assertRefused(() => decodeImage(withHeader(png, { width: 5000, height: 5000 }), 'bomb.png'), 'bomb.png', /declares 5000×5000 pixels, more than its \d+ bytes of image data can hold/);
   assertRefused(() => decodeImage(withHeader(png, { depth: 4 }), 'odd.png'), 'odd.png', /colour type 2 with bit depth 4, which PNG does not allow/);
   const interlaced = fixture('gray2-7x4.png');
   interlaced[28] = 1;
@@ -268,7 +270,7 @@ test('bad files are refused with a DataFormatError naming the file and the probl
   for (const file of [jpg, fixture('gray-24x16.jpg')]) {
     for (let length = 1; length < file.length; length++) assertRefused(() => decodeImage(file.subarray(0, length), 'cut.jpg'), 'cut.jpg', /./);
   }
-  assertRefused(() => decodeImage(withJpegSize(jpg, 65000, 65000), 'bomb.jpg'), 'bomb.jpg', /declares 65000×65000 pixels; images over 100 megapixels/);
+  assertRefused(() => decodeImage(withJpegSize(jpg, 65000, 65000), 'bomb.jpg'), 'bomb.jpg', /declares 65000×65000 pixels, more than its 735 bytes can hold/);
   assertRefused(() => decodeImage(withJpegSize(jpg, 8000, 8000), 'bomb.jpg'), 'bomb.jpg', /declares 8000×8000 pixels, more than its 735 bytes can hold/);
   assertRefused(() => decodeImage(withJpegSize(jpg, 24, 0), 'z.jpg'), 'z.jpg', /zero size \(24×0\)/);
   // A second, huge frame header hides behind the first: the decoder's memory budget (in proportion to the file) stops it.
@@ -276,6 +278,176 @@ test('bad files are refused with a DataFormatError naming the file and the probl
   const sof = withJpegSize(jpg, 4000, 4000).subarray(at, at + 19);
   const twoFrames = Uint8Array.from([...jpg.subarray(0, at + 19), ...sof, ...jpg.subarray(at + 19)]);
   assertRefused(() => decodeImage(twoFrames, 'two.jpg'), 'two.jpg', /not a valid JPEG \(maxMemoryUsageInMB limit exceeded/);
+});
+
+// ---- maxPixels: bombs refused from their headers ----
+
+function concat(...parts: ArrayLike<number>[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
+  return out;
+}
+
+/**
+ * A zlib stream of `length` zero bytes, made of one full-flushed deflate piece (1 MiB of zeros, no history carried
+ * over, ending on a byte boundary) repeated: hundreds of megabytes cost kilobytes and milliseconds to build.
+ */
+function zerosZlib(length: number): Uint8Array {
+  const MiB = 2 ** 20;
+  const flushed = (n: number): Uint8Array => deflateRawSync(Buffer.alloc(n), { level: 9, finishFlush: zlibConstants.Z_FULL_FLUSH });
+  const piece = flushed(MiB);
+  const adler = new Uint8Array(4);
+  new DataView(adler.buffer).setUint32(0, (length % 65521) * 65536 + 1); // Adler-32 of zeros: a = 1, b = length
+  // zlib header (deflate, 32K window, best compression), the pieces, a final empty fixed-Huffman block, the checksum.
+  return concat([0x78, 0xda], ...Array.from({ length: Math.floor(length / MiB) }, () => piece), flushed(length % MiB), [0x03, 0x00], adler);
+}
+
+/** A PNG of zero-valued pixels (filter byte 0 on every row) with this header, built without holding the pixels. */
+function zeroPng(width: number, height: number, depth: number, colorType: number): Uint8Array {
+  const samples = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType]!;
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr.set([depth, colorType], 8);
+  const raw = height * (1 + Math.ceil((width * samples * depth) / 8));
+  return pngFrom([
+    { type: 'IHDR', data: ihdr },
+    ...(colorType === 3 ? [{ type: 'PLTE', data: Uint8Array.from([0, 0, 0, 255, 255, 255]) }] : []),
+    { type: 'IDAT', data: zerosZlib(raw) },
+    { type: 'IEND', data: new Uint8Array(0) },
+  ]);
+}
+
+/**
+ * A baseline JPEG of flat mid-gray 8×8 blocks that take 2 bits each: its Huffman tables have a single 1-bit code
+ * (DC difference 0, then AC end-of-block), so the scan is W·H/256 bytes of zeros (the issue's 391 KB for 10000²).
+ * `components` (default one, 1×1) are the sampling factor bytes of the frame header.
+ */
+function flatJpeg(width: number, height: number, components: number[] = [0x11]): Uint8Array {
+  const segment = (marker: number, body: ArrayLike<number>): Uint8Array => concat([0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255], body);
+  const frame = [8, height >> 8, height & 255, width >> 8, width & 255, components.length, ...components.flatMap((hv, i) => [i + 1, hv, 0])];
+  const scan = new Uint8Array(Math.ceil((Math.ceil(width / 8) * Math.ceil(height / 8)) / 4));
+  return concat(
+    [0xff, 0xd8],
+    segment(0xdb, [0, ...new Array<number>(64).fill(1)]), // quantization table 0: all ones
+    segment(0xc0, frame),
+    segment(0xc4, [0x00, 1, ...new Array<number>(15).fill(0), 0x00]), // DC table 0: '0' → difference category 0
+    segment(0xc4, [0x10, 1, ...new Array<number>(15).fill(0), 0x00]), // AC table 0: '0' → end of block
+    segment(0xda, [1, 1, 0x00, 0, 63, 0]),
+    scan,
+    [0xff, 0xd9],
+  );
+}
+
+/** Runs `refuse` (which must throw a DataFormatError for `file` matching `message`) and asserts it allocated little. */
+function assertRefusedCheaply(refuse: () => unknown, file: string, message: RegExp): void {
+  const before = process.memoryUsage();
+  assertRefused(refuse, file, message);
+  const after = process.memoryUsage();
+  const MB = 2 ** 20;
+  assert.ok(after.arrayBuffers - before.arrayBuffers < 50 * MB, `array buffers grew by ${((after.arrayBuffers - before.arrayBuffers) / MB).toFixed(0)} MB`);
+  assert.ok(after.rss - before.rss < 50 * MB, `rss grew by ${((after.rss - before.rss) / MB).toFixed(0)} MB`);
+}
+
+test('the bomb builders make real files: a zero PNG and a flat JPEG decode when small', () => {
+  assert.equal(DEFAULT_MAX_PIXELS, 2 ** 25);
+  assert.deepEqual(inflateSync(zerosZlib(3 * 2 ** 20 + 5)), Buffer.alloc(3 * 2 ** 20 + 5));
+  assert.deepEqual(decodeImage(zeroPng(30, 20, 1, 3)), { width: 30, height: 20, channels: 3, data: new Uint8Array(30 * 20 * 3) });
+  assert.deepEqual(decodeImage(zeroPng(3, 2, 16, 6)), { width: 3, height: 2, channels: 4, data: new Uint8Array(3 * 2 * 4) });
+  assert.deepEqual(decodeImage(flatJpeg(20, 12)), { width: 20, height: 12, channels: 1, data: new Uint8Array(20 * 12).fill(128) });
+});
+
+test('maxPixels: the issue\'s bombs are refused from their headers, naming the sizes, before the decoder allocates', () => {
+  // 12 KB: a 1-bit palette PNG of 10000² pixels (fast-png used to take 548 MB and 23 s for it).
+  const palette = zeroPng(10000, 10000, 1, 3);
+  assert.ok(palette.length < 13_000, `${palette.length} bytes`);
+  assertRefusedCheaply(() => decodeImage(palette, 'photo.png'), 'photo.png', /^photo\.png: 10000 × 10000 = 100,000,000 pixels, more than maxPixels 33,554,432 \(pass a larger maxPixels to read it\)$/);
+  // ~780 KB: a 16-bit RGBA PNG of 10000² pixels (800 MB of samples; 2.3 GB to decode).
+  const deep = zeroPng(10000, 10000, 16, 6);
+  assert.ok(deep.length < 800_000, `${deep.length} bytes`);
+  assertRefusedCheaply(() => decodeImage(deep, 'deep.png'), 'deep.png', /10000 × 10000 = 100,000,000 pixels, more than maxPixels 33,554,432/);
+  // Within maxPixels but not within its bytes: 25 Mpixel of 16-bit RGBA is 200 MB of samples, over 4 × 2²⁵.
+  assertRefusedCheaply(
+    () => decodeImage(zeroPng(5000, 5000, 16, 6), 'deep.png'),
+    'deep.png',
+    /^deep\.png: 5000 × 5000 pixels × 4 channels × 2 bytes = 200,000,000 bytes decoded, more than 4 × maxPixels = 134,217,728 \(pass a larger maxPixels to read it\)$/,
+  );
+  // 391 KB: a JPEG of 10000² pixels whose blocks take 2 bits each (jpeg-js used to take 1.1 GB before refusing it).
+  const flat = flatJpeg(10000, 10000);
+  assert.ok(flat.length > 390_000 && flat.length < 392_000, `${flat.length} bytes`);
+  assertRefusedCheaply(() => decodeImage(flat, 'flat.jpg'), 'flat.jpg', /^flat\.jpg: 10000 × 10000 = 100,000,000 pixels, more than maxPixels 33,554,432 \(pass a larger maxPixels to read it\)$/);
+  // Few pixels, but 255 components sampled 15×15 in MCUs of 120×120 would have jpeg-js count out gigabytes of blocks.
+  const padded = flatJpeg(1, 65535, new Array<number>(255).fill(0xff));
+  assertRefusedCheaply(
+    () => decodeImage(padded, 'thin.jpg'),
+    'thin.jpg',
+    /^thin\.jpg: 1 × 65535 pixels in 255 components sampled 15×15, 15×15, 15×15, 15×15, … take [\d,]+ bytes to decode, more than 32 × maxPixels \+ 1 MiB = 1,074,790,400 \(pass a larger maxPixels to read it\)$/,
+  );
+  // A later IHDR would give fast-png a new size for its pixel buffer: it is refused before decoding.
+  const small = toPng(randomImage(8, 6, 3, 5));
+  const [ihdr, ...rest] = pngChunks(small);
+  const hidden = pngFrom([ihdr!, pngChunks(withHeader(small, { width: 60000, height: 60000 }))[0]!, ...rest]);
+  assertRefusedCheaply(() => decodeImage(hidden, 'two.png'), 'two.png', /two\.png: is not a valid PNG: it has a second IHDR header/);
+});
+
+test('maxPixels: an image exactly at the limit decodes, one pixel more is refused; bytes bound 16-bit PNGs', async () => {
+  const rgb = randomImage(8, 6, 3, 6);
+  const png = toPng(rgb);
+  assert.deepEqual(decodeImage(png, 'a.png', { maxPixels: 48 }), rgb);
+  assert.deepEqual(decodeImage(png, { maxPixels: 48 }), rgb);
+  assertRefused(() => decodeImage(png, 'a.png', { maxPixels: 47 }), 'a.png', /^a\.png: 8 × 6 = 48 pixels, more than maxPixels 47 \(pass a larger maxPixels to read it\)$/);
+  await assert.rejects(readImage(png, { maxPixels: 47 }), (e: unknown) => e instanceof DataFormatError && e.file === 'image bytes' && /48 pixels, more than maxPixels 47/.test(e.message));
+  assert.deepEqual(await readImage(png, 'a.png', { maxPixels: 48 }), rgb);
+
+  const jpg = fixture('gradient-24x16.jpg');
+  assert.deepEqual(decodeImage(jpg, 'g.jpg', { maxPixels: 384 }), decodeImage(jpg));
+  assertRefused(() => decodeImage(jpg, 'g.jpg', { maxPixels: 383 }), 'g.jpg', /^g\.jpg: 24 × 16 = 384 pixels, more than maxPixels 383/);
+  // 21 pixels: jpeg-js's own limit (in megapixels, times 1000 · 1000) must not round 21 down below 21.
+  assert.deepEqual(decodeImage(flatJpeg(7, 3), { maxPixels: 21 }), { width: 7, height: 3, channels: 1, data: new Uint8Array(21).fill(128) });
+  // A 1×1 JPEG still fits: jpeg-js's whole-MCU padding comes out of the fixed 1 MiB, not out of maxPixels.
+  assert.deepEqual(decodeImage(flatJpeg(1, 1), { maxPixels: 1 }), { width: 1, height: 1, channels: 1, data: Uint8Array.from([128]) });
+  // Larger than the old 100-megapixel cap, when asked for (the header check only; nothing is decoded).
+  assertRefused(() => decodeImage(flatJpeg(10000, 10000), 'flat.jpg', { maxPixels: 10 ** 8 - 1 }), 'flat.jpg', /100,000,000 pixels, more than maxPixels 99,999,999/);
+
+  // 16-bit RGBA, 4×3: 96 bytes of samples, so maxPixels 24 (4 bytes each) is exactly enough.
+  const rgba16 = fixture('rgba16-4x3.png');
+  assert.deepEqual(decodeImage(rgba16, 'r.png', { maxPixels: 24 }), decodeImage(rgba16));
+  assertRefused(() => decodeImage(rgba16, 'r.png', { maxPixels: 23 }), 'r.png', /^r\.png: 4 × 3 pixels × 4 channels × 2 bytes = 96 bytes decoded, more than 4 × maxPixels = 92 \(pass a larger maxPixels to read it\)$/);
+
+  // The option is checked.
+  for (const bad of [0, -1, 1.5, NaN, Infinity, 2 ** 53, '100' as unknown as number]) {
+    assert.throws(() => decodeImage(png, { maxPixels: bad }), { name: 'RangeError', message: /^maxPixels must be a positive integer, got / });
+  }
+  assert.throws(() => decodeImage(png, 'a.png', { maxPixel: 10 } as never), { name: 'RangeError', message: /unknown decodeImage option 'maxPixel': expected 'maxPixels'/ });
+  await assert.rejects(readImage(png, { maxPixels: 0 }), { name: 'RangeError', message: /maxPixels must be a positive integer, got 0/ });
+  // An ImageData is decoded already: it is copied whatever its size.
+  assert.equal((await readImage({ width: 2, height: 1, data: new Uint8Array(8) }, { maxPixels: 1 })).width, 2);
+});
+
+test('headers: truncated, corrupt or missing ones are clear errors', () => {
+  const png = toPng(randomImage(8, 6, 3, 7));
+  assertRefused(() => decodeImage(png.subarray(0, 20), 'cut.png'), 'cut.png', /^cut\.png: is truncated: 20 bytes is too short for a PNG header$/);
+  assertRefused(() => decodeImage(png.subarray(0, 36), 'cut.png'), 'cut.png', /^cut\.png: is truncated, or a chunk is longer than the file$/);
+  const corrupt = png.slice();
+  corrupt[17]! ^= 0x01; // the width's second byte: 8 becomes 65544, but the CRC still says 8
+  assertRefused(() => decodeImage(corrupt, 'c.png'), 'c.png', /^c\.png: is not a valid PNG: its IHDR header is corrupt \(CRC mismatch\)$/);
+  const late = pngFrom([{ type: 'tEXt', data: new TextEncoder().encode('a\0b') }, ...pngChunks(png)]);
+  assertRefused(() => decodeImage(late, 'late.png'), 'late.png', /the first chunk is not a 13-byte IHDR header/);
+
+  const jpg = fixture('gradient-24x16.jpg');
+  const sof = sofOffset(jpg);
+  for (const cut of [sof + 1, sof + 6, sof + 12]) {
+    assertRefused(() => decodeImage(jpg.subarray(0, cut), 'cut.jpg'), 'cut.jpg', /^cut\.jpg: is not a valid JPEG \((it ends inside its frame header|no frame header \(SOF\) before the end of the file)\)$/);
+  }
+  assertRefused(() => decodeImage(jpg.subarray(0, sof + 12), 'cut.jpg'), 'cut.jpg', /it ends inside its frame header/);
+  const noFrame = concat([0xff, 0xd8, 0xff, 0xda, 0x00, 0x08, 1, 1, 0, 0, 63, 0, 0, 0, 0xff, 0xd9]);
+  assertRefused(() => decodeImage(noFrame, 'nf.jpg'), 'nf.jpg', /^nf\.jpg: is not a valid JPEG \(no frame header \(SOF\) before its image data \(SOS\)\)$/);
+  const lossless = jpg.slice();
+  lossless[sof + 1] = 0xc3;
+  assertRefused(() => decodeImage(lossless, 'l.jpg'), 'l.jpg', /is a JPEG of a kind that is not supported \(SOF3/);
+  const zeroSampling = flatJpeg(8, 8, [0x01]);
+  assertRefused(() => decodeImage(zeroSampling, 'z.jpg'), 'z.jpg', /a sampling factor in its frame header is 0/);
 });
 
 // ---- resize ----
@@ -481,6 +653,21 @@ test('loadImageFolder: sorted files, one row each, gray and resize options, odd 
 
     await assert.rejects(loadImageFolder(dir, { scale: 0.5, width: 2 }), { name: 'RangeError', message: /either scale or width\/height/ });
     await assert.rejects(loadImageFolder(join(dir, 'sub.png')), (e: unknown) => e instanceof DataFormatError && /holds no images \(files ending in \.png, \.jpg, \.jpeg\)/.test(e.message));
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('loadImageFolder: maxPixels refuses the first image over it, naming the file, before decoding it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'wa-folder-'));
+  try {
+    await writeFile(join(dir, 'a.png'), toPng(randomImage(8, 4, 3, 25)));
+    await writeFile(join(dir, 'b.png'), zeroPng(10000, 10000, 1, 3));
+    await assert.rejects(loadImageFolder(dir), (e: unknown) => e instanceof DataFormatError && e.file === `${dir}/b.png` && /b\.png: 10000 × 10000 = 100,000,000 pixels, more than maxPixels 33,554,432/.test(e.message));
+    await assert.rejects(loadImageFolder(dir, { maxPixels: 31 }), (e: unknown) => e instanceof DataFormatError && e.file === `${dir}/a.png` && /8 × 4 = 32 pixels, more than maxPixels 31/.test(e.message));
+    await rm(join(dir, 'b.png'));
+    assert.equal((await loadImageFolder(dir, { maxPixels: 32 })).data.cols, 96);
+    for (const bad of [0, 2.5, -3]) await assert.rejects(loadImageFolder(dir, { maxPixels: bad }), { name: 'RangeError', message: /^maxPixels must be a positive integer/ });
   } finally {
     await rm(dir, { recursive: true });
   }
