@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import {
-  Autoencoder, bindData, type Activation, type AutoencoderOptions, type Corruption, type Loss, type Matrix, type OutputActivation,
+  Autoencoder, bindData, decodeCheckpoint, encodeCheckpoint, type Activation, type AutoencoderOptions, type Corruption, type Loss, type Matrix, type OutputActivation,
   type TrainHistory, type TrainOptions, type WeightInit,
 } from 'wasm-autoencoder';
 import { checkpointTo, load, save } from 'wasm-autoencoder/node';
@@ -38,7 +38,8 @@ training:
   --patience N           stop once the validation loss has not improved for N epochs, and keep the weights of
                          the best epoch (needs --validation)
   --checkpoint-every N   also save to FILE every N epochs
-  --resume               continue training the model already in FILE (model flags are refused, training flags apply)
+  --resume               continue training the model already in FILE: model flags must equal the saved model's,
+                         except --learning-rate, which it takes on; training flags apply
   --force                replace FILE if it exists (without it, train refuses to overwrite a model)`;
 
 const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu'] as const satisfies readonly Activation[];
@@ -83,10 +84,9 @@ export async function train(argv: string[]): Promise<void> {
   if (!values.resume && !values.force && (await exists(values.out))) {
     throw new RangeError(`--out ${values.out} exists: pass --resume to continue training it, or --force to replace it`);
   }
-  const modelFlags = MODEL_FLAGS.filter((flag) => values[flag] !== undefined);
-  if (values.resume && modelFlags.length > 0) throw new RangeError(`--resume continues the saved model as it is: drop --${modelFlags.join(', --')}`);
   // Every flag is checked before the data is read: a typo should not wait for CIFAR to load.
-  const model = values.resume ? undefined : modelFlagValues(values);
+  const requested = modelFlagValues(values);
+  const model = values.resume ? undefined : requested;
   const epochs = positiveInteger(values.epochs ?? '250', '--epochs');
   const givenBatchSize = positiveInteger(values['batch-size'] ?? '10', '--batch-size');
   const checkpointEvery = values['checkpoint-every'] === undefined ? 0 : positiveInteger(values['checkpoint-every'], '--checkpoint-every');
@@ -99,7 +99,7 @@ export async function train(argv: string[]): Promise<void> {
   }
   const patience = values.patience === undefined ? undefined : positiveInteger(values.patience, '--patience');
 
-  const resumed = values.resume ? await load(values.out) : undefined;
+  const resumed = values.resume ? reconcile(await loadToResume(values.out), requested, values) : undefined;
   const scale = resumed ? modelScale(resumed, values.scale) : scaleFlag(values.scale);
   const source = await loadSource(values, scale);
   const { rows } = source.data;
@@ -181,6 +181,48 @@ export async function train(argv: string[]): Promise<void> {
 }
 
 type Values = { [flag in (typeof MODEL_FLAGS)[number]]?: string };
+
+async function loadToResume(file: string): Promise<Autoencoder> {
+  try {
+    return await load(file);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+    throw new RangeError(`--resume: model file '${file}' not found (train without --resume to start one)`);
+  }
+}
+
+/**
+ * The saved model to go on training, checked against the model flags given with --resume: a flag equal to the
+ * saved value is fine, a different one is refused (naming each), except --learning-rate, which the model takes on.
+ */
+function reconcile(saved: Autoencoder, requested: ReturnType<typeof modelFlagValues>, values: Values): Autoencoder {
+  const { options } = saved;
+  const want = requested.options;
+  const savedMomentum = 'momentum' in options.optimizer ? options.optimizer.momentum : undefined;
+  const wantMomentum = want.optimizer && 'momentum' in want.optimizer ? want.optimizer.momentum : undefined;
+  const savedValues: Record<Exclude<(typeof MODEL_FLAGS)[number], 'learning-rate'>, [unknown, unknown]> = {
+    hidden: [saved.hidden.join(','), [requested.hidden].flat().join(',')],
+    activation: [options.activation, want.activation],
+    'output-activation': [options.outputActivation, want.outputActivation],
+    loss: [options.loss, want.loss],
+    optimizer: [options.optimizer.name, want.optimizer?.name],
+    momentum: [savedMomentum, wantMomentum],
+    seed: [options.seed, want.seed],
+    init: [options.weightInit, want.weightInit],
+  };
+  const conflicts = Object.entries(savedValues)
+    .filter(([flag, [had, given]]) => values[flag as keyof Values] !== undefined && had !== given)
+    .map(([flag, [had]]) => `--${flag} ${values[flag as keyof Values]} differs from its ${had === undefined ? 'none' : String(had)}`);
+  if (conflicts.length > 0) {
+    saved.dispose();
+    throw new RangeError(`--resume continues the saved model: ${conflicts.join('; ')} (give the saved value or leave the flag out)`);
+  }
+  if (values['learning-rate'] === undefined || want.learningRate === options.learningRate) return saved;
+  // The learning rate is an option of the model: go on from the same checkpoint with the new one.
+  const { header, tensors } = decodeCheckpoint(saved.toBytes());
+  saved.dispose();
+  return Autoencoder.fromBytes(encodeCheckpoint({ header: { ...header, options: { ...options, learningRate: want.learningRate } }, tensors }));
+}
 
 /** The new model's hidden widths and options, from the model flags (defaults: the chapter's). */
 function modelFlagValues(values: Values): { hidden: number | number[]; options: AutoencoderOptions } {

@@ -255,11 +255,16 @@ test('train\'s model and training flags: each mistake is one line on stderr and 
   }
   assert.equal(fs.existsSync(path.join(dir, 'x.ae')), false);
   assert.equal((await cli(['train', '--csv', 'iris.csv', '--hidden', '2', '--epochs', '1', '--out', 'x.ae'], dir)).code, 0);
-  for (const flag of ['--output-activation sigmoid', '--loss mse', '--optimizer sgd', '--momentum 0.5']) {
-    const result = await cli(['train', '--csv', 'iris.csv', '--resume', ...flag.split(' '), '--out', 'x.ae'], dir);
+  for (const [flag, saved] of [['--output-activation sigmoid', 'linear'], ['--loss mse', 'rmse'], ['--optimizer sgd', 'rmsprop'], ['--momentum 0.5', '0'], ['--hidden 3', '2']]) {
+    const result = await cli(['train', '--csv', 'iris.csv', '--resume', ...flag!.split(' '), '--out', 'x.ae'], dir);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, `wasm-autoencoder: --resume continues the saved model as it is: drop ${flag.split(' ')[0]}\n`);
+    assert.equal(result.stderr, `wasm-autoencoder: --resume continues the saved model: ${flag} differs from its ${saved} (give the saved value or leave the flag out)\n`);
   }
+  // Flags equal to the saved model's are fine, and the learning rate may change.
+  const same = await cli(['train', '--csv', 'iris.csv', '--resume', '--hidden', '2', '--activation', 'tanh', '--loss', 'rmse', '--learning-rate', '0.01', '--epochs', '1', '--out', 'x.ae'], dir);
+  assert.equal(same.code, 0, same.stderr);
+  const resumed = await load(path.join(dir, 'x.ae'));
+  assert.deepEqual([resumed.options.learningRate, resumed.epochsTrained], [0.01, 2]);
   fs.rmSync(dir, { recursive: true });
 });
 
@@ -281,7 +286,7 @@ test('every command has --help; mistakes are one line on stderr and exit 1', asy
     [['encode', 'x.ae', '--cifar', CIFAR_PY, '--out', 'codes.txt'], /--out FILE ending in \.csv or \.npy/],
     [['train', '--bogus'], /Unknown option '--bogus'/],
     [['train', '--csv', 'd.csv', '--label', 'horse', '--out', 'x.ae'], /--label does not apply to --csv \(only to --cifar, --fashion-mnist\)/],
-    [['train', '--cifar', CIFAR_PY, '--out', 'x.ae', '--resume', '--hidden', '5'], /--resume continues the saved model as it is: drop --hidden/],
+    [['train', '--cifar', CIFAR_PY, '--out', 'x.ae', '--resume', '--hidden', '5'], /--resume: model file 'x\.ae' not found \(train without --resume to start one\)/],
     [['train', '--cifar', CIFAR_PY, '--out', 'no/such/dir/x.ae'], /--out no\/such\/dir\/x\.ae: the folder no\/such\/dir does not exist/],
     [['train', '--cifar', CIFAR_PY, '--learning-rate', 'fast', '--out', 'x.ae'], /--learning-rate must be a positive number, got 'fast'/],
   ];
