@@ -20,17 +20,19 @@ interface IdxType {
   name: string;
   size: number;
   create(length: number): IdxArray['data'];
-  /** Reads one big-endian value (DataView's default byte order); single bytes are copied without it. */
+  /** A view of `length` values at `offset` (a multiple of `size`) in `buffer`. */
+  view(buffer: ArrayBufferLike, offset: number, length: number): IdxArray['data'];
+  /** Reads one big-endian value (DataView's default byte order); single bytes need no reordering. */
   get?(view: DataView, at: number): number;
 }
 
 const TYPES: Record<number, IdxType> = {
-  0x08: { name: 'uint8', size: 1, create: (n) => new Uint8Array(n) },
-  0x09: { name: 'int8', size: 1, create: (n) => new Int8Array(n) },
-  0x0b: { name: 'int16', size: 2, create: (n) => new Int16Array(n), get: (v, at) => v.getInt16(at) },
-  0x0c: { name: 'int32', size: 4, create: (n) => new Int32Array(n), get: (v, at) => v.getInt32(at) },
-  0x0d: { name: 'float32', size: 4, create: (n) => new Float32Array(n), get: (v, at) => v.getFloat32(at) },
-  0x0e: { name: 'float64', size: 8, create: (n) => new Float64Array(n), get: (v, at) => v.getFloat64(at) },
+  0x08: { name: 'uint8', size: 1, create: (n) => new Uint8Array(n), view: (b, at, n) => new Uint8Array(b, at, n) },
+  0x09: { name: 'int8', size: 1, create: (n) => new Int8Array(n), view: (b, at, n) => new Int8Array(b, at, n) },
+  0x0b: { name: 'int16', size: 2, create: (n) => new Int16Array(n), view: (b, at, n) => new Int16Array(b, at, n), get: (v, at) => v.getInt16(at) },
+  0x0c: { name: 'int32', size: 4, create: (n) => new Int32Array(n), view: (b, at, n) => new Int32Array(b, at, n), get: (v, at) => v.getInt32(at) },
+  0x0d: { name: 'float32', size: 4, create: (n) => new Float32Array(n), view: (b, at, n) => new Float32Array(b, at, n), get: (v, at) => v.getFloat32(at) },
+  0x0e: { name: 'float64', size: 8, create: (n) => new Float64Array(n), view: (b, at, n) => new Float64Array(b, at, n), get: (v, at) => v.getFloat64(at) },
 };
 
 const MAX_DIMENSIONS = 8;
@@ -40,6 +42,13 @@ const MAX_HEADER_BYTES = 4 + 4 * MAX_DIMENSIONS;
 const MAX_GUNZIPPED_BYTES = 2 ** 30;
 /** Compressed bytes handed to the decompressor at a time (deflate expands a byte to at most ~1 KiB). */
 const GZIP_INPUT_SLICE = 64 * 1024;
+/** The shortest gzip file: a 10-byte header, an empty deflate stream (2 bytes), and the 8-byte trailer. */
+const GZIP_MIN_BYTES = 20;
+/**
+ * The most deflate can expand: 258 bytes (the longest match) from 2 bits (1-bit length and distance codes), so
+ * a gzip file of n bytes decompresses to less than 1032·n, in one member or several.
+ */
+const MAX_DEFLATE_RATIO = 1032;
 
 const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 const FASHION_MNIST_LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -64,7 +73,15 @@ interface Header {
  * ```
  */
 export function parseIdx(bytes: Uint8Array | ArrayBuffer, name = 'IDX data'): IdxArray {
-  const all = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+  return parseRaw(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes, name, false);
+}
+
+/**
+ * Parses a raw IDX file, its size checked against its header before anything is allocated. `owned` bytes (read
+ * from a file here, so held by no one else) are decoded where they are, without a copy when the values are
+ * aligned in them (always but for float64 after an even number of dimensions); other bytes are copied out once.
+ */
+function parseRaw(all: Uint8Array, name: string, owned: boolean): IdxArray {
   const { type, shape, offset, dataBytes } = readHeader(all, name);
   const present = all.length - offset;
   if (present !== dataBytes) {
@@ -72,21 +89,23 @@ export function parseIdx(bytes: Uint8Array | ArrayBuffer, name = 'IDX data'): Id
     throw new DataFormatError(name, `the header announces ${shape.join('×')} ${type.name} values (${dataBytes} bytes) but ${present} bytes follow it (${what})`);
   }
   const count = dataBytes / type.size;
-  const data = type.create(count);
-  const { get } = type;
-  if (!get) {
-    data.set(all.subarray(offset, offset + count)); // into an Int8Array, set wraps 128..255 to -128..-1
+  const at = all.byteOffset + offset;
+  let data: IdxArray['data'];
+  if (owned && at % type.size === 0) {
+    data = type.view(all.buffer, at, count);
   } else {
-    const view = new DataView(all.buffer, all.byteOffset + offset, dataBytes);
-    for (let i = 0; i < count; i++) data[i] = get(view, i * type.size);
+    data = type.create(count);
+    bytesOf(data).set(all.subarray(offset, offset + dataBytes)); // byte for byte: int8 values come out signed
   }
-  return { shape, data };
+  return { shape, data: fromBigEndian(type, data) };
 }
 
 /**
  * Reads an IDX file, raw or gzip-compressed (recognised by its 1f 8b magic): from bytes anywhere, or from a file
- * path in Node. Throws `DataFormatError` on a malformed file or a corrupt gzip stream, and refuses a gzip stream
- * that decompresses to more than its header announces (or more than 1 GiB) without reading it to the end.
+ * path in Node. Throws `DataFormatError` on a malformed file or a corrupt gzip stream. A gzip file is decompressed
+ * once, straight into the returned array, and refused before that array is allocated when its header announces
+ * more than 1 GiB or a size its gzip trailer contradicts (a truncated file), or as soon as it yields more or fewer
+ * bytes than its header announces. A raw file from a path is decoded in the bytes read, mostly without a copy.
  *
  * @example
  * ```ts
@@ -95,13 +114,9 @@ export function parseIdx(bytes: Uint8Array | ArrayBuffer, name = 'IDX data'): Id
  */
 export async function readIdx(source: string | Uint8Array | ArrayBuffer, name?: string): Promise<IdxArray> {
   const file = name ?? nameOf(source);
-  let bytes: Uint8Array;
-  if (typeof source === 'string') {
-    bytes = await (await nodeFiles('an IDX file')).readFileBytes(source);
-  } else {
-    bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : source;
-  }
-  return parseIdx(isGzip(bytes) ? await gunzip(bytes, file) : bytes, file);
+  const owned = typeof source === 'string'; // bytes read here from a file belong to no one else
+  const bytes = owned ? await (await nodeFiles('an IDX file')).readFileBytes(source) : source instanceof ArrayBuffer ? new Uint8Array(source) : source;
+  return isGzip(bytes) ? gunzipIdx(bytes, file) : parseRaw(bytes, file, owned);
 }
 
 /**
@@ -196,63 +211,131 @@ function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Decompresses a gzip stream holding an IDX file, stopping as soon as it yields more than the header announces.
- * Chunks are kept as they come, so memory follows the bytes really decompressed, never a forged size.
+ * Reads a gzip-compressed IDX file, decompressing it once, straight into the array it returns.
+ *
+ * Before anything large is allocated, only the IDX header is inflated (a few kilobytes of output at most), and the
+ * size it announces (header and values) must be at most MAX_GUNZIPPED_BYTES, equal modulo 2^32 to the ISIZE field
+ * of the gzip trailer (the last 4 bytes, little-endian), and no more than the compressed bytes can expand to. A
+ * forged size, a cut file (whose last 4 bytes are then compressed data, not the trailer) or a file with bytes
+ * after its trailer is refused there. Only then is the values' array allocated, once, at the announced size, and
+ * each decompressed chunk is copied into it as it comes (the only copy, no list of chunks): more bytes than
+ * announced are refused at the chunk that brings them, fewer when the stream ends, and a stream the decompressor
+ * rejects (a bad CRC, a cut) as soon as it does.
+ *
+ * Several gzip members (concatenated .gz files) and bytes after the trailer are refused, by that same ISIZE check:
+ * the last 4 bytes are then the last member's ISIZE, counting that member alone, or not a trailer at all, and the
+ * message names both possibilities. Should they match the announced size anyway (a forgery, or bad luck), no
+ * wrong values come out: a runtime that reads on into further members or skips zero padding (Node does both) has
+ * everything it yields held to the announced size, exactly, and one that stops after the first member or rejects
+ * what follows ends early or fails, both refused.
  */
-async function gunzip(compressed: Uint8Array, name: string): Promise<Uint8Array> {
-  // Fed in small slices on demand: some runtimes inflate a whole input chunk at once, so a slice bounds what a
-  // bomb can expand to before the check below sees it.
+async function gunzipIdx(compressed: Uint8Array, name: string): Promise<IdxArray> {
+  if (compressed.length < GZIP_MIN_BYTES) {
+    throw new DataFormatError(name, `is not a valid gzip stream (${compressed.length} bytes, fewer than the ${GZIP_MIN_BYTES} of the shortest one)`);
+  }
+  const isize = new DataView(compressed.buffer, compressed.byteOffset + compressed.length - 4, 4).getUint32(0, true);
+  const reader = inflate(compressed);
+  let received = 0; // decompressed bytes so far, the header's included
+  const next = async (): Promise<Uint8Array | undefined> => {
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      const after = received > 0 ? ` after ${received} decompressed bytes` : '';
+      throw new DataFormatError(name, `is not a valid gzip stream (${error instanceof Error ? error.message : String(error)})${after}`);
+    });
+    if (done) return undefined;
+    received += value.length;
+    return value;
+  };
+  try {
+    // The header: its first 4 bytes give its length, at most MAX_HEADER_BYTES.
+    const head = new Uint8Array(MAX_HEADER_BYTES);
+    let have = 0;
+    let header: Header | undefined;
+    let rest: Uint8Array | undefined; // the values that came in the chunk that completed the header
+    while (!header) {
+      const chunk = await next();
+      if (!chunk) {
+        readHeader(head.subarray(0, have), name); // throws: too short, or cut inside the header
+        throw new DataFormatError(name, `ends inside its IDX header (${have} bytes)`);
+      }
+      const before = have;
+      have += Math.min(chunk.length, MAX_HEADER_BYTES - have);
+      head.set(chunk.subarray(0, have - before), before);
+      const dimensions = head[3]!;
+      // A bad dimension count is refused by readHeader as soon as the first 4 bytes are in.
+      const length = have < 4 ? 4 : dimensions >= 1 && dimensions <= MAX_DIMENSIONS ? 4 + 4 * dimensions : 4;
+      if (have >= length) {
+        header = readHeader(head.subarray(0, length), name);
+        rest = chunk.subarray(length - before);
+      }
+    }
+    const { type, shape, offset, dataBytes } = header;
+    const announced = offset + dataBytes;
+    if (announced > MAX_GUNZIPPED_BYTES) {
+      throw new DataFormatError(name, `announces ${announced} bytes, more than the ${MAX_GUNZIPPED_BYTES} a compressed IDX file may hold`);
+    }
+    if (announced % 2 ** 32 !== isize) {
+      throw new DataFormatError(
+        name,
+        `announces ${announced} bytes (${shape.join('×')} ${type.name} values after a ${offset}-byte header) but its gzip trailer records ${isize} ` +
+          '(ISIZE, the decompressed size mod 2^32): the file is truncated or altered, or joins several gzip members (decompress and recompress it as one)',
+      );
+    }
+    if (announced > MAX_DEFLATE_RATIO * compressed.length) {
+      throw new DataFormatError(name, `announces ${announced} bytes, more than its ${compressed.length} compressed bytes can hold (deflate expands at most ${MAX_DEFLATE_RATIO}:1): a forged size`);
+    }
+    const data = type.create(dataBytes / type.size);
+    const out = bytesOf(data);
+    let filled = 0;
+    for (let chunk = rest; chunk; chunk = await next()) {
+      if (chunk.length > out.length - filled) {
+        throw new DataFormatError(name, `decompresses to more than the ${announced} bytes its header announces (trailing data or a gzip bomb)`);
+      }
+      out.set(chunk, filled);
+      filled += chunk.length;
+    }
+    if (filled < out.length) {
+      throw new DataFormatError(name, `decompresses to ${offset + filled} of the ${announced} bytes its header announces (truncated)`);
+    }
+    return { shape, data: fromBigEndian(type, data) };
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    throw error;
+  }
+}
+
+/** A reader of the decompressed bytes of `compressed`, fed to the decompressor in slices as it asks for them. */
+function inflate(compressed: Uint8Array): ReadableStreamDefaultReader<Uint8Array> {
+  // Small slices on demand: some runtimes inflate a whole input chunk at once, so a slice bounds what a bomb can
+  // expand to before the checks see it.
   let at = 0;
   const input = new ReadableStream<BufferSource>(
     {
       pull(controller) {
-        controller.enqueue(compressed.slice(at, (at += GZIP_INPUT_SLICE))); // a copy: never a view of shared memory
+        // A copy (Uint8Array's slice, not the view Buffer's would be): never a view of memory shared or reused.
+        controller.enqueue(Uint8Array.prototype.slice.call(compressed, at, (at += GZIP_INPUT_SLICE)));
         if (at >= compressed.length) controller.close();
       },
     },
     { highWaterMark: 0 },
   );
-  const reader = input.pipeThrough(new DecompressionStream('gzip')).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let announced: number | undefined; // the file size the header announces, once the header is in
-  try {
-    for (;;) {
-      const { done, value } = await reader.read().catch((error: unknown) => {
-        throw new DataFormatError(name, `is not a valid gzip stream (${error instanceof Error ? error.message : String(error)})`);
-      });
-      if (done) break;
-      chunks.push(value);
-      total += value.length;
-      if (announced === undefined && total >= MAX_HEADER_BYTES) {
-        const header = readHeader(concat(chunks, MAX_HEADER_BYTES), name);
-        announced = header.offset + header.dataBytes;
-        if (announced > MAX_GUNZIPPED_BYTES) {
-          throw new DataFormatError(name, `announces ${announced} bytes, more than the ${MAX_GUNZIPPED_BYTES} a compressed IDX file may hold`);
-        }
-      }
-      if (announced !== undefined && total > announced) {
-        throw new DataFormatError(name, `decompresses to more than the ${announced} bytes its header announces (trailing data or a gzip bomb)`);
-      }
-    }
-  } catch (error) {
-    await reader.cancel().catch(() => {});
-    throw error;
-  }
-  return concat(chunks, total);
+  return input.pipeThrough(new DecompressionStream('gzip')).getReader();
 }
 
-/** The first `length` bytes of `chunks`, in one array. */
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    if (at >= length) break;
-    const part = chunk.subarray(0, length - at);
-    out.set(part, at);
-    at += part.length;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Puts values stored big-endian into the host's byte order, in place; values of one byte need nothing. */
+function fromBigEndian(type: IdxType, data: IdxArray['data']): IdxArray['data'] {
+  const { get, size } = type;
+  if (get && LITTLE_ENDIAN) {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let i = 0; i < data.length; i++) data[i] = get(view, i * size); // each value is read before its bytes are written
   }
-  return out;
+  return data;
+}
+
+/** The bytes of a typed array, as a Uint8Array over the same memory. */
+function bytesOf(data: IdxArray['data']): Uint8Array {
+  return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 function imagesOf(array: IdxArray, name: string, limit: number): Matrix<Uint8Array> {
