@@ -3,6 +3,7 @@
 import { train, TRAIN_HELP } from './train.js';
 import { reconstruct, RECONSTRUCT_HELP } from './reconstruct.js';
 import { encode, ENCODE_HELP } from './encode.js';
+import { closestFlag } from './suggest.js';
 
 const HELP = `usage: wasm-autoencoder <command> [options]
 
@@ -17,14 +18,30 @@ ${TRAIN_HELP.split('\n')[0]}
 ${RECONSTRUCT_HELP.split('\n')[0]}
 ${ENCODE_HELP.split('\n')[0]}`;
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = { train, reconstruct, test: reconstruct, encode };
+const commands: Record<string, [run: (argv: string[]) => Promise<void>, help: string]> = {
+  train: [train, TRAIN_HELP], reconstruct: [reconstruct, RECONSTRUCT_HELP], test: [reconstruct, RECONSTRUCT_HELP], encode: [encode, ENCODE_HELP],
+};
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') return void console.log(HELP);
   const command = commands[name];
   if (!command) throw new RangeError(`unknown command '${name}' (try: ${Object.keys(commands).join(', ')}, or --help)`);
-  await command(rest);
+  try {
+    await command[0](rest);
+  } catch (error) {
+    throw withHint(error, command[1]);
+  }
+}
+
+/** node:util's parseArgs errors as one line, with the flag meant when one was mistyped. */
+function withHint(error: unknown, help: string): unknown {
+  const code = (error as { code?: string }).code;
+  if (!(error instanceof Error) || !code?.startsWith('ERR_PARSE_ARGS')) return error;
+  const unknown = /^Unknown option '(--[^']+)'/.exec(error.message)?.[1];
+  const suggestion = unknown && closestFlag(unknown, help);
+  error.message = suggestion ? `Unknown option '${unknown}'; did you mean ${suggestion}?` : error.message.split('\n').join(' ');
+  return error;
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

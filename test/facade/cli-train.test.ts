@@ -73,3 +73,20 @@ test('durations are rounded to whole seconds before they are split, and counts a
   assert.equal(duration(0), '0s');
   assert.deepEqual([count(1, 'epoch'), count(0, 'epoch'), count(2, 'epoch')], ['1 epoch', '0 epochs', '2 epochs']);
 });
+
+test('a mistyped flag is one line that names the flag meant; a value that starts with a dash is one line too', async () => {
+  const dir = irisDir();
+  const typo = await cli(['train', '--csv', 'iris.csv', '--hiden', '3', '--out', 'x.ae'], dir);
+  assert.equal(typo.stderr, "wasm-autoencoder: Unknown option '--hiden'; did you mean --hidden?\n");
+  const encode = await cli(['encode', 'x.ae', '--outt', 'codes.csv'], dir);
+  assert.equal(encode.stderr, "wasm-autoencoder: Unknown option '--outt'; did you mean --out?\n");
+  const nothingClose = await cli(['train', '--zzzzzz'], dir);
+  assert.equal(nothingClose.stderr, "wasm-autoencoder: Unknown option '--zzzzzz'\n");
+  const dash = await cli(['train', '--csv', 'iris.csv', '--epochs', '-5', '--out', 'x.ae'], dir);
+  assert.equal(dash.code, 1);
+  assert.equal(dash.stderr.trim().split('\n').length, 1, dash.stderr);
+  assert.match(dash.stderr, /--epochs/);
+  const negative = await cli(['train', '--csv', 'iris.csv', '--epochs=-5', '--out', 'x.ae'], dir);
+  assert.match(negative.stderr, /^wasm-autoencoder: --epochs must be a positive integer, got '-5'\n$/);
+  fs.rmSync(dir, { recursive: true });
+});
