@@ -1,7 +1,8 @@
 // `wasm-autoencoder encode`: the codes of a data set under a saved model, as CSV or .npy.
 import { parseArgs } from 'node:util';
 import { encodeCsv, encodeNpy } from 'wasm-autoencoder';
-import { load, writeFileAtomic } from 'wasm-autoencoder/node';
+import { writeFileAtomic } from 'wasm-autoencoder/node';
+import { loadModel } from './model-file.js';
 import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale } from './sources.js';
 
 export const ENCODE_HELP = `usage: wasm-autoencoder encode MODEL <data> --out FILE.csv|FILE.npy
@@ -22,7 +23,7 @@ export async function encode(argv: string[]): Promise<void> {
   if (positionals.length !== 1) throw new RangeError('encode needs exactly one MODEL file before the options');
   if (values.out === undefined || !/\.(csv|npy)$/i.test(values.out)) throw new RangeError('encode needs --out FILE ending in .csv or .npy');
   await checkWritable(values.out, '--out');
-  const ae = await load(positionals[0]!);
+  const ae = await loadModel(positionals[0]!);
   const codes = ae.encode((await loadSource(values, modelScale(ae, values.scale))).data);
   const bytes = /\.npy$/i.test(values.out) ? encodeNpy(codes) : new TextEncoder().encode(encodeCsv(codes));
   await writeFileAtomic(values.out, bytes);

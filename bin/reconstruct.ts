@@ -2,7 +2,8 @@
 // originals beside their reconstructions.
 import { parseArgs } from 'node:util';
 import { imageFromMatrixRow, imageGrid, toPng, type Image, type Matrix } from 'wasm-autoencoder';
-import { load, writeFileAtomic } from 'wasm-autoencoder/node';
+import { writeFileAtomic } from 'wasm-autoencoder/node';
+import { loadModel } from './model-file.js';
 import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, positiveInteger, type Source } from './sources.js';
 
 export const RECONSTRUCT_HELP = `usage: wasm-autoencoder reconstruct MODEL <data> [--png FILE] [--count N]
@@ -25,7 +26,7 @@ export async function reconstruct(argv: string[]): Promise<void> {
   if (values.help) return void console.log(RECONSTRUCT_HELP);
   if (positionals.length !== 1) throw new RangeError('reconstruct needs exactly one MODEL file before the options');
   if (values.png !== undefined) await checkWritable(values.png, '--png');
-  const ae = await load(positionals[0]!);
+  const ae = await loadModel(positionals[0]!);
   const source = await loadSource(values, modelScale(ae, values.scale));
   const { reconstructed, loss } = ae.test(source.data);
   console.log(`${source.describe}: ${source.data.rows} rows, loss (${ae.options.loss.toUpperCase()}) ${loss.toPrecision(5)}`);

@@ -125,14 +125,20 @@ async function load(kind: string, values: Values, limit: number | undefined, spl
 }
 
 async function readCsv(path: string): Promise<Matrix> {
-  const lines = (await readFile(path, 'utf8')).split(/\r?\n/).filter((line) => line.trim() !== '');
-  return matrix(
-    lines.map((line, i) => line.split(',').map((cell, j) => {
-      const value = Number(cell);
-      if (cell.trim() === '' || !Number.isFinite(value)) throw new RangeError(`${path}: line ${i + 1}, value ${j + 1} is not a number: '${cell}'`);
-      return value;
-    })),
-  );
+  // Line numbers as an editor shows them: counted from 1, blank lines included.
+  const lines = (await readFile(path, 'utf8')).split(/\r?\n/).map((line, i) => ({ line, number: i + 1 })).filter(({ line }) => line.trim() !== '');
+  if (lines.length === 0) throw new RangeError(`${path}: no rows of numbers`);
+  const rows = lines.map(({ line, number }) => line.split(',').map((cell, j) => {
+    const value = Number(cell);
+    if (cell.trim() === '' || !Number.isFinite(value)) throw new RangeError(`${path}: line ${number}, value ${j + 1} is not a number: '${cell}'`);
+    return value;
+  }));
+  rows.forEach((row, r) => {
+    if (row.length !== rows[0]!.length) {
+      throw new RangeError(`${path}: line ${lines[r]!.number} has ${row.length} values, line ${lines[0]!.number} has ${rows[0]!.length}: every row needs as many`);
+    }
+  });
+  return matrix(rows);
 }
 
 /** --width and --height, both or neither: one alone would keep each image's aspect ratio, so sizes could still differ. */

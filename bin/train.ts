@@ -6,8 +6,9 @@ import {
   Autoencoder, bindData, decodeCheckpoint, encodeCheckpoint, type Activation, type AutoencoderOptions, type Corruption, type Loss, type Matrix, type OutputActivation,
   type TrainHistory, type TrainOptions, type WeightInit,
 } from 'wasm-autoencoder';
-import { checkpointTo, load, save } from 'wasm-autoencoder/node';
+import { checkpointTo, save } from 'wasm-autoencoder/node';
 import { count, duration } from './format.js';
+import { loadModel } from './model-file.js';
 import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, numberIn, oneOf, positiveInteger, positiveNumber, scaleFlag } from './sources.js';
 
 export const TRAIN_HELP = `usage: wasm-autoencoder train <data> --out FILE [options]
@@ -99,7 +100,7 @@ export async function train(argv: string[]): Promise<void> {
   }
   const patience = values.patience === undefined ? undefined : positiveInteger(values.patience, '--patience');
 
-  const resumed = values.resume ? reconcile(await loadToResume(values.out), requested, values) : undefined;
+  const resumed = values.resume ? reconcile(await loadModel(values.out, '--resume: '), requested, values) : undefined;
   const scale = resumed ? modelScale(resumed, values.scale) : scaleFlag(values.scale);
   const source = await loadSource(values, scale);
   const { rows } = source.data;
@@ -182,14 +183,6 @@ export async function train(argv: string[]): Promise<void> {
 
 type Values = { [flag in (typeof MODEL_FLAGS)[number]]?: string };
 
-async function loadToResume(file: string): Promise<Autoencoder> {
-  try {
-    return await load(file);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ENOENT') throw error;
-    throw new RangeError(`--resume: model file '${file}' not found (train without --resume to start one)`);
-  }
-}
 
 /**
  * The saved model to go on training, checked against the model flags given with --resume: a flag equal to the

@@ -1,5 +1,6 @@
 import { Autoencoder } from '../model/autoencoder.js';
 import { init } from '../runtime/wasm.js';
+import { CheckpointError } from '../errors.js';
 import { readFileBytes, writeFileAtomic, writeFileAtomicSync } from './node-fs.js';
 
 export { readFileBytes, writeFileAtomic, writeFileAtomicSync };
@@ -31,7 +32,12 @@ export async function save(model: Autoencoder, path: string): Promise<void> {
  */
 export async function load(path: string): Promise<Autoencoder> {
   const [bytes] = await Promise.all([readFileBytes(path), init()]);
-  return Autoencoder.fromBytes(bytes);
+  try {
+    return Autoencoder.fromBytes(bytes);
+  } catch (error) {
+    if (error instanceof CheckpointError) error.message = `${path}: ${error.message}`; // which file was refused
+    throw error;
+  }
 }
 
 /**

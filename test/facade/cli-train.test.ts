@@ -90,3 +90,18 @@ test('a mistyped flag is one line that names the flag meant; a value that starts
   assert.match(negative.stderr, /^wasm-autoencoder: --epochs must be a positive integer, got '-5'\n$/);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('messages name the file and what it was for: a missing model, a file that is not one, a ragged CSV row', async () => {
+  const dir = irisDir();
+  const missing = await cli(['reconstruct', 'nope.ae', '--csv', 'iris.csv'], dir);
+  assert.equal(missing.stderr, "wasm-autoencoder: model file 'nope.ae' not found\n");
+  const resume = await cli(['train', '--csv', 'iris.csv', '--resume', '--out', 'nope.ae'], dir);
+  assert.equal(resume.stderr, "wasm-autoencoder: --resume: model file 'nope.ae' not found (train without --resume to start one)\n");
+  fs.writeFileSync(path.join(dir, 'bad.ae'), 'garbage\n');
+  const bad = await cli(['encode', 'bad.ae', '--csv', 'iris.csv', '--out', 'codes.csv'], dir);
+  assert.equal(bad.stderr, 'wasm-autoencoder: bad.ae: not a checkpoint: bad magic (expected "WASMAE\\r\\n")\n');
+  fs.writeFileSync(path.join(dir, 'ragged.csv'), '1,2,3\n\n4,5\n');
+  const ragged = await cli(['train', '--csv', 'ragged.csv', '--out', 'r.ae'], dir);
+  assert.equal(ragged.stderr, 'wasm-autoencoder: ragged.csv: line 3 has 2 values, line 1 has 3: every row needs as many\n');
+  fs.rmSync(dir, { recursive: true });
+});

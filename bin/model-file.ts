@@ -1,0 +1,13 @@
+// The saved model a command works on, with a message that says what the file was for when it is missing.
+import type { Autoencoder } from 'wasm-autoencoder';
+import { load } from 'wasm-autoencoder/node';
+
+/** Loads the model in `file`; a missing file is `model file '…' not found` (after `what`, when given). */
+export async function loadModel(file: string, what = ''): Promise<Autoencoder> {
+  try {
+    return await load(file);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+    throw new RangeError(`${what}model file '${file}' not found${what ? ' (train without --resume to start one)' : ''}`);
+  }
+}
