@@ -26,6 +26,7 @@ export async function reconstruct(argv: string[]): Promise<void> {
   if (values.help) return void console.log(RECONSTRUCT_HELP);
   if (positionals.length !== 1) throw new RangeError('reconstruct needs exactly one MODEL file before the options');
   if (values.png !== undefined) await checkWritable(values.png, '--png');
+  if (values.png !== undefined && values.csv !== undefined) throw new RangeError('--png needs image data (CIFAR, IDX, Fashion-MNIST or --images); rows from --csv are not pictures');
   const ae = await loadModel(positionals[0]!);
   const source = await loadSource(values, modelScale(ae, values.scale));
   const { reconstructed, loss } = ae.test(source.data);

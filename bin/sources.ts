@@ -166,8 +166,8 @@ function scaled(m: Matrix, factor: number): Matrix {
 }
 
 export function positiveInteger(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${flag} must be a positive integer, got '${text}'`);
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN; // digits only: not 1e20, 0x10 or 2.0
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${flag} must be a positive integer, got '${text}'`);
   return n;
 }
 

@@ -211,7 +211,9 @@ function labelIndex(label: string | number, labelNames: string[] | undefined): n
     return label;
   }
   if (typeof label !== 'string') throw new TypeError(`a label must be a name or a number, got ${String(label)}`);
-  const index = labelNames?.indexOf(label) ?? -1;
+  // Exact first, then regardless of case ('Sneaker' in Fashion-MNIST's names is 'sneaker' on a command line).
+  const exact = labelNames?.indexOf(label) ?? -1;
+  const index = exact >= 0 ? exact : (labelNames?.findIndex((name) => name.toLowerCase() === label.toLowerCase()) ?? -1);
   if (index < 0) {
     const known = labelNames ? `: expected one of ${labelNames.map((n) => `'${n}'`).join(', ')}` : '; pass labelNames to select by name';
     throw new RangeError(`unknown label '${label}'${known}`);

@@ -293,3 +293,11 @@ test('mutated python files (2000 runs): a result or a DataFormatError, nothing e
 test('mutated binary files (2000 runs): a result or a DataFormatError, nothing else, no hang', async () => {
   await fuzzLayout(filesOf(BIN, 'Uint8Array'), ['test_batch.bin', 'batches.meta.txt'], 20261128);
 });
+
+test('label names match exactly first, then regardless of case', () => {
+  const data = { rows: 3, cols: 1, data: new Uint8Array([10, 20, 30]) };
+  const labels = new Uint8Array([0, 1, 1]);
+  assert.deepEqual(selectLabel(data, labels, 'SNEAKER', ['Shirt', 'Sneaker']).data, new Uint8Array([20, 30]));
+  assert.deepEqual(selectLabel(data, labels, 'b', ['b', 'B']).data, new Uint8Array([10]), 'an exact name wins');
+  assert.throws(() => selectLabel(data, labels, 'boot', ['Shirt', 'Sneaker']), /unknown label 'boot': expected one of 'Shirt', 'Sneaker'/);
+});

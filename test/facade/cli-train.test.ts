@@ -105,3 +105,19 @@ test('messages name the file and what it was for: a missing model, a file that i
   assert.equal(ragged.stderr, 'wasm-autoencoder: ragged.csv: line 3 has 2 values, line 1 has 3: every row needs as many\n');
   fs.rmSync(dir, { recursive: true });
 });
+
+test('numbers are digits only and checked before anything runs; label names match regardless of case; --png with CSV is refused at once', async () => {
+  const dir = irisDir();
+  for (const epochs of ['1e20', '0x10', '2.0', '99999999999999999999']) {
+    const result = await cli(['train', '--csv', 'iris.csv', '--epochs', epochs, '--out', 'x.ae'], dir);
+    assert.equal(result.stderr, `wasm-autoencoder: --epochs must be a positive integer, got '${epochs}'\n`);
+    assert.equal(result.stdout, '', 'refused before training starts');
+  }
+  const cifar = path.resolve('test/fixtures/cifar-sample/cifar-10-batches-py');
+  const horse = await cli(['train', '--cifar', cifar, '--label', 'HORSE', '--hidden', '4', '--epochs', '1', '--out', 'h.ae'], dir);
+  assert.equal(horse.code, 0, horse.stderr);
+  assert.match(horse.stdout, /9 rows/);
+  const png = await cli(['reconstruct', 'h.ae', '--csv', 'iris.csv', '--png', 'grid.png'], dir);
+  assert.equal(png.stderr, 'wasm-autoencoder: --png needs image data (CIFAR, IDX, Fashion-MNIST or --images); rows from --csv are not pictures\n');
+  fs.rmSync(dir, { recursive: true });
+});
