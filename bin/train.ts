@@ -27,7 +27,9 @@ model:
   --learning-rate X      the optimizer's learning rate (default 0.001)
   --momentum X           momentum of rmsprop or sgd, in [0, 1) (default 0)
   --seed N               seed of the initial weights, batches and corruption, ≥ 1 (default 1)
-  --init normal|glorot   initial weights: N(0, 1) as in the chapter (default), or Glorot-scaled for wide inputs
+  --init normal|glorot   initial weights: N(0, 1) as in the chapter, or Glorot-scaled (the default for pictures)
+  --raw                  pictures as the chapter trains on them: values 0–255 and N(0, 1) weights (without it,
+                         pictures are scaled to [0, 1], kept in the model as --scale 0.00392, and start from Glorot)
 training:
   --out FILE             where the trained model goes (written atomically)
   --epochs N             epochs (default 250)
@@ -69,6 +71,7 @@ export async function train(argv: string[]): Promise<void> {
       momentum: { type: 'string' },
       seed: { type: 'string' },
       init: { type: 'string' },
+      raw: { type: 'boolean' },
       corruption: { type: 'string' },
       validation: { type: 'string' },
       patience: { type: 'string' },
@@ -86,7 +89,13 @@ export async function train(argv: string[]): Promise<void> {
     throw new RangeError(`--out ${values.out} exists: pass --resume to continue training it, or --force to replace it`);
   }
   // Every flag is checked before the data is read: a typo should not wait for CIFAR to load.
-  const requested = modelFlagValues(values);
+  // Pictures (every source but --csv) are scaled to [0, 1] and start from Glorot weights unless --raw asks for the
+  // chapter's setting: with 0–255 values and N(0, 1) weights every tanh code saturates and nothing is learned.
+  const pictures = values.csv === undefined && !values.raw;
+  if (values.raw && values.csv !== undefined) throw new RangeError('--raw applies to pictures (CIFAR, IDX, Fashion-MNIST, --images); --csv values are always used as they are');
+  if (values.raw && values.scale !== undefined) throw new RangeError('--raw keeps the values as they are: drop --scale, or --raw');
+  if (values.raw && values.init !== undefined) throw new RangeError('--raw starts from N(0, 1) weights, as the chapter: drop --init, or --raw');
+  const requested = modelFlagValues(values, pictures ? 'glorot' : 'normal');
   const model = values.resume ? undefined : requested;
   const epochs = positiveInteger(values.epochs ?? '250', '--epochs');
   const givenBatchSize = positiveInteger(values['batch-size'] ?? '10', '--batch-size');
@@ -101,7 +110,7 @@ export async function train(argv: string[]): Promise<void> {
   const patience = values.patience === undefined ? undefined : positiveInteger(values.patience, '--patience');
 
   const resumed = values.resume ? reconcile(await loadModel(values.out, '--resume: '), requested, values) : undefined;
-  const scale = resumed ? modelScale(resumed, values.scale) : scaleFlag(values.scale);
+  const scale = resumed ? modelScale(resumed, values.scale) : values.scale === undefined && pictures ? PIXEL_SCALE : scaleFlag(values.scale);
   const source = await loadSource(values, scale);
   const { rows } = source.data;
   // As train holds out a validation fraction: the last ⌈fraction·rows⌉ rows.
@@ -145,11 +154,19 @@ export async function train(argv: string[]): Promise<void> {
   const started = performance.now();
   let last = performance.now();
   let history: TrainHistory;
+  let warned = false;
   bar.start(epochs, 0, { loss: '–', validation: '–', speed: '–', left: '–' });
   try {
     history = await ae.trainAsync(bound, {
       ...options,
       onEpoch: ({ epoch, loss, validationLoss }) => {
+        if (!warned) {
+          const saturated = saturation(ae, source.data);
+          if (saturated !== undefined) {
+            warned = true;
+            console.warn(`\nwarning: ${saturated} after epoch ${epoch + 1}: a saturated model learns little (scale the data, e.g. --scale 0.00392, or start from --init glorot)`);
+          }
+        }
         const now = performance.now();
         const left = ((now - started) / (epoch + 1)) * (epochs - epoch - 1);
         bar.update(epoch + 1, { loss: loss.toPrecision(5), validation: validationLoss?.toPrecision(5) ?? '–', speed: Math.round((samplesPerEpoch / (now - last)) * 1000), left: duration(left) });
@@ -182,6 +199,32 @@ export async function train(argv: string[]): Promise<void> {
 }
 
 type Values = { [flag in (typeof MODEL_FLAGS)[number]]?: string };
+
+/** The scale pictures get by default: 0–255 to [0, 1] (as the CLI prints it, so that it reads as it is stored). */
+const PIXEL_SCALE = 0.00392;
+// A code value counts as saturated this close to its activation's limit; the model is when nearly all of them are.
+const NEAR_LIMIT = 0.01;
+const SATURATED_SHARE = 0.95;
+
+/**
+ * Whether the model's codes of (up to 256 of) the rows sit at their activation's limits almost everywhere, said in a
+ * few words; undefined when they do not (or the activation has no limit that stops learning).
+ */
+function saturation(ae: Autoencoder, data: Matrix): string | undefined {
+  const { activation } = ae.options;
+  const atLimit: Partial<Record<typeof activation, (c: number) => boolean>> = {
+    tanh: (c) => Math.abs(c) >= 1 - NEAR_LIMIT,
+    sigmoid: (c) => c <= NEAR_LIMIT || c >= 1 - NEAR_LIMIT,
+    relu: (c) => c <= 0,
+    elu: (c) => c <= -1 + NEAR_LIMIT,
+  };
+  const test = atLimit[activation];
+  if (!test) return undefined;
+  const rows = Math.min(256, data.rows);
+  const { data: codes } = ae.encode({ rows, cols: data.cols, data: data.data.subarray(0, rows * data.cols) });
+  const share = codes.reduce((n, c) => n + (test(c) ? 1 : 0), 0) / codes.length;
+  return share >= SATURATED_SHARE ? `${Math.round(share * 100)}% of the code values sit at ${activation}'s ${activation === 'relu' ? 'zero' : 'limits'}` : undefined;
+}
 
 
 /**
@@ -218,7 +261,7 @@ function reconcile(saved: Autoencoder, requested: ReturnType<typeof modelFlagVal
 }
 
 /** The new model's hidden widths and options, from the model flags (defaults: the chapter's). */
-function modelFlagValues(values: Values): { hidden: number | number[]; options: AutoencoderOptions } {
+function modelFlagValues(values: Values, init: WeightInit): { hidden: number | number[]; options: AutoencoderOptions } {
   const hidden = hiddenFlag(values.hidden ?? '100');
   const outputActivation = oneOf(values['output-activation'] ?? 'linear', OUTPUT_ACTIVATIONS, '--output-activation');
   const loss = oneOf(values.loss ?? 'rmse', LOSSES, '--loss');
@@ -237,7 +280,7 @@ function modelFlagValues(values: Values): { hidden: number | number[]; options: 
       loss,
       optimizer: name === 'adam' ? { name } : { name, ...(momentum === undefined ? {} : { momentum }) },
       seed: positiveInteger(values.seed ?? '1', '--seed'),
-      weightInit: oneOf<WeightInit>(values.init ?? 'normal', ['normal', 'glorot'], '--init'),
+      weightInit: oneOf<WeightInit>(values.init ?? init, ['normal', 'glorot'], '--init'),
     },
   };
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { grayscale, loadCifar10 } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
 import { load } from '../../src/io/node.js';
 import { count, duration } from '../../bin/format.js';
@@ -119,5 +120,33 @@ test('numbers are digits only and checked before anything runs; label names matc
   assert.match(horse.stdout, /9 rows/);
   const png = await cli(['reconstruct', 'h.ae', '--csv', 'iris.csv', '--png', 'grid.png'], dir);
   assert.equal(png.stderr, 'wasm-autoencoder: --png needs image data (CIFAR, IDX, Fashion-MNIST or --images); rows from --csv are not pictures\n');
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('pictures are scaled and start from Glorot weights by default; --raw is the chapter\'s setting, and a saturated model is warned about', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wae-cli-raw-'));
+  const horses = ['--cifar', path.resolve('test/fixtures/cifar-sample/cifar-10-batches-py'), '--label', 'horse', '--hidden', '4', '--epochs', '5', '--batch-size', '3'];
+  const scaled = await cli(['train', ...horses, '--out', 'scaled.ae'], dir);
+  assert.equal(scaled.code, 0, scaled.stderr);
+  assert.doesNotMatch(scaled.stderr, /warning/);
+  const model = await load(path.join(dir, 'scaled.ae'));
+  assert.deepEqual([model.metadata.scale, model.options.weightInit], [0.00392, 'glorot']);
+  // The same pictures, scaled as the model keeps it: codes well inside tanh's range.
+  const { data } = await loadCifar10(path.resolve('test/fixtures/cifar-sample/cifar-10-batches-py'), { labels: ['horse'] });
+  const gray = grayscale(data);
+  const codes = model.encode({ rows: gray.rows, cols: gray.cols, data: Float32Array.from(gray.data, (p) => p * 0.00392) }).data;
+  assert.ok(codes.filter((c) => Math.abs(c) > 0.99).length < codes.length / 2, `codes ${Array.from(codes)}`);
+  const raw = await cli(['train', ...horses, '--raw', '--epochs', '1', '--out', 'raw.ae'], dir);
+  assert.equal(raw.code, 0, raw.stderr);
+  assert.match(raw.stderr, /warning: \d+% of the code values sit at tanh's limits after epoch 1: a saturated model learns little \(scale the data, e\.g\. --scale 0\.00392, or start from --init glorot\)/);
+  const rawModel = await load(path.join(dir, 'raw.ae'));
+  assert.deepEqual([rawModel.metadata.scale, rawModel.options.weightInit], [1, 'normal']);
+  for (const [flags, message] of [
+    [['--raw', '--scale', '0.5'], '--raw keeps the values as they are: drop --scale, or --raw'],
+    [['--raw', '--init', 'glorot'], '--raw starts from N(0, 1) weights, as the chapter: drop --init, or --raw'],
+  ] as const) {
+    const refused = await cli(['train', ...horses, ...flags, '--out', 'x.ae'], dir);
+    assert.equal(refused.stderr, `wasm-autoencoder: ${message}\n`);
+  }
   fs.rmSync(dir, { recursive: true });
 });

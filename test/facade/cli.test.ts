@@ -51,8 +51,9 @@ test('train, reconstruct --png and encode on CIFAR horses', async () => {
   const dir = tmp();
   const trained = await cli(['train', '--cifar', CIFAR_PY, '--label', 'horse', '--hidden', '8', '--epochs', '5', '--batch-size', '3', '--out', 'horses.ae'], dir);
   assert.equal(trained.code, 0, trained.stderr);
-  assert.match(trained.stdout, /training 1024 → 8 → 1024 on CIFAR-10 train 'horse': 9 rows, 5 epochs, batch 3/);
-  assert.equal((await load(path.join(dir, 'horses.ae'))).epochsTrained, 5);
+  assert.match(trained.stdout, /training 1024 → 8 → 1024 on CIFAR-10 train 'horse', values × 0\.00392: 9 rows, 5 epochs, batch 3/);
+  const horses = await load(path.join(dir, 'horses.ae'));
+  assert.deepEqual([horses.epochsTrained, horses.metadata.scale, horses.options.weightInit], [5, 0.00392, 'glorot'], 'pictures: scaled to [0, 1], Glorot weights');
 
   const shown = await cli(['reconstruct', 'horses.ae', '--cifar', CIFAR_BIN, '--label', '7', '--png', 'grid.png', '--count', '4'], dir);
   assert.equal(shown.code, 0, shown.stderr);
@@ -102,7 +103,7 @@ test('train --scale keeps the scale in the model; reconstruct, encode and --resu
   assert.equal(continued.code, 0, continued.stderr);
   assert.match(continued.stdout, /values × 0\.00392/);
 
-  assert.equal((await cli(['train', ...horses, '--hidden', '4', '--epochs', '1', '--out', 'raw.ae'], dir)).code, 0);
+  assert.equal((await cli(['train', ...horses, '--hidden', '4', '--epochs', '1', '--raw', '--out', 'raw.ae'], dir)).code, 0);
   const scaledRaw = await cli(['reconstruct', 'raw.ae', ...horses, '--scale', '0.5'], dir);
   assert.equal(scaledRaw.code, 1);
   assert.match(scaledRaw.stderr, /the model was trained without --scale/);
