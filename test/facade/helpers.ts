@@ -1,6 +1,6 @@
 // Shared test helpers: a model's weights as float64 reference layers, and small seeded data.
 import type { Autoencoder } from '../../src/entries/index.js';
-import type { RefLayer } from '../reference.js';
+import type { Activation, RefLayer } from '../reference.js';
 
 /** The layer names of a model with `depth` hidden layers, input to output: encode, encode_1, …, decode, decode_1, …. */
 export function layerNames(depth: number): string[] {
@@ -42,4 +42,20 @@ export function randomRows(rows: number, cols: number, seed: number, low = -1, h
 /** |a − b| / max(|b|, floor): relative error with a floor for values near zero. */
 export function relativeError(a: number, b: number, floor = 1e-3): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), floor);
+}
+
+/** A float64 reference net of sizes dims[0] → dims[1] → …, weights and biases uniform in [-1, 1). */
+export function randomNet(rand: () => number, dims: number[], activations: Activation[]): RefLayer[] {
+  return activations.map((activation, l) => {
+    const inDim = dims[l]!;
+    const outDim = dims[l + 1]!;
+    const W = Float64Array.from({ length: inDim * outDim }, () => 2 * rand() - 1);
+    const b = Float64Array.from({ length: outDim }, () => 2 * rand() - 1);
+    return { W, b, inDim, outDim, activation };
+  });
+}
+
+/** rows × cols values uniform in [0, 1) (valid bce targets too). */
+export function randomBatch(rand: () => number, rows: number, cols: number): number[][] {
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => rand()));
 }

@@ -10,23 +10,8 @@ import {
   type RefLoss,
   type RefOptimizer,
 } from '../reference.js';
-import { seeded } from './helpers.js';
+import { randomBatch, randomNet, seeded } from './helpers.js';
 
-/** Random net with sizes dims[0] → dims[1] → ... and weights uniform in [-1, 1). */
-function randomNet(rand: () => number, dims: number[], activations: Activation[]): RefLayer[] {
-  return activations.map((activation, l) => {
-    const inDim = dims[l];
-    const outDim = dims[l + 1];
-    const W = Float64Array.from({ length: inDim * outDim }, () => 2 * rand() - 1);
-    const b = Float64Array.from({ length: outDim }, () => 2 * rand() - 1);
-    return { W, b, inDim, outDim, activation };
-  });
-}
-
-/** rows × cols values uniform in [0, 1) (valid bce targets too). */
-function randomBatch(rand: () => number, rows: number, cols: number): number[][] {
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => rand()));
-}
 
 /** One 1→1 layer. */
 function unit(W: number, b: number, activation: Activation): RefLayer {

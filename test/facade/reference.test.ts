@@ -7,22 +7,8 @@ import {
   type RefLayer,
   type RefOptimizer,
 } from '../reference.js';
-import { seeded as mulberry32 } from './helpers.js';
+import { randomBatch, randomNet, seeded as mulberry32 } from './helpers.js';
 
-/** Random net with sizes dims[0] → dims[1] → ... and weights uniform in [-1, 1). */
-function randomNet(rand: () => number, dims: number[], activations: Activation[]): RefLayer[] {
-  return activations.map((activation, l) => {
-    const inDim = dims[l];
-    const outDim = dims[l + 1];
-    const W = Float64Array.from({ length: inDim * outDim }, () => 2 * rand() - 1);
-    const b = Float64Array.from({ length: outDim }, () => 2 * rand() - 1);
-    return { W, b, inDim, outDim, activation };
-  });
-}
-
-function randomBatch(rand: () => number, rows: number, cols: number): number[][] {
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => rand()));
-}
 
 /** Pre-activations z_l = a_{l-1}·W_l + b_l, recomputed from the forward activations. */
 function preActivations(layers: RefLayer[], x: number[][], activations: number[][][]): number[][][] {
