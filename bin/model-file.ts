@@ -2,12 +2,13 @@
 import type { Autoencoder } from 'wasm-autoencoder';
 import { load } from 'wasm-autoencoder/node';
 
-/** Loads the model in `file`; a missing file is `model file '…' not found` (after `what`, when given). */
-export async function loadModel(file: string, what = ''): Promise<Autoencoder> {
+/** Loads the model in `file`; a missing file is `model file '…' not found`, said for --resume when `resuming`. */
+export async function loadModel(file: string, resuming = false): Promise<Autoencoder> {
   try {
     return await load(file);
   } catch (error) {
     if ((error as { code?: string }).code !== 'ENOENT') throw error;
-    throw new RangeError(`${what}model file '${file}' not found${what ? ' (train without --resume to start one)' : ''}`);
+    const missing = `model file '${file}' not found`;
+    throw new RangeError(resuming ? `--resume: ${missing} (train without --resume to start one)` : missing);
   }
 }

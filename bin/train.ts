@@ -109,7 +109,7 @@ export async function train(argv: string[]): Promise<void> {
   }
   const patience = values.patience === undefined ? undefined : positiveInteger(values.patience, '--patience');
 
-  const resumed = values.resume ? reconcile(await loadModel(values.out, '--resume: '), requested, values) : undefined;
+  const resumed = values.resume ? reconcile(await loadModel(values.out, true), requested, values) : undefined;
   const scale = resumed ? modelScale(resumed, values.scale) : values.scale === undefined && pictures ? PIXEL_SCALE : scaleFlag(values.scale);
   const source = await loadSource(values, scale);
   const { rows } = source.data;
@@ -160,7 +160,8 @@ export async function train(argv: string[]): Promise<void> {
     history = await ae.trainAsync(bound, {
       ...options,
       onEpoch: ({ epoch, loss, validationLoss }) => {
-        if (!warned) {
+        // After epochs 1, 2, 4, 8, …: a forward pass of 256 rows each time would cost a few % of short epochs.
+        if (!warned && (epoch & (epoch + 1)) === 0) {
           const saturated = saturation(ae, source.data);
           if (saturated !== undefined) {
             warned = true;

@@ -3,7 +3,7 @@ import { DisposedError } from '../errors.js';
 import { checkData, writeRows, type Matrix, type MatrixLike } from '../matrix.js';
 import { Network, type ParameterRange } from '../runtime/network.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { checkDimension, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
+import { checkDimension, checkHidden, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
 import { autoencoderLayers, type ParameterName, type Weights } from './parameters.js';
 import { summaryTable } from './summary.js';
 import { trainEpochs, type Trainee, type TrainHistory, type TrainOptions } from './training.js';
@@ -29,7 +29,6 @@ export interface TargetOptions {
 // Rows per forward call in test/encode/decode (at least; a larger training capacity is reused): enough rows to
 // keep the matrix kernels at full speed without growing the activation buffers much.
 const EVAL_CHUNK = 128;
-const MAX_DEPTH = 64;
 
 /**
  * An autoencoder: an encoder of dense layers inputDim → hidden[0] → … → hidden[L−1] (the code), and a decoder that
@@ -402,15 +401,6 @@ export class Autoencoder {
   private checkAlive(): void {
     if (this.network.isDisposed) throw new DisposedError('this Autoencoder was disposed; create a new one');
   }
-}
-
-/** The hidden widths as an array: a number is one hidden layer. */
-function checkHidden(hidden: number | readonly number[]): number[] {
-  if (!Array.isArray(hidden)) return [checkDimension(hidden, 'hiddenDim')];
-  if (hidden.length < 1 || hidden.length > MAX_DEPTH) {
-    throw new RangeError(`hidden must be a layer width or an array of 1 to ${MAX_DEPTH} widths, e.g. [256, 64]; got ${String(hidden)}`);
-  }
-  return Array.from({ length: hidden.length }, (_, k) => checkDimension(hidden[k], `hidden[${k}]`)); // holes too
 }
 
 function checkTarget(options: TargetOptions, rows: number, cols: number): MatrixLike | undefined {

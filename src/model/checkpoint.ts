@@ -1,11 +1,10 @@
 import { CheckpointError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint.js';
 import { parameterRanges, type Network, type ParameterRange } from '../runtime/network.js';
-import { checkDimension, resolveOptions, type ResolvedOptions } from './options.js';
+import { checkDimension, checkHidden, resolveOptions, type ResolvedOptions } from './options.js';
 import { autoencoderLayers } from './parameters.js';
 
 const FORMAT = 'wasm-autoencoder/autoencoder';
-const MAX_DEPTH = 64;
 /** Bounds on metadata, so that whatever loads can be saved again: nesting, and its size as JSON. */
 const MAX_METADATA_NESTING = 64;
 const MAX_METADATA_BYTES = 1 << 20;
@@ -127,11 +126,7 @@ function valueProblem(array: StoredArray, values: Float32Array): string | undefi
 
 /** The hidden widths: version 2's `hidden` array, or version 1's single `hiddenDim`. */
 function readHidden(header: Record<string, unknown>): number[] {
-  const hidden = header.hidden ?? [header.hiddenDim];
-  if (!Array.isArray(hidden) || hidden.length < 1 || hidden.length > MAX_DEPTH) {
-    throw new RangeError(`hidden must be an array of 1 to ${MAX_DEPTH} layer widths`);
-  }
-  return Array.from({ length: hidden.length }, (_, k) => checkDimension(hidden[k], `hidden[${k}]`)); // holes too
+  return checkHidden((header.hidden ?? header.hiddenDim) as number | number[]);
 }
 
 /**

@@ -176,6 +176,18 @@ export function checkDimension(n: unknown, name: string): number {
   return n;
 }
 
+/** Layers an encoder may have. */
+const MAX_DEPTH = 64;
+
+/** The hidden widths as an array: a number is one hidden layer. */
+export function checkHidden(hidden: number | readonly number[]): number[] {
+  if (!Array.isArray(hidden)) return [checkDimension(hidden, 'hiddenDim')];
+  if (hidden.length < 1 || hidden.length > MAX_DEPTH) {
+    throw new RangeError(`hidden must be a layer width or an array of 1 to ${MAX_DEPTH} widths, e.g. [256, 64]; got ${String(hidden)}`);
+  }
+  return Array.from({ length: hidden.length }, (_, k) => checkDimension(hidden[k], `hidden[${k}]`)); // holes too
+}
+
 /** Throws unless n is an integer ≥ 0. */
 export function checkCount(n: unknown, name: string): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be an integer ≥ 0, got ${String(n)}`);

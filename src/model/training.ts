@@ -128,16 +128,17 @@ interface Plan {
   earlyStopping: Required<EarlyStopping> | undefined;
 }
 
-/** Rows bound into wasm memory for one train call (bound here, or the caller's BoundData). */
+/** Rows in wasm memory for one train call: the caller's BoundData, or copies bound here (listed in `owned`). */
 interface Bound {
   data: BoundData;
   target: BoundData | undefined;
   validation: { data: BoundData; target: BoundData | undefined } | undefined;
+  owned: BoundData[];
 }
 
 /**
- * Checks everything, then returns a generator that runs one epoch per `next()` (one call into the kernels each)
- * and pushes each epoch's mean loss onto `history`.
+ * Checks everything, then returns a generator that trains when stepped: it yields between calls into the kernels
+ * (every epoch, and inside long ones) and pushes each epoch's mean loss onto `history`.
  */
 export function trainEpochs(model: Trainee, data: MatrixLike | BoundData, options: TrainOptions, history: TrainHistory): Generator<void, void> {
   model.checkAlive();
@@ -182,8 +183,7 @@ function* runEpochs(
           model.checkAlive();
         }
         const count = Math.min(plan.stepsPerCall, plan.batches - steps);
-        const dataPtr = bound.data.pointer();
-        const targetPtr = bound.target ? bound.target.pointer() : dataPtr;
+        const { dataPtr, targetPtr } = pointers(bound);
         // Set for this call into the kernels only, so that another training of the model (an overlapping
         // trainAsync) never runs with this one's corruption.
         if (corruption) network.setCorruption(corruption.kind, corruption.a, corruption.b, corruption.c);
@@ -195,8 +195,6 @@ function* runEpochs(
         steps += done;
         if (done < count) break;
       }
-      const dataPtr = bound.data.pointer();
-      const targetPtr = bound.target ? bound.target.pointer() : dataPtr;
       const batchLosses = network.f32(lossPtr, plan.batches).slice(0, steps + (steps < plan.batches ? 1 : 0));
       if (steps < plan.batches || !network.parametersFinite()) throw divergence(network, epoch, steps, batchLosses[steps], history);
       const loss = batchLosses.reduce((sum, l) => sum + l, 0) / steps;
@@ -213,11 +211,10 @@ function* runEpochs(
       model.countEpoch();
       let validationLoss: number | undefined;
       if (history.validation) {
-        const held = bound.validation ?? {
-          data: { pointer: () => dataPtr + trainRows * bytesPerRow, rows: plan.heldOut },
-          target: { pointer: () => targetPtr + trainRows * bytesPerRow },
-        };
-        validationLoss = network.evaluate(held.data.pointer(), (held.target ?? held.data).pointer(), held.data.rows);
+        const given = bound.validation;
+        // A validation fraction is the rows after the training rows, in data and target alike.
+        const { dataPtr, targetPtr } = given ? pointers(given) : pointers(bound, trainRows * bytesPerRow);
+        validationLoss = network.evaluate(dataPtr, targetPtr, given ? given.data.rows : plan.heldOut);
         history.validation.push(validationLoss);
       }
       if (plan.logEvery > 0 && epoch % plan.logEvery === 0) {
@@ -241,38 +238,37 @@ function* runEpochs(
   } finally {
     if (lossPtr !== undefined) network.release(lossPtr, plan.batches);
     if (idxPtr !== undefined) network.release(idxPtr, trainRows);
-    if (bound) disposeOwn(bound, data, options);
+    for (const copy of bound?.owned ?? []) copy.dispose();
   }
+}
+
+/** Byte offsets of the data and its targets (the data itself when there are none), `offset` bytes in. */
+function pointers(rows: { data: BoundData; target?: BoundData | undefined }, offset = 0): { dataPtr: number; targetPtr: number } {
+  const dataPtr = rows.data.pointer() + offset;
+  return { dataPtr, targetPtr: rows.target ? rows.target.pointer() + offset : dataPtr };
 }
 
 /** Binds what is not bound yet: data, target, validation data and its target. */
 function bindAll(data: MatrixLike | BoundData, options: TrainOptions): Bound {
-  const bound: Bound = { data: asBound(data), target: undefined, validation: undefined };
+  const owned: BoundData[] = [];
+  const asBound = (rows: MatrixLike | BoundData): BoundData => {
+    if (rows instanceof BoundData) return rows;
+    const copy = bindData(rows);
+    owned.push(copy);
+    return copy;
+  };
   try {
-    if (options.target !== undefined) bound.target = asBound(options.target);
     const validation = validationData(options.validation);
-    if (validation) {
-      bound.validation = { data: asBound(validation.data), target: undefined };
-      if (validation.target !== undefined) bound.validation.target = asBound(validation.target);
-    }
-    return bound;
+    return {
+      data: asBound(data),
+      target: options.target === undefined ? undefined : asBound(options.target),
+      validation: validation && { data: asBound(validation.data), target: validation.target === undefined ? undefined : asBound(validation.target) },
+      owned,
+    };
   } catch (error) {
-    disposeOwn(bound, data, options);
+    for (const copy of owned) copy.dispose();
     throw error;
   }
-}
-
-function asBound(data: MatrixLike | BoundData): BoundData {
-  return data instanceof BoundData ? data : bindData(data);
-}
-
-/** Frees what bindAll bound (never the caller's BoundData). */
-function disposeOwn(bound: Bound, data: MatrixLike | BoundData, options: TrainOptions): void {
-  const validation = validationData(options.validation);
-  const pairs: [BoundData | undefined, unknown][] = [
-    [bound.data, data], [bound.target, options.target], [bound.validation?.data, validation?.data], [bound.validation?.target, validation?.target],
-  ];
-  for (const [copy, given] of pairs) if (copy && copy !== given) copy.dispose();
 }
 
 /** The validation option as data and target, or undefined for none or a fraction. */

@@ -1,6 +1,7 @@
 // Shared test helpers: a model's weights as float64 reference layers, and small seeded data.
 import type { Autoencoder } from '../../src/entries/index.js';
-import type { Activation, RefLayer } from '../reference.js';
+import assert from 'node:assert/strict';
+import { ReferenceAutoencoder, finiteDifferenceGradients, type Activation, type RefLayer, type RefLoss } from '../reference.js';
 
 /** The layer names of a model with `depth` hidden layers, input to output: encode, encode_1, …, decode, decode_1, …. */
 export function layerNames(depth: number): string[] {
@@ -58,4 +59,30 @@ export function randomNet(rand: () => number, dims: number[], activations: Activ
 /** rows × cols values uniform in [0, 1) (valid bce targets too). */
 export function randomBatch(rand: () => number, rows: number, cols: number): number[][] {
   return Array.from({ length: rows }, () => Array.from({ length: cols }, () => rand()));
+}
+
+/**
+ * Relative agreement within 1e-6, with a 1e-10 absolute floor so that gradients that are exactly 0 (e.g. dead relu
+ * units) compare equal to the O(1e-12) round-off the central difference produces there.
+ */
+function assertClose(actual: Float64Array, expected: Float64Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let k = 0; k < actual.length; k++) {
+    const a = actual[k]!;
+    const e = expected[k]!;
+    const tol = 1e-6 * Math.max(Math.abs(a), Math.abs(e)) + 1e-10;
+    assert.ok(Math.abs(a - e) <= tol, `${what}[${k}]: analytic ${a} vs finite difference ${e}`);
+  }
+}
+
+/** The reference's backprop gradients (and loss) of `layers` on x against central finite differences. */
+export function checkReferenceGradients(layers: RefLayer[], x: number[][], target: number[][] = x, loss: RefLoss = 'rmse'): void {
+  const ref = new ReferenceAutoencoder(layers, { learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-10 }, { loss });
+  const analytic = ref.gradients(x, target);
+  const numeric = finiteDifferenceGradients(layers, x, 1e-5, target, loss);
+  assert.equal(analytic.loss, ref.loss(x, target));
+  for (let l = 0; l < layers.length; l++) {
+    assertClose(analytic.W[l]!, numeric.W[l]!, `W[${l}]`);
+    assertClose(analytic.b[l]!, numeric.b[l]!, `b[${l}]`);
+  }
 }

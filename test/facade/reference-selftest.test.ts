@@ -10,23 +10,12 @@ import {
   type RefLoss,
   type RefOptimizer,
 } from '../reference.js';
-import { randomBatch, randomNet, seeded } from './helpers.js';
+import { checkReferenceGradients, randomBatch, randomNet, seeded } from './helpers.js';
 
 
 /** One 1→1 layer. */
 function unit(W: number, b: number, activation: Activation): RefLayer {
   return { W: Float64Array.of(W), b: Float64Array.of(b), inDim: 1, outDim: 1, activation };
-}
-
-/** Relative agreement within 1e-6, with a 1e-10 absolute floor for gradients that are exactly 0. */
-function assertClose(actual: Float64Array, expected: Float64Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let k = 0; k < actual.length; k++) {
-    const a = actual[k];
-    const e = expected[k];
-    const tol = 1e-6 * Math.max(Math.abs(a), Math.abs(e)) + 1e-10;
-    assert.ok(Math.abs(a - e) <= tol, `${what}[${k}]: analytic ${a} vs finite difference ${e}`);
-  }
 }
 
 const rmsprop: RefOptimizer = { learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-10 };
@@ -87,14 +76,7 @@ for (const depth of [2, 3]) {
           const dims = depth === 2 ? [4, 3, outDim] : [4, 3, 3, outDim];
           const activations = [...Array<Activation>(depth - 1).fill(activation), output];
           const { layers, x, target } = gradientCase(1000 * depth + 100 * allActivations.indexOf(activation), dims, activations, separateTarget);
-          const ref = new ReferenceAutoencoder(layers, rmsprop, { loss });
-          const analytic = ref.gradients(x, target);
-          const numeric = finiteDifferenceGradients(layers, x, 1e-5, target, loss);
-          assert.equal(analytic.loss, ref.loss(x, target));
-          for (let l = 0; l < layers.length; l++) {
-            assertClose(analytic.W[l], numeric.W[l], `W[${l}]`);
-            assertClose(analytic.b[l], numeric.b[l], `b[${l}]`);
-          }
+          checkReferenceGradients(layers, x, target, loss);
         });
       }
     }

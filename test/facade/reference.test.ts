@@ -2,12 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ReferenceAutoencoder,
-  finiteDifferenceGradients,
   type Activation,
   type RefLayer,
   type RefOptimizer,
 } from '../reference.js';
-import { randomBatch, randomNet, seeded as mulberry32 } from './helpers.js';
+import { checkReferenceGradients, randomBatch, randomNet, seeded as mulberry32 } from './helpers.js';
 
 
 /** Pre-activations z_l = a_{l-1}·W_l + b_l, recomputed from the forward activations. */
@@ -24,33 +23,9 @@ function preActivations(layers: RefLayer[], x: number[][], activations: number[]
   });
 }
 
-/**
- * Relative agreement within 1e-6, with a 1e-10 absolute floor so that
- * gradients that are exactly 0 (e.g. dead relu units) compare equal to the
- * O(1e-12) round-off the central difference produces there.
- */
-function assertClose(actual: Float64Array, expected: Float64Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let k = 0; k < actual.length; k++) {
-    const a = actual[k];
-    const e = expected[k];
-    const tol = 1e-6 * Math.max(Math.abs(a), Math.abs(e)) + 1e-10;
-    assert.ok(Math.abs(a - e) <= tol, `${what}[${k}]: analytic ${a} vs finite difference ${e}`);
-  }
-}
-
 const tfDefaults: RefOptimizer = { learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-10 };
 
-function checkGradients(layers: RefLayer[], x: number[][]): void {
-  const ref = new ReferenceAutoencoder(layers, tfDefaults);
-  const analytic = ref.gradients(x);
-  const numeric = finiteDifferenceGradients(layers, x);
-  assert.equal(analytic.loss, ref.loss(x));
-  for (let l = 0; l < layers.length; l++) {
-    assertClose(analytic.W[l], numeric.W[l], `W[${l}]`);
-    assertClose(analytic.b[l], numeric.b[l], `b[${l}]`);
-  }
-}
+const checkGradients = (layers: RefLayer[], x: number[][]): void => checkReferenceGradients(layers, x);
 
 test('forward: shapes, activations and rmse loss', () => {
   const rand = mulberry32(1);
