@@ -21,6 +21,10 @@ export interface PngHeader {
   interlace: number;
   /** Bytes of compressed image data in all IDAT chunks. */
   idatBytes: number;
+  /** The IDAT chunks' data, in order (views into the file): together, one zlib stream. */
+  idat: Uint8Array[];
+  /** The zlib streams of the iCCP chunks (embedded colour profiles; a valid file has at most one). */
+  iccProfiles: Uint8Array[];
 }
 
 /** A JPEG's first frame header (SOF). */
@@ -47,17 +51,25 @@ export function readPngHeader(bytes: Uint8Array, name: string): PngHeader {
   }
   if (crc32(bytes.subarray(12, 29)) !== view.getUint32(29)) throw new DataFormatError(name, 'is not a valid PNG: its IHDR header is corrupt (CRC mismatch)');
   let idatBytes = 0;
+  const idat: Uint8Array[] = [];
+  const iccProfiles: Uint8Array[] = [];
   for (let at = 33; ; ) {
     // Length (4), type (4), data, CRC (4): every chunk up to IEND must be whole (fast-png reads no further).
     const length = at + 12 <= bytes.length ? view.getUint32(at) : Infinity;
     if (at + 12 + length > bytes.length) throw new DataFormatError(name, 'is truncated, or a chunk is longer than the file');
     const type = chunkType(bytes, at + 4);
     if (type === 'IHDR') throw new DataFormatError(name, 'is not a valid PNG: it has a second IHDR header');
-    if (type === 'IDAT') idatBytes += length;
+    const data = bytes.subarray(at + 8, at + 8 + length);
+    if (type === 'IDAT') {
+      idatBytes += length;
+      idat.push(data);
+    }
+    // A profile name (1 to 79 bytes, then 0) and a compression method byte come before the stream.
+    if (type === 'iCCP') iccProfiles.push(data.subarray(data.indexOf(0) + 2));
     if (type === 'IEND') break;
     at += 12 + length;
   }
-  return { width: view.getUint32(16), height: view.getUint32(20), depth: bytes[24]!, colorType: bytes[25]!, interlace: bytes[28]!, idatBytes };
+  return { width: view.getUint32(16), height: view.getUint32(20), depth: bytes[24]!, colorType: bytes[25]!, interlace: bytes[28]!, idatBytes, idat, iccProfiles };
 }
 
 /**

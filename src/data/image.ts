@@ -12,6 +12,7 @@ import { DataFormatError } from '../errors.js';
 import { nodeFiles } from '../io/files.js';
 import { checkKeys } from '../model/options.js';
 import { readJpegFrame, readPngHeader, type JpegFrame, type PngHeader } from './image-header.js';
+import { inflatesWithin, MAX_DEFLATE_RATIO } from './png-inflate.js';
 
 /** A decoded picture: 8-bit values, channels interleaved (RGBRGB…), rows top to bottom. */
 export interface Image {
@@ -51,8 +52,12 @@ export interface ImageReadOptions {
   maxPixels?: number;
 }
 
-/** Deflate cannot expand data by more than ~1032:1, so a PNG's IDAT chunks cannot hold more raw bytes than this per byte. */
-const MAX_DEFLATE_RATIO = 1032;
+/** Inflated image data past what the pixels need that is tolerated (and ignored), as libpng and browsers do. */
+const PNG_EXCESS_DATA = 64 * 1024;
+/** The largest embedded ICC profile accepted (real ones take kilobytes, rarely a megabyte; fast-png inflates it whole). */
+const MAX_ICC_PROFILE = 16 * 2 ** 20;
+/** Adam7's seven passes: first column, first row, column step, row step. */
+const ADAM7_PASSES = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
 /** Every PNG is allowed the decoded samples of an 8-bit RGBA image of maxPixels pixels. */
 const PNG_BYTES_PER_PIXEL = 4;
 /**
@@ -216,7 +221,7 @@ function checkPngHeader(bytes: Uint8Array, name: string, maxPixels: number): Png
     throw new DataFormatError(name, `is an interlaced PNG with ${depth}-bit samples, which is not supported; save it without interlacing`);
   }
   if (width === 0 || height === 0) throw new DataFormatError(name, `has zero size (${width}×${height})`);
-  const rawBytes = height * (1 + Math.ceil((width * depth * type.samples) / 8));
+  const rawBytes = pngRawBytes(width, height, depth * type.samples, header.interlace);
   if (rawBytes > MAX_DEFLATE_RATIO * idatBytes) {
     throw new DataFormatError(name, `declares ${width}×${height} pixels, more than its ${idatBytes} bytes of image data can hold (truncated, or a decompression bomb)`);
   }
@@ -230,7 +235,30 @@ function checkPngHeader(bytes: Uint8Array, name: string, maxPixels: number): Png
       `${width} × ${height} pixels × ${type.samples} channels × ${sampleBytes} bytes = ${grouped(decoded)} bytes decoded, more than ${PNG_BYTES_PER_PIXEL} × maxPixels = ${grouped(PNG_BYTES_PER_PIXEL * maxPixels)} (pass a larger maxPixels to read it)`,
     );
   }
+  checkInflatedSizes(header, rawBytes, name);
   return header;
+}
+
+/** Refuses image data that inflates to more than the pixels need, and oversized colour profiles, before fast-png inflates them. */
+function checkInflatedSizes(header: PngHeader, rawBytes: number, name: string): void {
+  try {
+    if (!inflatesWithin(header.idat, rawBytes + PNG_EXCESS_DATA)) {
+      throw new DataFormatError(name, `has image data that inflates to more than the ${grouped(rawBytes)} bytes its ${header.width}×${header.height} pixels need (a decompression bomb, or a damaged file)`);
+    }
+    if (!header.iccProfiles.every((profile) => inflatesWithin([profile], MAX_ICC_PROFILE))) {
+      throw new DataFormatError(name, `has an embedded colour profile (iCCP) that inflates to more than ${grouped(MAX_ICC_PROFILE)} bytes (a decompression bomb, or a damaged file)`);
+    }
+  } catch (error) {
+    if (error instanceof DataFormatError) throw error;
+    throw new DataFormatError(name, `is not a valid PNG (its compressed data is corrupt: ${messageOf(error)})`);
+  }
+}
+
+/** The bytes of a PNG's filtered scanlines, one filter byte per row (per row of each pass when interlaced). */
+function pngRawBytes(width: number, height: number, bitsPerPixel: number, interlace: number): number {
+  const scanlines = (w: number, h: number): number => (w > 0 && h > 0 ? h * (1 + Math.ceil((w * bitsPerPixel) / 8)) : 0);
+  if (interlace !== 1) return scanlines(width, height);
+  return ADAM7_PASSES.reduce((sum, [x0, y0, dx, dy]) => sum + scanlines(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)), 0);
 }
 
 /** 8-bit samples of a non-palette PNG: 16-bit values rounded to the nearest 8-bit value, 1/2/4-bit gray unpacked and stretched. */
