@@ -40,8 +40,9 @@ data options:
   --width W, --height H  resize every image to W×H (images; needed when they differ in size)
   --max-pixels N         refuse images over N pixels, before decoding them (images; default 33554432 = 2^25)
   --limit N              use the first N rows
-  --scale S              multiply every value by S (e.g. 0.00392 for 0–1 pixels); default 1, the chapter's raw values.
-                         train keeps S in the model, and reconstruct and encode apply it by themselves.`;
+  --scale S              multiply every value by S (e.g. 0.00392 for 0–1 pixels). train's default is 0.00392 for
+                         pictures (1 with --raw) and 1 for --csv; it keeps S in the model, and reconstruct and encode
+                         apply it by themselves.`;
 
 type Values = { [K in keyof typeof SOURCE_OPTIONS]?: (typeof SOURCE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 

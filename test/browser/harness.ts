@@ -25,28 +25,44 @@ function serve(root: string): Promise<{ server: Server; url: string }> {
 
 /**
  * Builds `pageDir` (with Vite unless told), opens it (with `query`), runs `use(page, logged)` where `logged`
- * fills with the page's console.log lines, and cleans up; page errors fail the run.
+ * fills with the page's console.log lines, and closes the browser; page errors fail the run. Builds are shared (see built).
  */
 export async function withPage(pageDir: string, use: (page: Page, logged: string[]) => Promise<void>, { query = '', bundler = 'vite' }: { query?: string; bundler?: Bundler } = {}): Promise<void> {
-  const out = mkdtempSync(join(tmpdir(), 'wae-page-'));
+  const { server, url } = await serve(await built(pageDir, bundler));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const errors: string[] = [];
+  const logged: string[] = [];
   try {
-    await buildPage(bundler, pageDir, out);
-    const { server, url } = await serve(out);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-    const errors: string[] = [];
-    const logged: string[] = [];
-    try {
-      const page = await browser.newPage();
-      page.on('pageerror', (error) => errors.push(error.message));
-      page.on('console', (message) => message.type() === 'log' && logged.push(message.text()));
-      await page.goto(url + query);
-      await use(page, logged);
-      if (errors.length > 0) throw new Error(`errors in the page: ${errors.join('; ')}`);
-    } finally {
-      await browser.close();
-      server.close();
-    }
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => message.type() === 'log' && logged.push(message.text()));
+    await page.goto(url + query);
+    await use(page, logged);
+    if (errors.length > 0) throw new Error(`errors in the page: ${errors.join('; ')}`);
   } finally {
-    rmSync(out, { recursive: true });
+    await browser.close();
+    server.close();
   }
+}
+
+/** Page builds, one per folder and bundler for the whole test file (tests that open one page twice share it). */
+const builds = new Map<string, Promise<string>>();
+let buildRoot: string | undefined;
+let buildCount = 0;
+
+function built(pageDir: string, bundler: Bundler): Promise<string> {
+  const key = `${bundler}:${pageDir}`;
+  let out = builds.get(key);
+  if (!out) {
+    if (!buildRoot) {
+      const root = (buildRoot = mkdtempSync(join(tmpdir(), 'wae-pages-')));
+      process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    }
+    const dir = join(buildRoot, `${bundler}-${buildCount++}`);
+    out = buildPage(bundler, pageDir, dir).then(() => dir);
+    // A failed build is not kept: the next test that needs it builds again and reports its own error.
+    out.catch(() => builds.delete(key));
+    builds.set(key, out);
+  }
+  return out;
 }
