@@ -7,6 +7,8 @@ import { Autoencoder, bindData, memoryBytes, type Matrix } from '../src/entries/
 import { iris } from '../src/datasets/index.js';
 import { makeTfAutoencoder, makeTfDeepAutoencoder, tfSgemm, useTfBackend, type TfBackend } from './tfjs.js';
 import { ourSgemm, type GemmShape } from './sgemm.js';
+import { startTorch, type Torch } from './pytorch.js';
+import { measureCeilings, type Ceilings } from './ceiling.js';
 import { dataTable } from './data.js';
 import { sizeTable } from './size.js';
 
@@ -56,25 +58,47 @@ async function medians(tasks: Timed[], time = 1500): Promise<Map<string, number>
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-async function trainingTable(pixels: Matrix<Uint8Array>): Promise<string> {
+/** Samples per second of each runner: the median over rounds in which the runners take turns (order alternating). */
+interface Runner {
+  name: string;
+  /** Samples one call of `seconds` trains. */
+  samples: number;
+  seconds: () => Promise<number> | number;
+}
+
+async function alternating(runners: Runner[], rounds = 7): Promise<Map<string, number>> {
+  const rates = new Map<string, number[]>(runners.map((r) => [r.name, []]));
+  for (const runner of runners) await runner.seconds(); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    for (const runner of round % 2 ? [...runners].reverse() : runners) rates.get(runner.name)!.push(runner.samples / (await runner.seconds()));
+  }
+  return new Map([...rates].map(([name, r]) => [name, r.sort((a, b) => a - b)[r.length >> 1]!]));
+}
+
+async function trainingTable(pixels: Matrix<Uint8Array>, torch: Torch | string): Promise<string> {
   const friendly = unsaturated(pixels);
   const floats = Float32Array.from(pixels.data);
   const rows: string[] = [];
   const cases = [
-    { data: 'raw 0–255', batch: 1, steps: 200, tfSteps: { wasm: 20, cpu: 2 } },
-    { data: 'raw 0–255', batch: 10, steps: 100, tfSteps: { wasm: 10, cpu: 1 } },
-    { data: 'raw 0–255', batch: 100, steps: 20, tfSteps: { wasm: 2, cpu: 1 } },
-    { data: 'centred ±1/32', batch: 1, steps: 200, tfSteps: { wasm: 20, cpu: 0 } },
-    { data: 'centred ±1/32', batch: 10, steps: 100, tfSteps: { wasm: 10, cpu: 0 } },
-    { data: 'centred ±1/32', batch: 100, steps: 20, tfSteps: { wasm: 2, cpu: 0 } },
-  ];
+    { data: 'raw 0–255', batch: 1, steps: 200, torchSteps: 100, tfSteps: { wasm: 20, cpu: 2 } },
+    { data: 'raw 0–255', batch: 10, steps: 100, torchSteps: 50, tfSteps: { wasm: 10, cpu: 1 } },
+    { data: 'raw 0–255', batch: 100, steps: 20, torchSteps: 20, tfSteps: { wasm: 2, cpu: 1 } },
+    { data: 'centred ±1/32', batch: 1, steps: 200, torchSteps: 100, tfSteps: { wasm: 20, cpu: 0 } },
+    { data: 'centred ±1/32', batch: 10, steps: 100, torchSteps: 50, tfSteps: { wasm: 10, cpu: 0 } },
+    { data: 'centred ±1/32', batch: 100, steps: 20, torchSteps: 20, tfSteps: { wasm: 2, cpu: 0 } },
+  ] as const;
   for (const c of cases) {
     const source = c.data === 'raw 0–255' ? pixels : friendly;
     const bound = bindData(source);
     const ae = new Autoencoder(INPUT, HIDDEN, { seed: 1 });
-    const ours = await medians([
-      { name: 'ours', perIteration: c.batch * c.steps, fn: () => ae.train(bound, { epochs: 1, batchSize: c.batch, batchesPerEpoch: c.steps, logEvery: 0 }) },
-    ]);
+    const runners: Runner[] = [
+      { name: 'ours', samples: c.batch * c.steps, seconds: () => seconds(() => ae.train(bound, { epochs: 1, batchSize: c.batch, batchesPerEpoch: c.steps, logEvery: 0 })) },
+    ];
+    if (typeof torch !== 'string') {
+      await torch.model(c.data === 'raw 0–255' ? 'raw' : 'centred', INPUT, HIDDEN);
+      for (const threads of [1, 2]) runners.push({ name: `torch${threads}`, samples: c.batch * c.torchSteps, seconds: () => torch.run(c.batch, c.torchSteps, threads) });
+    }
+    const rates = await alternating(runners);
     ae.dispose();
     bound.dispose();
     const tf: Partial<Record<TfBackend, number>> = {};
@@ -87,21 +111,30 @@ async function trainingTable(pixels: Matrix<Uint8Array>): Promise<string> {
       model.dispose();
       tf[backend] = (c.batch * steps) / timed.get(backend)!;
     }
-    const samples = (c.batch * c.steps) / ours.get('ours')!;
+    const samples = rates.get('ours')!;
     const gflops = (samples * FLOPS_PER_SAMPLE(INPUT, HIDDEN)) / 1e9;
     const wasm = tf.wasm ?? NaN;
+    const torchBest = Math.max(rates.get('torch1') ?? NaN, rates.get('torch2') ?? NaN);
+    const torchCells = typeof torch === 'string' ? '– | – | –' : `${fmt(rates.get('torch1')!)} | ${fmt(rates.get('torch2')!)} | **${fmt(samples / torchBest, 2)}×**`;
     rows.push(
-      `| 3072→100, ${c.data} | ${c.batch} | ${fmt(samples)} | ${fmt(gflops, 1)} | ${fmt(wasm)} | ${tf.cpu === undefined ? '–' : fmt(tf.cpu, 1)} | ${fmt(samples / wasm, 1)}× |`,
+      `| 3072→100, ${c.data} | ${c.batch} | ${fmt(samples)} | ${fmt(gflops, 1)} | ${torchCells} | ${fmt(wasm)} | ${tf.cpu === undefined ? '–' : fmt(tf.cpu, 1)} | ${fmt(samples / wasm, 1)}× |`,
     );
     console.log(rows.at(-1));
   }
   rows.push(await irisRow());
   console.log(rows.at(-1));
   return [
-    '| model, data | batch | ours samples/s | ours GFLOP/s | TF.js-wasm samples/s | TF.js-cpu samples/s | ours / TF.js-wasm |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| model, data | batch | ours samples/s | ours GFLOP/s | PyTorch 1 thread | PyTorch 2 threads | ours / PyTorch best | TF.js-wasm samples/s | TF.js-cpu samples/s | ours / TF.js-wasm |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
+}
+
+/** Seconds `run` takes. */
+function seconds(run: () => void): number {
+  const start = performance.now();
+  run();
+  return (performance.now() - start) / 1000;
 }
 
 async function irisRow(): Promise<string> {
@@ -118,35 +151,48 @@ async function irisRow(): Promise<string> {
     tf[backend] = 150 / timed.get(backend)!;
   }
   const ms = ours.get('ours')! * 1000;
-  return `| iris 4→1→4 (250 epochs in ${fmt(ms, 2)} ms) | 1 | ${fmt(samples)} | ${fmt((samples * FLOPS_PER_SAMPLE(4, 1)) / 1e9, 2)} | ${fmt(tf.wasm!)} | ${fmt(tf.cpu!)} | ${fmt(samples / tf.wasm!, 1)}× |`;
+  return `| iris 4→1→4 (250 epochs in ${fmt(ms, 2)} ms) | 1 | ${fmt(samples)} | ${fmt((samples * FLOPS_PER_SAMPLE(4, 1)) / 1e9, 2)} | – | – | – | ${fmt(tf.wasm!)} | ${fmt(tf.cpu!)} | ${fmt(samples / tf.wasm!, 1)}× |`;
 }
 
-async function sgemmTable(): Promise<string> {
-  const shapes: (GemmShape & { label: string })[] = [
-    { label: 'X·W₁: (100×3072)·(3072×100)', M: 100, N: 100, K: 3072, transposeA: false, transposeB: false },
-    { label: 'H·W₂: (100×100)·(100×3072)', M: 100, N: 3072, K: 100, transposeA: false, transposeB: false },
-    { label: 'δ·W₂ᵀ: (100×3072)·(100×3072)ᵀ', M: 100, N: 100, K: 3072, transposeA: false, transposeB: true },
-    { label: 'Xᵀ·δh: (100×3072)ᵀ·(100×100)', M: 3072, N: 100, K: 100, transposeA: true, transposeB: false },
-    { label: 'Hᵀ·δ: (100×100)ᵀ·(100×3072)', M: 100, N: 3072, K: 100, transposeA: true, transposeB: false },
+/** The five products of a 3072→100 training step at `batch` rows. */
+function stepProducts(batch: number): (GemmShape & { label: string })[] {
+  const b = batch;
+  return [
+    { label: `X·W₁: (${b}×3072)·(3072×100)`, M: b, N: 100, K: 3072, transposeA: false, transposeB: false },
+    { label: `H·W₂: (${b}×100)·(100×3072)`, M: b, N: 3072, K: 100, transposeA: false, transposeB: false },
+    { label: `δ·W₂ᵀ: (${b}×3072)·(100×3072)ᵀ`, M: b, N: 100, K: 3072, transposeA: false, transposeB: true },
+    { label: `Xᵀ·δh: (${b}×3072)ᵀ·(${b}×100)`, M: 3072, N: 100, K: b, transposeA: true, transposeB: false },
+    { label: `Hᵀ·δ: (${b}×100)ᵀ·(${b}×3072)`, M: 100, N: 3072, K: b, transposeA: true, transposeB: false },
   ];
+}
+
+async function sgemmTable(ceilings: Ceilings): Promise<string> {
   await useTfBackend('wasm');
   const rows: string[] = [];
-  for (const shape of shapes) {
-    const ours = ourSgemm(shape);
-    const theirs = tfSgemm(shape);
-    const reps = 20;
-    const t = await medians([
-      { name: 'ours', perIteration: reps, fn: () => { for (let r = 0; r < reps; r++) ours.run(); } },
-      { name: 'tf', perIteration: reps, fn: () => { for (let r = 0; r < reps; r++) theirs.run(); } },
-    ], 1000);
-    ours.dispose();
-    theirs.dispose();
-    const flops = 2 * shape.M * shape.N * shape.K * reps;
-    const g = (name: string) => flops / t.get(name)! / 1e9;
-    rows.push(`| ${shape.label} | ${fmt(g('ours'), 1)} | ${fmt(g('tf'), 1)} | ${fmt(g('ours') / g('tf'), 1)}× |`);
-    console.log(rows.at(-1));
+  for (const batch of [10, 100]) {
+    for (const shape of stepProducts(batch)) {
+      const ours = ourSgemm(shape);
+      const theirs = tfSgemm(shape);
+      const reps = batch === 10 ? 100 : 20;
+      const t = await medians([
+        { name: 'ours', perIteration: reps, fn: () => { for (let r = 0; r < reps; r++) ours.run(); } },
+        { name: 'tf', perIteration: reps, fn: () => { for (let r = 0; r < reps; r++) theirs.run(); } },
+      ], 1000);
+      ours.dispose();
+      theirs.dispose();
+      const flops = 2 * shape.M * shape.N * shape.K * reps;
+      const g = (name: string) => flops / t.get(name)! / 1e9;
+      rows.push(`| ${shape.label} | ${fmt(g('ours'), 1)} | ${fmt((100 * g('ours')) / ceilings.mulAdd)} % | ${fmt(g('tf'), 1)} | ${fmt(g('ours') / g('tf'), 1)}× |`);
+      console.log(rows.at(-1));
+    }
   }
-  return ['| product | ours GFLOP/s | TF.js-wasm GFLOP/s (incl. reading C back) | ratio |', '|---|---:|---:|---:|', ...rows].join('\n');
+  return ['| product | ours GFLOP/s | of the mul+add ceiling | TF.js-wasm GFLOP/s (incl. reading C back) | ratio |', '|---|---:|---:|---:|---:|', ...rows].join('\n');
+}
+
+/** The ceilings as the report states them. */
+function ceilingLine(ceilings: Ceilings): string {
+  const fma = typeof ceilings.fma === 'string' ? ceilings.fma : `**${fmt(ceilings.fma, 1)} GFLOP/s**`;
+  return `This core's f32x4 ceiling (bench/assembly/ceiling.ts: 12 independent chains in registers, no memory): multiply then add **${fmt(ceilings.mulAdd, 1)} GFLOP/s**; relaxed-SIMD fused multiply-add ${fma}.`;
 }
 
 const DEEP = [784, 256, 64];
@@ -221,8 +267,17 @@ function memoryLine(pixels: Matrix<Uint8Array>): string {
 const pixels = rawPixels(ROWS, INPUT);
 const memory = memoryLine(pixels); // first, while the module's memory holds nothing else
 console.log(memory);
-const training = await trainingTable(pixels);
-const sgemm = await sgemmTable();
+const torch = await startTorch(pixels);
+const torchLine =
+  typeof torch === 'string'
+    ? torch
+    : `${torch.describe}, 1 and 2 threads (torch.set_num_threads), the same model, data and random batches, timed inside Python around the steps; its runs and ours take turns, 7 rounds, medians.`;
+console.log(torchLine);
+const training = await trainingTable(pixels, torch);
+if (typeof torch !== 'string') torch.close();
+const ceilings = measureCeilings();
+console.log(ceilingLine(ceilings));
+const sgemm = await sgemmTable(ceilings);
 const deep = await deepTable();
 console.log(deep);
 const data = await dataTable();
@@ -233,6 +288,8 @@ const report = `# Benchmark results
 
 Command: \`npm run bench -- --write\` (tinybench, medians; TF.js measured in the same run, one thread each:
 TF.js-wasm runs one thread under Node whatever \`setThreadsCount\` says).
+
+Native PyTorch: ${torchLine}
 
 Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
 Model: the chapter's autoencoder (tanh encoder, linear decoder, RMSE loss, RMSProp lr 0.001 ρ 0.9 ε 1e-10);
@@ -254,7 +311,9 @@ ${deep}
 GFLOP/s counts the products a step needs: forward, weight gradients, and the gradients passed down (none to
 the data), ${fmt(deepFlopsPerSample(DEEP))} flops per sample. Batches are consecutive rows in both.
 
-## sgemm at the 3072×100 shapes (batch 100)
+## The products of a training step (3072→100, batches 10 and 100)
+
+${ceilingLine(ceilings)}
 
 ${sgemm}
 
