@@ -13,7 +13,10 @@ const PYTHON = '/usr/bin/python3';
 export interface Torch {
   /** e.g. "PyTorch 1.13.0a0, /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblasp-r0.3.21.so". */
   describe: string;
-  /** Builds the chapter's model (input → hidden tanh → input linear, RMSProp) on the data, replacing any earlier one. */
+  /**
+   * Builds the chapter's model (input → hidden tanh → input linear, RMSProp) on the data, replacing any earlier one;
+   * with fewer inputs than the data has columns, it trains on each row's first `inputs` values.
+   */
   model(data: 'raw' | 'centred', inputs: number, hidden: number): Promise<void>;
   /** Seconds for `steps` training steps of `batch` random rows with `threads` threads (timed inside Python). */
   run(batch: number, steps: number, threads: number): Promise<number>;

@@ -31,6 +31,7 @@ class Chapter(torch.nn.Module):
 
 
 data = None
+rows_in_use = None
 model = None
 optimizer = None
 generator = torch.Generator().manual_seed(1)
@@ -45,7 +46,9 @@ def load(cmd):
 
 
 def build(cmd):
-    global model, optimizer
+    global model, optimizer, rows_in_use
+    # A model narrower than the data trains on each row's first `inputs` values.
+    rows_in_use = data[:, :cmd['inputs']].contiguous()
     torch.manual_seed(cmd['seed'])
     model = Chapter(cmd['inputs'], cmd['hidden'])
     # TF1's RMSProp as the chapter uses it: lr 0.001, decay 0.9, no momentum (PyTorch puts ε outside the root).
@@ -58,8 +61,8 @@ def run(cmd):
     batch, steps = cmd['batch'], cmd['steps']
     start = time.perf_counter()
     for _ in range(steps):
-        rows = torch.randint(0, data.shape[0], (batch,), generator=generator)
-        x = data[rows]
+        rows = torch.randint(0, rows_in_use.shape[0], (batch,), generator=generator)
+        x = rows_in_use[rows]
         loss = torch.sqrt(torch.mean((model(x) - x) ** 2))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
