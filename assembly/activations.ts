@@ -143,12 +143,17 @@ export function activation_backward(kind: i32, d: usize, y: usize, n: i32): void
  * as i32 (−1 or 0); for LINEAR every unit is live. Gradients through the other units are exactly zero.
  */
 export function live_units(kind: i32, flags: usize, y: usize, rows: i32, cols: i32): void {
+  live_columns(kind, flags, y, cols, rows, cols);
+}
+
+/** live_units for `cols` columns of a block with leading dimension ld (a thread's share of a layer's units). */
+export function live_columns(kind: i32, flags: usize, y: usize, ld: i32, rows: i32, cols: i32): void {
   if (!known(kind)) unknownKind();
   const all = kind == LINEAR ? -1 : 0;
   for (let c = 0; c < cols; c++) store<i32>(flags + (<usize>c << 2), all);
   if (kind == LINEAR) return;
   for (let r = 0; r < rows; r++) {
-    const row = y + (<usize>(r * cols) << 2);
+    const row = y + (<usize>(r * ld) << 2);
     let c = 0;
     for (; c + 4 <= cols; c += 4) {
       const p = flags + (<usize>c << 2);

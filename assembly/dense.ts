@@ -1,41 +1,55 @@
-// The dense layer: out = f(inp·W + b). Forward and backward side by side, outputs first, then inputs, then sizes.
-// The backward pair gives the parameter gradients and dL/d(pre-activation) of the layer below, whose
+// The dense layer: out = f(inp·W + b). Forward and backward side by side, outputs first, then inputs, then sizes,
+// then the share of the work asked for (a range of columns or rows, so that threads can split a layer; see
+// parallel.ts). The backward pair gives the weight gradient and dL/d(pre-activation) of the layer below, whose
 // activation (inAct) produced this layer's input.
 
 import { sgemm_nn, sgemm_nt, sgemm_tn } from "./gemm";
-import { bias_add, bias_grad } from "./bias";
-import { activation_forward, activation_backward, live_units } from "./activations";
+import { bias_add } from "./bias";
+import { activation_forward, activation_backward, live_columns } from "./activations";
 
-/** out = f(inp·W + b); pre (if ≠ 0) keeps inp·W + b. work: workspaceFloats() f32 for the product's panels. */
+/**
+ * Columns j0..j1 of out = f(inp·W + b), every row; pre (if ≠ 0) keeps those columns of inp·W + b.
+ * work: workspaceFloats() f32 for the product's panels.
+ */
 export function dense_forward(
-  out: usize, pre: usize, inp: usize, W: usize, b: usize, rows: i32, inDim: i32, outDim: i32, act: i32, work: usize,
+  out: usize, pre: usize, inp: usize, W: usize, b: usize, rows: i32, inDim: i32, outDim: i32, act: i32, work: usize, j0: i32, j1: i32,
 ): void {
   // inp is (rows, inDim), W is (inDim, outDim), b is (outDim), out and pre are (rows, outDim)
-  sgemm_nn(out, outDim, inp, inDim, W, outDim, rows, outDim, inDim, false, work);
-  bias_add(out, outDim, b, rows, outDim);
-  if (pre != 0) memory.copy(pre, out, <usize>(rows * outDim) << 2);
-  activation_forward(act, out, out, rows * outDim);
+  if (j0 >= j1) return;
+  const o = <usize>j0 << 2, cols = j1 - j0;
+  sgemm_nn(out + o, outDim, inp, inDim, W + o, outDim, rows, cols, inDim, false, work);
+  bias_add(out + o, outDim, b + o, rows, cols);
+  for (let r = 0; r < rows; r++) {
+    const at = o + (<usize>(r * outDim) << 2);
+    if (pre != 0) memory.copy(pre + at, out + at, <usize>cols << 2);
+    activation_forward(act, out + at, out + at, cols);
+  }
 }
 
 /**
- * dInp = (delta·Wᵀ) ⊙ f'(inp): dL/d(pre-activation) of the layer below, whose output inp is (activation inAct).
- * Units of that layer whose derivative is 0 on every row (saturated, or dead relus) are marked 0 in inLive
+ * Units j0..j1 of the layer below: dInp = (delta·Wᵀ) ⊙ f'(inp) for those columns, where inp is that layer's output
+ * (activation inAct). Units whose derivative is 0 on every row (saturated, or dead relus) are marked 0 in inLive
  * (inDim i32) and skipped: their gradient is exactly 0.
  */
 export function dense_backward_input(
-  dInp: usize, inLive: usize, delta: usize, inp: usize, W: usize, rows: i32, inDim: i32, outDim: i32, inAct: i32,
+  dInp: usize, inLive: usize, delta: usize, inp: usize, W: usize, rows: i32, inDim: i32, outDim: i32, inAct: i32, j0: i32, j1: i32,
 ): void {
   // delta is (rows, outDim), W is (inDim, outDim), inp and dInp are (rows, inDim)
-  live_units(inAct, inLive, inp, rows, inDim);
-  sgemm_nt(dInp, inDim, delta, outDim, W, outDim, rows, inDim, outDim, false, inLive);
-  activation_backward(inAct, dInp, inp, rows * inDim);
+  if (j0 >= j1) return;
+  const o = <usize>j0 << 2, cols = j1 - j0;
+  live_columns(inAct, inLive + o, inp + o, inDim, rows, cols);
+  sgemm_nt(dInp + o, inDim, delta, outDim, W + (<usize>(j0 * outDim) << 2), outDim, rows, cols, outDim, false, inLive + o);
+  for (let r = 0; r < rows; r++) {
+    const at = o + (<usize>(r * inDim) << 2);
+    activation_backward(inAct, dInp + at, inp + at, cols);
+  }
 }
 
-/** dW = inpᵀ·delta, db = Σ over rows of delta. */
-export function dense_backward_params(
-  dW: usize, db: usize, delta: usize, inp: usize, rows: i32, inDim: i32, outDim: i32, work: usize,
+/** Rows i0..i1 of dW = inpᵀ·delta. */
+export function dense_backward_weights(
+  dW: usize, delta: usize, inp: usize, rows: i32, inDim: i32, outDim: i32, work: usize, i0: i32, i1: i32,
 ): void {
-  // inp is (rows, inDim), delta is (rows, outDim), dW is (inDim, outDim), db is (outDim)
-  sgemm_tn(dW, outDim, inp, inDim, delta, outDim, inDim, outDim, rows, false, work);
-  bias_grad(db, delta, outDim, rows, outDim, false);
+  // inp is (rows, inDim), delta is (rows, outDim), dW is (inDim, outDim)
+  if (i0 >= i1) return;
+  sgemm_tn(dW + (<usize>(i0 * outDim) << 2), outDim, inp + (<usize>i0 << 2), inDim, delta, outDim, i1 - i0, outDim, rows, false, work);
 }

@@ -5,7 +5,7 @@
 export { sgemm_nn, sgemm_nt, sgemm_tn, workspaceFloats } from "./gemm";
 export { bias_add, bias_grad } from "./bias";
 export {
-  activation_forward, activation_backward, live_units,
+  activation_forward, activation_backward, live_units, live_columns,
   LINEAR as ACT_LINEAR, TANH as ACT_TANH, SIGMOID as ACT_SIGMOID, RELU as ACT_RELU, LEAKY_RELU as ACT_LEAKY_RELU, ELU as ACT_ELU,
   ACTIVATION_COUNT,
 } from "./activations";
@@ -13,11 +13,13 @@ export { sum_squared_error, rmse_loss_grad, loss_grad, loss_sum, loss_value, LOS
 export { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
 export { corrupt, CORRUPT_NONE, CORRUPT_GAUSSIAN, CORRUPT_MASK, CORRUPT_SALT_AND_PEPPER } from "./corrupt";
 export { rng_seed, rng_next, rng_below, rng_uniform, rng_normal, rng_shuffle, rng_sample } from "./rng";
-export { dense_forward, dense_backward_input, dense_backward_params } from "./dense";
-export { forward, train_step, gradients, optimize, loss_total, train_steps, OPT_RMSPROP, OPT_ADAM, OPT_SGD } from "./train";
+export { dense_forward, dense_backward_input, dense_backward_weights } from "./dense";
+export { forward, train_step, gradients, optimize, loss_total, train_steps, worker_loop, OPT_RMSPROP, OPT_ADAM, OPT_SGD } from "./train";
+export { shut_down, S_MAIN_WAITS, S_READY, S_EPOCH, SYNC_WORDS } from "./parallel";
 export {
   H_LAYERS, H_STATE, H_SCRATCH, H_GATHER, H_GATHER_T, H_WORK, H_CAPACITY, H_LOSS, H_OPTIMIZER, H_FUSED, H_LR, H_OPT_A,
-  H_OPT_B, H_EPSILON, H_PARAMS, H_PARAM_COUNT, H_CORRUPTION, H_CORRUPT_A, H_CORRUPT_B, H_CORRUPT_C, HEADER_WORDS,
+  H_OPT_B, H_EPSILON, H_PARAMS, H_PARAM_COUNT, H_CORRUPTION, H_CORRUPT_A, H_CORRUPT_B, H_CORRUPT_C, H_THREADS, H_SYNC,
+  H_WORK_STRIDE, HEADER_WORDS,
   L_KIND, L_SOURCE, L_IN, L_OUT, L_ACT, L_PARAM, L_OUTPUT, L_PRE, L_DELTA, L_LIVE, LAYER_WORDS,
   P_VALUE, P_GRAD, P_SLOT1, P_SLOT2, P_COUNT, PARAM_WORDS, KIND_DENSE,
 } from "./model";

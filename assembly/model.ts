@@ -5,10 +5,10 @@
 
 export const H_LAYERS = 0;      // number of layers
 export const H_STATE = 1;       // 24 bytes of state saved with the model: generator (16 bytes), then the u32 step count
-export const H_SCRATCH = 2;     // 32 f32 of scratch for fused kernels
+export const H_SCRATCH = 2;     // 32 f32 of scratch for fused kernels, one block per thread
 export const H_GATHER = 3;      // capacity × input width: the batch's input rows are copied (and corrupted) here
 export const H_GATHER_T = 4;    // capacity × output width: the batch's target rows, when gathered
-export const H_WORK = 5;        // workspace for packed panels: max(workspaceFloats(), capacity × 8) f32
+export const H_WORK = 5;        // workspace for packed panels: max(workspaceFloats(), capacity × 8) f32, one per thread
 export const H_CAPACITY = 6;    // rows the activation buffers hold
 export const H_LOSS = 7;        // loss kind (loss.ts)
 export const H_OPTIMIZER = 8;   // optimizer kind (optim.ts)
@@ -23,6 +23,9 @@ export const H_CORRUPTION = 16; // corruption kind of training inputs (corrupt.t
 export const H_CORRUPT_A = 17;  // f32 its parameters: stddev | fraction | fraction
 export const H_CORRUPT_B = 18;  // f32 salt-and-pepper low
 export const H_CORRUPT_C = 19;  // f32 salt-and-pepper high
+export const H_THREADS = 20;    // threads a step is split among (parallel.ts); 0 or 1: one
+export const H_SYNC = 21;       // the pool's synchronization block (parallel.ts); 0: one thread runs every part in turn
+export const H_WORK_STRIDE = 22; // bytes between the threads' workspaces (H_WORK) and scratch blocks (H_SCRATCH: 128 bytes each)
 export const HEADER_WORDS = 24;
 
 export const L_KIND = 0;        // layer kind (below)

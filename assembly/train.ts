@@ -2,7 +2,7 @@
 // the layers' backward passes in reverse, then the optimizer stage over the parameter ranges. The facade calls
 // in once per epoch and every step runs here, on data and parameters already in linear memory.
 
-import { dense_forward, dense_backward_input, dense_backward_params } from "./dense";
+import { dense_forward, dense_backward_input, dense_backward_weights } from "./dense";
 import { bias_grad } from "./bias";
 import { loss_grad, loss_sum } from "./loss";
 import { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
@@ -10,11 +10,15 @@ import { corrupt } from "./corrupt";
 import { rng_sample } from "./rng";
 import {
   H_LAYERS, H_STATE, H_SCRATCH, H_GATHER, H_GATHER_T, H_WORK, H_CAPACITY, H_LOSS, H_OPTIMIZER, H_FUSED, H_LR,
-  H_OPT_A, H_OPT_B, H_EPSILON, H_PARAM_COUNT, H_CORRUPTION, H_CORRUPT_A, H_CORRUPT_B, H_CORRUPT_C,
+  H_OPT_A, H_OPT_B, H_EPSILON, H_PARAM_COUNT, H_CORRUPTION, H_CORRUPT_A, H_CORRUPT_B, H_CORRUPT_C, H_WORK_STRIDE, H_SYNC,
   L_KIND, L_SOURCE, L_IN, L_OUT, L_ACT, L_PARAM, L_OUTPUT, L_PRE, L_DELTA, L_LIVE,
   P_VALUE, P_GRAD, P_SLOT1, P_SLOT2, KIND_DENSE,
   word, real, ptr, layerField, layerPtr, paramPtr, paramCount, unknownKind,
 } from "./model";
+import {
+  threadsOf, firstPart, endPart, share, sync, shareValue, post_call, nextCall, arg, announceReady,
+  S_ARGS, S_CALL, S_CALL_ID, CALL_TRAIN_STEPS, CALL_GRADIENTS, CALL_FORWARD, CALL_LOSS_TOTAL, CALL_TRAIN_STEP, CALL_OPTIMIZE,
+} from "./parallel";
 
 export const OPT_RMSPROP: i32 = 0;
 export const OPT_ADAM: i32 = 1;
@@ -29,37 +33,67 @@ const STEP_OFFSET: usize = 16;
   return source < 0 ? X : layerPtr(desc, source, L_OUTPUT);
 }
 
-/** Runs layers first..last on rows×in inputs at X (packed); each layer's output lands in its output buffer. */
-export function forward(desc: usize, X: usize, rows: i32, first: i32, last: i32): void {
+/** Thread t's packing workspace. */
+@inline function workOf(desc: usize, t: i32): usize {
+  return ptr(desc, H_WORK) + <usize>t * ptr(desc, H_WORK_STRIDE);
+}
+
+/** Thread t's 32 f32 of scratch. */
+@inline function scratchOf(desc: usize, t: i32): usize {
+  return ptr(desc, H_SCRATCH) + (<usize>t << 7);
+}
+
+// Columns of a layer's output are split in multiples of 8 (the product's widest tile); rows of weights in
+// multiples of 4 (its tallest); flat arrays in multiples of 4 (one f32x4).
+const COLUMN_ALIGN: i32 = 8;
+const ROW_ALIGN: i32 = 4;
+const FLAT_ALIGN: i32 = 4;
+
+/**
+ * Runs layers first..last on rows×in inputs at X (packed); each layer's output lands in its output buffer.
+ * Each thread computes its share of every layer's output columns: x·W, the bias, the activation.
+ */
+function forwardPart(desc: usize, X: usize, rows: i32, first: i32, last: i32, t: i32): void {
+  const parts = threadsOf(desc);
   for (let l = first; l <= last; l++) {
     if (layerField(desc, l, L_KIND) != KIND_DENSE) unknownKind();
     const param = layerField(desc, l, L_PARAM);
     // With first > 0 the caller's X is layer first's input, whatever its source.
-    dense_forward(
-      layerPtr(desc, l, L_OUTPUT), layerPtr(desc, l, L_PRE), l == first ? X : inputOf(desc, X, l),
-      paramPtr(desc, param, P_VALUE), paramPtr(desc, param + 1, P_VALUE),
-      rows, layerField(desc, l, L_IN), layerField(desc, l, L_OUT), layerField(desc, l, L_ACT), ptr(desc, H_WORK),
-    );
+    const inp = l == first ? X : inputOf(desc, X, l);
+    const W = paramPtr(desc, param, P_VALUE), b = paramPtr(desc, param + 1, P_VALUE);
+    const inDim = layerField(desc, l, L_IN), outDim = layerField(desc, l, L_OUT);
+    for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+      dense_forward(
+        layerPtr(desc, l, L_OUTPUT), layerPtr(desc, l, L_PRE), inp, W, b, rows, inDim, outDim, layerField(desc, l, L_ACT), workOf(desc, t),
+        share(outDim, COLUMN_ALIGN, p, parts), share(outDim, COLUMN_ALIGN, p + 1, parts),
+      );
+    }
+    sync(desc, t);
   }
 }
 
-/** The forward pass and the loss of the output against T; leaves dL/d(pre-activation) in the last layer's delta. */
-function lossAndDelta(desc: usize, X: usize, T: usize, rows: i32): f64 {
+/** The forward pass and the loss of the output against T (thread 0's, handed to all); leaves dL/d(pre-activation) in the last layer's delta. */
+function lossAndDelta(desc: usize, X: usize, T: usize, rows: i32, t: i32): f64 {
   const last = word(desc, H_LAYERS) - 1;
-  forward(desc, X, rows, 0, last);
-  return loss_grad(
-    word(desc, H_LOSS), layerField(desc, last, L_ACT), layerPtr(desc, last, L_DELTA), layerPtr(desc, last, L_OUTPUT),
-    layerPtr(desc, last, L_PRE), T, rows * layerField(desc, last, L_OUT),
-  );
+  forwardPart(desc, X, rows, 0, last, t);
+  let loss: f64 = 0;
+  if (t == 0) {
+    loss = loss_grad(
+      word(desc, H_LOSS), layerField(desc, last, L_ACT), layerPtr(desc, last, L_DELTA), layerPtr(desc, last, L_OUTPUT),
+      layerPtr(desc, last, L_PRE), T, rows * layerField(desc, last, L_OUT),
+    );
+  }
+  return shareValue(desc, t, loss);
 }
 
 /**
- * The backward pass, last layer first: each layer passes dL/d(pre-activation) down to its source, then forms its
- * parameters' gradients. With `fusedUpdate`, dense layers instead apply RMSProp to their weights inside the
- * gradient product (the same bits as gradients then rmsprop), which never stores the weight gradient.
+ * The backward pass, last layer first: each layer passes dL/d(pre-activation) down to its source (each thread its
+ * share of the source's units), then forms its parameters' gradients (each thread its share of the weight rows).
+ * With `fusedUpdate`, dense layers instead apply RMSProp to their weights inside the gradient product (the same
+ * bits as gradients then rmsprop), which never stores the weight gradient.
  */
-function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool): void {
-  const work = ptr(desc, H_WORK);
+function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): void {
+  const parts = threadsOf(desc);
   for (let l = word(desc, H_LAYERS) - 1; l >= 0; l--) {
     if (layerField(desc, l, L_KIND) != KIND_DENSE) unknownKind();
     const inDim = layerField(desc, l, L_IN), outDim = layerField(desc, l, L_OUT);
@@ -67,26 +101,40 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool): void {
     const W = paramPtr(desc, param, P_VALUE);
     const source = layerField(desc, l, L_SOURCE);
     if (source >= 0) {
-      dense_backward_input(
-        layerPtr(desc, source, L_DELTA), layerPtr(desc, source, L_LIVE), delta, inp, W, rows, inDim, outDim,
-        layerField(desc, source, L_ACT),
-      );
-    }
-    if (!fusedUpdate) {
-      dense_backward_params(paramPtr(desc, param, P_GRAD), paramPtr(desc, param + 1, P_GRAD), delta, inp, rows, inDim, outDim, work);
-      continue;
+      // dInp = (delta·Wᵀ) ⊙ f'(inp) for this part's units j0..j1 of the layer below; units whose derivative is 0
+      // on every row are flagged dead and skipped (their gradient is exactly 0).
+      for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+        dense_backward_input(
+          layerPtr(desc, source, L_DELTA), layerPtr(desc, source, L_LIVE), delta, inp, W, rows, inDim, outDim, layerField(desc, source, L_ACT),
+          share(inDim, COLUMN_ALIGN, p, parts), share(inDim, COLUMN_ALIGN, p + 1, parts),
+        );
+      }
+      sync(desc, t); // W is read above before any thread updates it below
     }
     const lr = real(desc, H_LR), rho = real(desc, H_OPT_A), momentum = real(desc, H_OPT_B), eps = real(desc, H_EPSILON);
-    // W −= RMSProp(inpᵀ · delta), the gradient formed tile by tile inside the update; units that are dead on
-    // every row (their live flag 0, set when the layer above passed its delta down) are skipped.
-    rmsprop_tn(
-      W, paramPtr(desc, param, P_SLOT1), paramPtr(desc, param, P_SLOT2), inp, inDim, delta, outDim, inDim, outDim, rows,
-      ptr(desc, H_SCRATCH), work, isOutput(desc, l) ? 0 : layerPtr(desc, l, L_LIVE), lr, rho, momentum, eps,
-    );
-    const gb = paramPtr(desc, param + 1, P_GRAD);
-    bias_grad(gb, delta, outDim, rows, outDim, false);
-    rmsprop(paramPtr(desc, param + 1, P_VALUE), paramPtr(desc, param + 1, P_SLOT1), paramPtr(desc, param + 1, P_SLOT2), gb, outDim, lr, rho, momentum, eps);
+    const gW = paramPtr(desc, param, P_GRAD), MS = paramPtr(desc, param, P_SLOT1), MOM = paramPtr(desc, param, P_SLOT2);
+    for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+      const i0 = share(inDim, ROW_ALIGN, p, parts), i1 = share(inDim, ROW_ALIGN, p + 1, parts);
+      if (i0 == i1) continue;
+      const rowsAt = <usize>(i0 * outDim) << 2, a = inp + (<usize>i0 << 2);
+      if (!fusedUpdate) {
+        dense_backward_weights(gW, delta, inp, rows, inDim, outDim, workOf(desc, t), i0, i1);
+        continue;
+      }
+      // W −= RMSProp(inpᵀ · delta) on this part's rows, the gradient formed tile by tile inside the update; units
+      // dead on every row (their live flag 0, set when the layer above passed its delta down) are skipped.
+      rmsprop_tn(
+        W + rowsAt, MS + rowsAt, MOM == 0 ? 0 : MOM + rowsAt, a, inDim, delta, outDim, i1 - i0, outDim, rows,
+        scratchOf(desc, t), workOf(desc, t), isOutput(desc, l) ? 0 : layerPtr(desc, l, L_LIVE), lr, rho, momentum, eps,
+      );
+    }
+    if (t == 0) {
+      const gb = paramPtr(desc, param + 1, P_GRAD);
+      bias_grad(gb, delta, outDim, rows, outDim, false);
+      if (fusedUpdate) rmsprop(paramPtr(desc, param + 1, P_VALUE), paramPtr(desc, param + 1, P_SLOT1), paramPtr(desc, param + 1, P_SLOT2), gb, outDim, lr, rho, momentum, eps);
+    }
   }
+  sync(desc, t);
 }
 
 /** Whether layer l is the model's output (its delta comes from the loss, so it has no live flags). */
@@ -94,24 +142,51 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool): void {
   return l == word(desc, H_LAYERS) - 1;
 }
 
-/** The optimizer stage: one update of every parameter range from its gradient. */
-export function optimize(desc: usize): void {
+/** The optimizer stage: one update of every parameter range from its gradient, each thread its share of each range. */
+function optimizePart(desc: usize, t: i32): void {
   const kind = word(desc, H_OPTIMIZER);
   const lr = real(desc, H_LR), a = real(desc, H_OPT_A), b = real(desc, H_OPT_B), eps = real(desc, H_EPSILON);
   let lrT = lr;
   if (kind == OPT_ADAM) {
     const stepAt = ptr(desc, H_STATE) + STEP_OFFSET;
-    const t = load<u32>(stepAt) + 1;
-    store<u32>(stepAt, t);
-    lrT = <f32>(<f64>lr * Math.sqrt(1.0 - Math.pow(<f64>b, <f64>t)) / (1.0 - Math.pow(<f64>a, <f64>t)));
+    const step = load<u32>(stepAt) + 1;
+    lrT = <f32>(<f64>lr * Math.sqrt(1.0 - Math.pow(<f64>b, <f64>step)) / (1.0 - Math.pow(<f64>a, <f64>step)));
+    sync(desc, t); // every thread has read the count before thread 0 advances it
+    if (t == 0) store<u32>(stepAt, step);
   } else if (kind != OPT_RMSPROP && kind != OPT_SGD) unknownKind();
-  for (let p = 0; p < word(desc, H_PARAM_COUNT); p++) {
-    const value = paramPtr(desc, p, P_VALUE), grad = paramPtr(desc, p, P_GRAD), n = paramCount(desc, p);
-    const slot1 = paramPtr(desc, p, P_SLOT1), slot2 = paramPtr(desc, p, P_SLOT2);
-    if (kind == OPT_RMSPROP) rmsprop(value, slot1, slot2, grad, n, lr, a, b, eps);
-    else if (kind == OPT_ADAM) adam(value, slot1, slot2, grad, n, lrT, a, b, eps);
-    else sgd(value, slot1, grad, n, lr, a, b != 0);
+  const parts = threadsOf(desc);
+  for (let q = 0; q < word(desc, H_PARAM_COUNT); q++) {
+    const n = paramCount(desc, q);
+    for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+      const e0 = share(n, FLAT_ALIGN, p, parts), e1 = share(n, FLAT_ALIGN, p + 1, parts);
+      if (e0 == e1) continue;
+      const o = <usize>e0 << 2, count = e1 - e0;
+      const value = paramPtr(desc, q, P_VALUE) + o, grad = paramPtr(desc, q, P_GRAD) + o;
+      const slot1 = paramPtr(desc, q, P_SLOT1), slot2 = paramPtr(desc, q, P_SLOT2);
+      const s1: usize = slot1 == 0 ? 0 : slot1 + o, s2: usize = slot2 == 0 ? 0 : slot2 + o;
+      if (kind == OPT_RMSPROP) rmsprop(value, s1, s2, grad, count, lr, a, b, eps);
+      else if (kind == OPT_ADAM) adam(value, s1, s2, grad, count, lrT, a, b, eps);
+      else sgd(value, s1, grad, count, lr, a, b != 0);
+    }
   }
+  sync(desc, t);
+}
+
+/** The optimizer stage: one update of every parameter range from its gradient. */
+export function optimize(desc: usize): void {
+  post(desc, CALL_OPTIMIZE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  optimizePart(desc, 0);
+}
+
+/** One optimizer step; returns the loss before the update (when it is not finite nothing is updated). */
+function stepPart(desc: usize, X: usize, T: usize, rows: i32, t: i32): f32 {
+  const loss = <f32>lossAndDelta(desc, X, T, rows, t);
+  if (!isFinite(loss)) return loss;
+  // Only RMSProp has a fused path: a FUSED word beside another optimizer must not run RMSProp in its place.
+  const fused = word(desc, H_FUSED) != 0 && word(desc, H_OPTIMIZER) == OPT_RMSPROP;
+  backward(desc, X, rows, fused, t);
+  if (!fused) optimizePart(desc, t);
+  return loss;
 }
 
 /**
@@ -119,20 +194,44 @@ export function optimize(desc: usize): void {
  * update; when it is not finite nothing is updated.
  */
 export function train_step(desc: usize, X: usize, T: usize, rows: i32): f32 {
-  const loss = <f32>lossAndDelta(desc, X, T, rows);
-  if (!isFinite(loss)) return loss;
-  // Only RMSProp has a fused path: a FUSED word beside another optimizer must not run RMSProp in its place.
-  const fused = word(desc, H_FUSED) != 0 && word(desc, H_OPTIMIZER) == OPT_RMSPROP;
-  backward(desc, X, rows, fused);
-  if (!fused) optimize(desc);
+  post(desc, CALL_TRAIN_STEP, <i32>X, <i32>T, rows, 0, 0, 0, 0, 0, 0, 0);
+  return stepPart(desc, X, T, rows, 0);
+}
+
+function gradientsPart(desc: usize, X: usize, T: usize, rows: i32, t: i32): f64 {
+  const loss = lossAndDelta(desc, X, T, rows, t);
+  backward(desc, X, rows, false, t);
   return loss;
 }
 
 /** Loss and all gradients (into the parameter ranges' gradient buffers) for the batch X, without updating anything. */
 export function gradients(desc: usize, X: usize, T: usize, rows: i32): f64 {
-  const loss = lossAndDelta(desc, X, T, rows);
-  backward(desc, X, rows, false);
-  return loss;
+  post(desc, CALL_GRADIENTS, <i32>X, <i32>T, rows, 0, 0, 0, 0, 0, 0, 0);
+  return gradientsPart(desc, X, T, rows, 0);
+}
+
+/** Runs layers first..last on rows×in inputs at X (packed); each layer's output lands in its output buffer. */
+export function forward(desc: usize, X: usize, rows: i32, first: i32, last: i32): void {
+  post(desc, CALL_FORWARD, <i32>X, rows, first, last, 0, 0, 0, 0, 0, 0);
+  forwardPart(desc, X, rows, first, last, 0);
+}
+
+function lossTotalPart(desc: usize, X: usize, T: usize, rows: i32, t: i32): f64 {
+  const last = word(desc, H_LAYERS) - 1;
+  const inDim = layerField(desc, 0, L_IN), outDim = layerField(desc, last, L_OUT);
+  const chunk = word(desc, H_CAPACITY);
+  let total: f64 = 0;
+  for (let start = 0; start < rows; start += chunk) {
+    const count = min(chunk, rows - start);
+    forwardPart(desc, X + (<usize>start * inDim << 2), count, 0, last, t);
+    if (t == 0) {
+      total += loss_sum(
+        word(desc, H_LOSS), layerPtr(desc, last, L_OUTPUT), layerPtr(desc, last, L_PRE), T + (<usize>start * outDim << 2), count * outDim,
+      );
+    }
+    sync(desc, t); // the next chunk's forward pass overwrites the outputs just summed
+  }
+  return total;
 }
 
 /**
@@ -140,18 +239,44 @@ export function gradients(desc: usize, X: usize, T: usize, rows: i32): f64 {
  * the activation buffers' capacity: the validation loss, with no corruption and no update.
  */
 export function loss_total(desc: usize, X: usize, T: usize, rows: i32): f64 {
-  const last = word(desc, H_LAYERS) - 1;
-  const inDim = layerField(desc, 0, L_IN), outDim = layerField(desc, last, L_OUT);
-  const chunk = word(desc, H_CAPACITY);
-  let total: f64 = 0;
-  for (let start = 0; start < rows; start += chunk) {
-    const count = min(chunk, rows - start);
-    forward(desc, X + (<usize>start * inDim << 2), count, 0, last);
-    total += loss_sum(
-      word(desc, H_LOSS), layerPtr(desc, last, L_OUTPUT), layerPtr(desc, last, L_PRE), T + (<usize>start * outDim << 2), count * outDim,
-    );
+  post(desc, CALL_LOSS_TOTAL, <i32>X, <i32>T, rows, 0, 0, 0, 0, 0, 0, 0);
+  return lossTotalPart(desc, X, T, rows, 0);
+}
+
+/** With a pool, hands the call and its arguments (and the descriptor) to the workers, which run it beside thread 0. */
+function post(desc: usize, call: i32, a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32, a7: i32, a8: i32, a9: i32): void {
+  const block = ptr(desc, H_SYNC);
+  if (block == 0 || threadsOf(desc) == 1) return;
+  const at = block + (<usize>S_ARGS << 2);
+  store<i32>(at, <i32>desc);
+  store<i32>(at, a0, 4); store<i32>(at, a1, 8); store<i32>(at, a2, 12); store<i32>(at, a3, 16); store<i32>(at, a4, 20);
+  store<i32>(at, a5, 24); store<i32>(at, a6, 28); store<i32>(at, a7, 32); store<i32>(at, a8, 36); store<i32>(at, a9, 40);
+  post_call(block, call);
+}
+
+/**
+ * A worker's life: waits for calls on the pool's block and runs its part of each (as thread t), until the pool's
+ * epoch is no longer `epoch`.
+ * A call for fewer threads than t + 1 is not its to run.
+ */
+export function worker_loop(block: usize, t: i32, epoch: i32): void {
+  let seen = load<i32>(block + (<usize>S_CALL << 2));
+  if (!announceReady(block, epoch)) return;
+  while (true) {
+    const call = nextCall(block, seen, t, epoch);
+    if (call < 0) return;
+    seen = call;
+    const desc = <usize>arg(block, 0);
+    if (t >= threadsOf(desc)) continue;
+    const id = load<i32>(block + (<usize>S_CALL_ID << 2));
+    if (id == CALL_TRAIN_STEPS) {
+      trainStepsPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), arg(block, 4), arg(block, 5), arg(block, 6), arg(block, 7), arg(block, 8) != 0, arg(block, 9) != 0, arg(block, 10), t);
+    } else if (id == CALL_GRADIENTS) gradientsPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), t);
+    else if (id == CALL_FORWARD) forwardPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), arg(block, 4), t);
+    else if (id == CALL_LOSS_TOTAL) lossTotalPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), t);
+    else if (id == CALL_TRAIN_STEP) stepPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), t);
+    else if (id == CALL_OPTIMIZE) optimizePart(desc, t);
   }
-  return total;
 }
 
 /**
@@ -169,22 +294,26 @@ export function train_steps(
   desc: usize, data: usize, target: usize, dataRows: i32, idx: usize, size: i32, batches: i32, firstBatch: i32, random: bool,
   fresh: bool, losses: usize,
 ): i32 {
+  post(desc, CALL_TRAIN_STEPS, <i32>data, <i32>target, dataRows, <i32>idx, size, batches, firstBatch, random ? 1 : 0, fresh ? 1 : 0, <i32>losses);
+  return trainStepsPart(desc, data, target, dataRows, idx, size, batches, firstBatch, random, fresh, losses, 0);
+}
+
+function trainStepsPart(
+  desc: usize, data: usize, target: usize, dataRows: i32, idx: usize, size: i32, batches: i32, firstBatch: i32, random: bool,
+  fresh: bool, losses: usize, t: i32,
+): i32 {
   const last = word(desc, H_LAYERS) - 1;
   const inBytes = <usize>layerField(desc, 0, L_IN) << 2, outBytes = <usize>layerField(desc, last, L_OUT) << 2;
   const gather = ptr(desc, H_GATHER), gatherT = ptr(desc, H_GATHER_T);
   const corruption = word(desc, H_CORRUPTION);
   const separate = target != data || corruption != 0; // the targets are not the batch's (unchanged) inputs
   const perPass = (dataRows + size - 1) / size;
-  if (random && fresh) for (let r = 0; r < dataRows; r++) store<i32>(idx + (<usize>r << 2), r);
+  if (random && fresh && t == 0) for (let r = 0; r < dataRows; r++) store<i32>(idx + (<usize>r << 2), r);
   for (let b = 0; b < batches; b++) {
     let X = data, T = target, rows = size;
     if (random) {
-      rng_sample(ptr(desc, H_STATE), idx, dataRows, size);
-      for (let r = 0; r < size; r++) {
-        const row = <usize>load<i32>(idx + (<usize>r << 2));
-        memory.copy(gather + <usize>r * inBytes, data + row * inBytes, inBytes);
-        if (separate) memory.copy(gatherT + <usize>r * outBytes, target + row * outBytes, outBytes);
-      }
+      // Thread 0 draws and gathers the batch (the generator is one sequence); the others wait for it below.
+      if (t == 0) gatherRandom(desc, data, target, dataRows, idx, size, inBytes, outBytes, separate);
       X = gather;
       T = separate ? gatherT : gather;
     } else {
@@ -192,20 +321,32 @@ export function train_steps(
       rows = min(size, dataRows - first);
       X = data + <usize>first * inBytes;
       T = target + <usize>first * outBytes;
-      if (corruption != 0) {
-        memory.copy(gather, X, <usize>rows * inBytes);
-        X = gather;
-      }
+      if (corruption != 0 && t == 0) memory.copy(gather, X, <usize>rows * inBytes);
+      if (corruption != 0) X = gather;
     }
-    if (corruption != 0) {
+    if (corruption != 0 && t == 0) {
       corrupt(
         ptr(desc, H_STATE), X, rows * (<i32>inBytes >> 2), corruption,
         real(desc, H_CORRUPT_A), real(desc, H_CORRUPT_B), real(desc, H_CORRUPT_C),
       );
     }
-    const loss = train_step(desc, X, T, rows);
-    store<f32>(losses + (<usize>b << 2), loss);
+    sync(desc, t);
+    const loss = stepPart(desc, X, T, rows, t);
+    if (t == 0) store<f32>(losses + (<usize>b << 2), loss);
     if (!isFinite(loss)) return b;
   }
   return batches;
+}
+
+/** Draws `size` rows without replacement and copies them (and their targets, when separate) into the gather buffers. */
+function gatherRandom(
+  desc: usize, data: usize, target: usize, dataRows: i32, idx: usize, size: i32, inBytes: usize, outBytes: usize, separate: bool,
+): void {
+  const gather = ptr(desc, H_GATHER), gatherT = ptr(desc, H_GATHER_T);
+  rng_sample(ptr(desc, H_STATE), idx, dataRows, size);
+  for (let r = 0; r < size; r++) {
+    const row = <usize>load<i32>(idx + (<usize>r << 2));
+    memory.copy(gather + <usize>r * inBytes, data + row * inBytes, inBytes);
+    if (separate) memory.copy(gatherT + <usize>r * outBytes, target + row * outBytes, outBytes);
+  }
 }

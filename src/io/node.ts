@@ -1,4 +1,5 @@
 import { Autoencoder } from '../model/autoencoder.js';
+import type { Threads } from '../model/options.js';
 import { init } from '../runtime/wasm.js';
 import { CheckpointError } from '../errors.js';
 import { readFileBytes, writeFileAtomic, writeFileAtomicSync } from './node-fs.js';
@@ -28,12 +29,13 @@ export async function save(model: Autoencoder, path: string): Promise<void> {
  * ```ts
  * import { load } from 'wasm-autoencoder/node';
  * const ae = await load('iris.ae');
+ * const fast = await load('big.ae', { threads: 'auto' });
  * ```
  */
-export async function load(path: string): Promise<Autoencoder> {
+export async function load(path: string, options: { threads?: Threads } = {}): Promise<Autoencoder> {
   const [bytes] = await Promise.all([readFileBytes(path), init()]);
   try {
-    return Autoencoder.fromBytes(bytes);
+    return Autoencoder.fromBytes(bytes, options);
   } catch (error) {
     if (error instanceof CheckpointError) error.message = `${path}: ${error.message}`; // which file was refused
     throw error;

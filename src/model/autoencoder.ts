@@ -3,7 +3,7 @@ import { DisposedError } from '../errors.js';
 import { checkData, writeRows, type Matrix, type MatrixLike } from '../matrix.js';
 import { Network, type ParameterRange } from '../runtime/network.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { checkDimension, checkHidden, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
+import { checkDimension, checkHidden, checkKeys, checkThreads, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions, type Threads } from './options.js';
 import { autoencoderLayers, type ParameterName, type Weights } from './parameters.js';
 import { summaryTable } from './summary.js';
 import { trainEpochs, type Trainee, type TrainHistory, type TrainOptions } from './training.js';
@@ -74,8 +74,29 @@ export class Autoencoder {
     this.hidden = Object.freeze(checkHidden(hidden));
     this.hiddenDim = this.hidden.at(-1)!;
     this.options = resolveOptions(options);
+    const threads = checkThreads(options.threads);
     this.network = new Network(autoencoderLayers(this.inputDim, this.hidden, this.options), this.options.loss, optimizerSettings(this.options));
-    this.network.initialize(this.options.seed, this.options.weightInit);
+    try {
+      this.network.initialize(this.options.seed, this.options.weightInit);
+      this.network.useThreads(threads);
+    } catch (error) {
+      this.network.dispose();
+      throw error;
+    }
+  }
+
+  /**
+   * The threads this model's steps are split among: what `threads` asked for where the threaded build runs (Node),
+   * 1 elsewhere. Results are the same bits whatever it is.
+   *
+   * @example
+   * ```ts
+   * const ae = new Autoencoder(3072, 100, { threads: 'auto' });
+   * ae.threads;   // 2 on a two-core machine in Node; 1 in a browser
+   * ```
+   */
+  get threads(): number {
+    return this.network.threads;
   }
 
   /**
@@ -369,7 +390,7 @@ export class Autoencoder {
 
   /**
    * Rebuilds a model from `toBytes()` (or a version-1 checkpoint of earlier releases); training continues exactly
-   * where it stopped. Throws `CheckpointError` on corrupt, truncated or foreign bytes, before any memory is
+   * where it stopped, on `options.threads` threads (default 1). Throws `CheckpointError` on corrupt, truncated or foreign bytes, before any memory is
    * allocated for them.
    *
    * @example
@@ -377,10 +398,12 @@ export class Autoencoder {
    * const copy = Autoencoder.fromBytes(ae.toBytes());
    * ```
    */
-  static fromBytes(bytes: Uint8Array | ArrayBuffer): Autoencoder {
+  static fromBytes(bytes: Uint8Array | ArrayBuffer, options: { threads?: Threads } = {}): Autoencoder {
+    checkKeys(options, ['threads'], 'fromBytes option');
+    const threads = checkThreads(options.threads);
     return readCheckpoint(
       bytes,
-      (inputDim, hidden, options) => new Autoencoder(inputDim, hidden, options),
+      (inputDim, hidden, modelOptions) => new Autoencoder(inputDim, hidden, { ...modelOptions, threads }),
       (ae) => ({ network: ae.network, setEpochsTrained: (epochs) => (ae.trainedEpochs = epochs), setMetadata: (metadata) => (ae.metadata = metadata) }),
     );
   }

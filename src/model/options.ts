@@ -77,6 +77,26 @@ export interface AutoencoderOptions {
   weightInit?: WeightInit;
   /** Default `{ name: 'rmsprop' }` with TF1's settings (decay 0.9, momentum 0, epsilon 1e-10). */
   optimizer?: OptimizerOptions;
+  /**
+   * Threads that share each training step, `encode`, `test` and `gradients` (see {@link Threads}). Default 1.
+   * The results are the same bits with any number of threads. Not kept in checkpoints: it is how this process
+   * runs the model, not part of it.
+   */
+  threads?: Threads;
+}
+
+/**
+ * `'auto'`: as many threads as the machine has cores; or a number from 1 to 64. Threads need the threaded build,
+ * which the package loads in Node (worker_threads on a shared WebAssembly.Memory); elsewhere (browsers and edge
+ * runtimes, for now) a model runs one thread whatever it asks for, and its `threads` property says so.
+ */
+export type Threads = 'auto' | number;
+
+/** `threads` as given, checked: 'auto' or an integer from 1 to 64 (default 1). */
+export function checkThreads(threads: unknown): Threads {
+  if (threads === undefined) return 1;
+  if (threads === 'auto' || (Number.isSafeInteger(threads) && (threads as number) >= 1 && (threads as number) <= 64)) return threads as Threads;
+  throw new RangeError(`threads must be 'auto' or an integer from 1 to 64, got ${typeof threads === 'string' ? `'${threads}'` : String(threads)}`);
 }
 
 /** Options after defaults were applied and every value was checked. */
@@ -111,8 +131,8 @@ export const ACTIVATIONS = ACTIVATION_NAMES.filter((name): name is Activation =>
 
 /** Applies defaults and checks every option, throwing a RangeError/TypeError that names the bad one. The result is frozen. */
 export function resolveOptions(options: AutoencoderOptions = {}): ResolvedOptions {
-  checkKeys(options, [...Object.keys(DEFAULTS), 'optimizer'], 'options');
-  const o = { ...DEFAULTS, ...stripUndefined(options) };
+  checkKeys(options, [...Object.keys(DEFAULTS), 'optimizer', 'threads'], 'options');
+  const o = { ...DEFAULTS, ...stripUndefined({ ...options, threads: undefined }) };
   oneOf(o.activation, ACTIVATIONS, 'activation');
   oneOf(o.outputActivation, ACTIVATION_NAMES, 'outputActivation');
   oneOf(o.loss, LOSS_NAMES, 'loss');

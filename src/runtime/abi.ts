@@ -14,7 +14,7 @@ export type CorruptionName = (typeof CORRUPTION_NAMES)[number];
 
 const HEADER_FIELDS = [
   'LAYERS', 'STATE', 'SCRATCH', 'GATHER', 'GATHER_T', 'WORK', 'CAPACITY', 'LOSS', 'OPTIMIZER', 'FUSED', 'LR', 'OPT_A',
-  'OPT_B', 'EPSILON', 'PARAMS', 'PARAM_COUNT', 'CORRUPTION', 'CORRUPT_A', 'CORRUPT_B', 'CORRUPT_C',
+  'OPT_B', 'EPSILON', 'PARAMS', 'PARAM_COUNT', 'CORRUPTION', 'CORRUPT_A', 'CORRUPT_B', 'CORRUPT_C', 'THREADS', 'SYNC', 'WORK_STRIDE',
 ] as const;
 const LAYER_FIELDS = ['KIND', 'SOURCE', 'IN', 'OUT', 'ACT', 'PARAM', 'OUTPUT', 'PRE', 'DELTA', 'LIVE'] as const;
 const PARAM_FIELDS = ['VALUE', 'GRAD', 'SLOT1', 'SLOT2', 'COUNT'] as const;

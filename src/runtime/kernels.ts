@@ -36,6 +36,13 @@ export interface Kernels {
   gradients(desc: number, X: number, T: number, rows: number): number;
   optimize(desc: number): void;
   loss_total(desc: number, X: number, T: number, rows: number): number;
+  /** The threaded build's pool entry points and synchronization-block layout (absent from the single-thread build). */
+  worker_loop(block: number, t: number, epoch: number): void;
+  shut_down(block: number): void;
+  readonly SYNC_WORDS: WebAssembly.Global;
+  readonly S_READY: WebAssembly.Global;
+  readonly S_EPOCH: WebAssembly.Global;
+  readonly S_MAIN_WAITS: WebAssembly.Global;
   train_steps(
     desc: number, data: number, target: number, dataRows: number, idx: number, size: number, batches: number, firstBatch: number,
     random: boolean, fresh: boolean, losses: number,

@@ -1,6 +1,7 @@
 import type { Abi, ActivationName, CorruptionName, HeaderField, LayerField, LossName, ParamField } from './abi.js';
 import type { Arena } from './arena.js';
 import type { Kernels } from './kernels.js';
+import type { Pool } from './pool.js';
 import { getRuntime } from './wasm.js';
 
 /** One layer of a network: a dense layer `out = activation(in·W + b)`, named as its parameters' scope. */
@@ -36,6 +37,8 @@ interface Region {
 }
 
 const STATE_BYTES = 24; // the generator's 16 bytes, then the u32 step count (assembly/train.ts)
+/** The most threads a step is split among (each has 32 f32 of scratch in the descriptor's block). */
+export const MAX_THREADS = 64;
 
 /** TF1's slot names of each optimizer, and which of them exist for these settings. */
 function slotNames(o: Pick<OptimizerSettings, 'name'> & { momentum?: number }): string[] {
@@ -72,6 +75,8 @@ export class Network {
   private saved: Region | undefined;
   private capacityRows = 0;
   private disposed = false;
+  private threadCount = 1;
+  private pool: Pool | undefined;
 
   constructor(
     readonly layers: readonly LayerSpec[],
@@ -87,7 +92,7 @@ export class Network {
     const counts = this.parameters.map((p) => p.rows * p.cols);
     // Descriptor, table, scratch, then the state that saveState copies: generator, parameters, slots; then the
     // bias gradients and live flags.
-    const sizes = [abi.headerWords + abi.layerWords * layers.length, abi.paramWords * counts.length, 32, STATE_BYTES / 4];
+    const sizes = [abi.headerWords + abi.layerWords * layers.length, abi.paramWords * counts.length, 32 * MAX_THREADS, STATE_BYTES / 4];
     for (let s = 0; s <= slots.length; s++) sizes.push(...counts);
     for (const layer of layers) sizes.push(layer.outDim, layer.outDim);
     const [offsets, bytes] = pack(sizes);
@@ -200,7 +205,8 @@ export class Network {
   ensureCapacity(rows: number): void {
     if (rows <= this.capacityRows) return;
     const last = this.layers.length - 1;
-    const sizes = [Math.max(this.kernels.workspaceFloats(), rows * 8), rows * this.inputDim, rows * this.outputDim];
+    const workFloats = Math.max(this.kernels.workspaceFloats(), rows * 8);
+    const sizes = [workFloats * this.threadCount, rows * this.inputDim, rows * this.outputDim];
     for (const layer of this.layers) sizes.push(rows * layer.outDim, rows * layer.outDim);
     if (this.loss === 'bce') sizes.push(rows * this.outputDim);
     const [offsets, bytes] = pack(sizes);
@@ -209,6 +215,7 @@ export class Network {
     this.activations = { offset, bytes };
     const at = (i: number): number => this.activations!.offset + offsets[i]!;
     this.setHeader('WORK', at(0));
+    this.setHeader('WORK_STRIDE', workFloats * 4);
     this.setHeader('GATHER', at(1));
     this.setHeader('GATHER_T', at(2));
     this.layers.forEach((_, l) => {
@@ -218,6 +225,44 @@ export class Network {
     if (this.loss === 'bce') this.setLayer(last, 'PRE', at(3 + 2 * this.layers.length));
     this.setHeader('CAPACITY', rows);
     this.capacityRows = rows;
+  }
+
+  /**
+   * Runs the model on `threads` threads of the runtime's pool ('auto': one per core); one where there is no pool.
+   * The pool is released by dispose().
+   */
+  useThreads(threads: 'auto' | number): void {
+    const { pool } = getRuntime();
+    const count = pool === undefined ? 1 : Math.min(MAX_THREADS, threads === 'auto' ? pool.cores : threads);
+    if (count === this.threadCount && (count === 1 || this.pool)) return;
+    this.releasePool();
+    if (count === 1) return this.setThreads(1, 0);
+    this.setThreads(count, pool!.acquire(count));
+    this.pool = pool;
+  }
+
+  private releasePool(): void {
+    this.pool?.release();
+    this.pool = undefined;
+  }
+
+  /** Threads the kernels split each step among (see assembly/parallel.ts). */
+  get threads(): number {
+    return this.threadCount;
+  }
+
+  /**
+   * Splits each step among `threads` threads synchronized through the pool block at `sync`; with `sync` 0, one
+   * thread runs every part in turn (the same results: how the splits are checked without a pool).
+   */
+  setThreads(threads: number, sync: number): void {
+    if (!Number.isSafeInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new RangeError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
+    this.threadCount = threads;
+    this.setHeader('THREADS', threads);
+    this.setHeader('SYNC', sync);
+    const rows = this.capacityRows;
+    this.capacityRows = 0; // each thread needs its own workspace
+    if (rows > 0) this.ensureCapacity(rows);
   }
 
   /** Allocates the weight-gradient buffers (the bias gradients always exist). */
@@ -302,6 +347,7 @@ export class Network {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.releasePool();
     for (const region of [this.saved, this.gradients, this.activations, this.persistent]) {
       if (region) this.arena.release(region.offset, region.bytes);
     }

@@ -3,6 +3,7 @@ import { nodeFiles } from '../io/files.js';
 import type { Kernels } from './kernels.js';
 import { Arena } from './arena.js';
 import { readAbi, type Abi } from './abi.js';
+import { Pool, type WorkerStarter } from './pool.js';
 
 /** What `init` accepts as the module: its bytes, a compiled module, a fetch `Response`, or where to find it. */
 export type WasmSource = BufferSource | WebAssembly.Module | Response | URL | string;
@@ -11,7 +12,12 @@ interface Runtime {
   kernels: Kernels;
   arena: Arena;
   abi: Abi;
+  /** The worker pool, where the threaded build runs and the entry can start workers. */
+  pool?: Pool;
 }
+
+/** The pages the threaded build's shared memory may grow to (as asconfig.json's threads target declares): 4 GiB. */
+const SHARED_MAXIMUM_PAGES = 65536;
 
 let runtime: Runtime | undefined;
 let autoInitError: unknown;
@@ -101,13 +107,48 @@ function use(instance: WebAssembly.Instance): void {
  * top-level await and `require('wasm-autoencoder')` works. A failure is kept and reported on first use, as by
  * autoInit.
  */
-export function initSync(bytes: BufferSource): void {
+export function initSync(bytes: BufferSource, threaded?: ThreadedBuild): void {
   if (runtime) return;
   try {
+    if (threaded && useThreaded(threaded)) return;
     use(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}));
   } catch (error) {
     autoInitError = error;
   }
+}
+
+/** The threaded build's `env.wait` import: Atomics.wait on the i32 at byte `at` while it holds `value`. */
+export function waiter(memory: WebAssembly.Memory): (at: number, value: number) => void {
+  return (at, value) => void Atomics.wait(new Int32Array(memory.buffer, at, 1), 0, value);
+}
+
+/** The threaded build, and how this platform starts workers for its pool. */
+export interface ThreadedBuild {
+  bytes: BufferSource;
+  startWorker: WorkerStarter;
+  /** The cores available to the pool ('auto'). */
+  cores: number;
+}
+
+/** Instantiates the threaded build on a new shared memory with a pool; false where shared memory is unavailable. */
+function useThreaded({ bytes, startWorker, cores }: ThreadedBuild): boolean {
+  if (typeof SharedArrayBuffer === 'undefined' || !WebAssembly.validate(bytes)) return false;
+  const module = new WebAssembly.Module(bytes);
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+  use(new WebAssembly.Instance(module, { env: { memory, wait: waiter(memory) } }));
+  const { kernels, arena } = runtime!;
+  const words = kernels.SYNC_WORDS.value;
+  const block = arena.alloc(4 * words);
+  new Int32Array(memory.buffer, block, words).fill(0);
+  const host = {
+    module,
+    memory,
+    block,
+    words: { ready: kernels.S_READY.value, epoch: kernels.S_EPOCH.value, mainWaits: kernels.S_MAIN_WAITS.value },
+    shutDown: (at: number) => kernels.shut_down(at),
+  };
+  runtime!.pool = new Pool(host, startWorker, cores);
+  return true;
 }
 
 /** The instantiated runtime; throws a clear error when `init` has not run or failed. */
