@@ -26,8 +26,12 @@ export const CALL_LOSS_TOTAL = 4;
 export const CALL_TRAIN_STEP = 5;
 export const CALL_OPTIMIZE = 6;
 
-/** Spins before a thread blocks in atomic.wait: a step's phases are microseconds apart when the threads keep up. */
-const SPINS = 20000;
+/**
+ * Atomic loads a waiting thread spins before it blocks. A step's phases are short (tens of microseconds at batch
+ * 10), and a blocked thread wakes late: in one probe of the 3072→100 model (2-core EPYC), 20,000 spins gave 2
+ * threads 1.38× and 1.16× one thread at batches 1 and 10, 200,000 gave 1.73× and 1.33×.
+ */
+const SPINS = 200000;
 
 /** Parts a phase of this model is split into. */
 @inline export function threadsOf(desc: usize): i32 {
