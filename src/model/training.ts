@@ -2,6 +2,7 @@ import { BoundData, bindData } from '../data/bound-data.js';
 import { DivergenceError } from '../errors.js';
 import { checkData, type MatrixLike } from '../matrix.js';
 import type { Network } from '../runtime/network.js';
+import { ThreadGovernor } from '../runtime/thread-governor.js';
 import { corruptionSettings, type Corruption } from './corruption.js';
 import { checkCount, checkDimension, checkKeys } from './options.js';
 
@@ -167,6 +168,7 @@ function* runEpochs(
     idxPtr = network.allocF32(trainRows);
     lossPtr = network.allocF32(plan.batches);
     const perPass = Math.ceil(trainRows / plan.batchSize);
+    const governor = new ThreadGovernor(network.threads);
     let sinceBest = 0;
     let firstLoss: number | undefined;
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
@@ -187,10 +189,15 @@ function* runEpochs(
         // Set for this call into the kernels only, so that another training of the model (an overlapping
         // trainAsync) never runs with this one's corruption.
         if (corruption) network.setCorruption(corruption.kind, corruption.a, corruption.b, corruption.c);
+        const threads = governor.next();
+        network.setActiveThreads(threads);
+        const started = performance.now();
         const done = kernels.train_steps(
           network.desc, dataPtr, targetPtr, trainRows, idxPtr, plan.batchSize, count, (firstBatch + steps) % perPass, plan.shuffle,
           steps === 0, lossPtr + 4 * steps,
         );
+        governor.record(threads, (performance.now() - started) / 1000 / Math.max(1, done));
+        network.setActiveThreads(network.threads); // every other call (validation, test) runs on all of them
         if (corruption) network.setCorruption('none');
         steps += done;
         if (done < count) break;

@@ -246,6 +246,15 @@ export class Network {
     this.pool = undefined;
   }
 
+  /**
+   * Runs the next calls on `active` of the model's threads (1 ≤ active ≤ threads): the workspaces stay as they are,
+   * and the results are the same bits.
+   */
+  setActiveThreads(active: number): void {
+    if (!Number.isSafeInteger(active) || active < 1 || active > this.threadCount) throw new RangeError(`active threads must be from 1 to ${this.threadCount}, got ${active}`);
+    this.setHeader('THREADS', active);
+  }
+
   /** Threads the kernels split each step among (see assembly/parallel.ts). */
   get threads(): number {
     return this.threadCount;

@@ -9,6 +9,7 @@ import { Autoencoder, type AutoencoderOptions, type TrainOptions } from '../../s
 import type { Network } from '../../src/runtime/network.js';
 import { getRuntime } from '../../src/runtime/wasm.js';
 import { runningWorkers } from '../../src/runtime/node-workers.js';
+import { PROBE_EVERY, ThreadGovernor } from '../../src/runtime/thread-governor.js';
 import { randomRows } from './helpers.js';
 
 function splitInto(ae: Autoencoder, threads: number): Autoencoder {
@@ -126,4 +127,44 @@ test('the pool grows to the most threads a live model asks for and shuts down wh
   again.train([[1, 2, 3, 4, 5, 6]], { epochs: 2, logEvery: 0 });
   again.dispose();
   assert.equal(await settle(0), 0);
+});
+
+test('the governor keeps to whichever of one thread and all of them took less time per step, probing the other every 16th call', () => {
+  const governor = new ThreadGovernor(2);
+  const run = (calls: number, perStep: Record<number, number>) =>
+    Array.from({ length: calls }, () => {
+      const threads = governor.next();
+      governor.record(threads, perStep[threads]!);
+      return threads;
+    });
+  const calls = run(PROBE_EVERY * 2, { 1: 1.0, 2: 0.6 });
+  assert.deepEqual(calls.map((t, i) => (t === 1 ? i : -1)).filter((i) => i >= 0), [15, 31], 'on 2 threads, one probe of 1 per 16 calls');
+  // Another process takes a core: 2 threads now take 3× as long per step; at the next probe one thread wins.
+  const loaded = run(PROBE_EVERY * 2, { 1: 1.0, 2: 3.0 });
+  assert.equal(governor.onOneThread, true);
+  assert.equal(loaded.at(-2), 1);
+  assert.deepEqual(loaded.slice(PROBE_EVERY).filter((t) => t === 2), [2], 'on one thread, one probe of 2 per 16 calls');
+  // The core is free again: the probes of 2 threads bring the model back to them.
+  run(PROBE_EVERY * 4, { 1: 1.0, 2: 0.5 });
+  assert.equal(governor.onOneThread, false);
+  assert.equal(governor.next(), 2);
+  const single = new ThreadGovernor(1);
+  assert.deepEqual(Array.from({ length: 40 }, () => single.next()), new Array(40).fill(1));
+});
+
+test('switching between one thread and two from call to call changes no bit', (t) => {
+  const next = t.mock.method(ThreadGovernor.prototype, 'next', function (this: { calls: number; threads: number }) {
+    return Math.min(this.threads, 1 + (this.calls++ % 2));
+  });
+  // 3072 → 100 at batch 100 is more work than one call takes: every step is a call of its own.
+  const data = randomRows(300, 3072, 11, -1 / 32, 1 / 32);
+  const train = (threads: number) => {
+    const ae = new Autoencoder(3072, 100, { seed: 5, threads });
+    const history = ae.train(data, { epochs: 3, batchSize: 100, logEvery: 0 });
+    const result = { weights: bits(ae), losses: [...history] };
+    ae.dispose();
+    return result;
+  };
+  assert.deepEqual(train(2), train(1));
+  assert.equal(next.mock.callCount(), 2 * 9, 'one call into the kernels per step: 3 epochs of 3 batches, twice');
 });
