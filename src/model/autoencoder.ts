@@ -86,13 +86,14 @@ export class Autoencoder {
   }
 
   /**
-   * The threads this model's steps are split among: what `threads` asked for where the threaded build runs (Node),
-   * 1 elsewhere. Results are the same bits whatever it is.
+   * The threads this model's steps are split among now: what `threads` asked for where the threaded build runs
+   * (Node; cross-origin-isolated pages and workers, once their workers have started), 1 elsewhere. Results are the
+   * same bits whatever it is.
    *
    * @example
    * ```ts
    * const ae = new Autoencoder(3072, 100, { threads: 'auto' });
-   * ae.threads;   // 2 on a two-core machine in Node; 1 in a browser
+   * ae.threads;   // 2 on a two-core machine in Node; 1 in a page that is not cross-origin isolated
    * ```
    */
   get threads(): number {
@@ -259,7 +260,10 @@ export class Autoencoder {
         const count = Math.min(chunk, rows - start);
         writeRows(data, start, count, this.network.f32(input, count * cols));
         if (target !== undefined) writeRows(target, start, count, this.network.f32(targetAt!, count * this.inputDim));
-        if (layers) this.network.kernels.forward(this.network.desc, input, count, layers[0], layers[1]);
+        if (layers) {
+          this.network.setActiveThreads();
+          this.network.kernels.forward(this.network.desc, input, count, layers[0], layers[1]);
+        }
         visit(start, count, input, targetAt);
       }
     } finally {
@@ -293,6 +297,7 @@ export class Autoencoder {
     // d loss = Σ (N_c/N)(loss_c/loss) d loss_c. The other losses are means: d loss = Σ (N_c/N) d loss_c.
     const rmse = this.options.loss === 'rmse';
     this.forEachChunk(data, rows, this.inputDim, undefined, target, (_, count, input, targetAt) => {
+      this.network.setActiveThreads();
       const loss = this.network.kernels.gradients(this.network.desc, input, targetAt ?? input, count);
       if (count === rows) return void (whole = { loss, gradients: this.collect('grad') });
       const pre = this.network.outputPreActivation;

@@ -168,7 +168,7 @@ function* runEpochs(
     idxPtr = network.allocF32(trainRows);
     lossPtr = network.allocF32(plan.batches);
     const perPass = Math.ceil(trainRows / plan.batchSize);
-    const governor = new ThreadGovernor(network.threads);
+    const governor = new ThreadGovernor(network.maxThreads);
     let sinceBest = 0;
     let firstLoss: number | undefined;
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
@@ -197,7 +197,6 @@ function* runEpochs(
           steps === 0, lossPtr + 4 * steps,
         );
         governor.record(threads, (performance.now() - started) / 1000 / Math.max(1, done));
-        network.setActiveThreads(network.threads); // every other call (validation, test) runs on all of them
         if (corruption) network.setCorruption('none');
         steps += done;
         if (done < count) break;

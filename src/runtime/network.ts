@@ -247,16 +247,22 @@ export class Network {
   }
 
   /**
-   * Runs the next calls on `active` of the model's threads (1 ≤ active ≤ threads): the workspaces stay as they are,
-   * and the results are the same bits.
+   * Runs the next call on `active` of the model's threads (1 ≤ active ≤ threads; default all): the workspaces stay
+   * as they are, and the results are the same bits. Every call into the kernels that splits work is preceded by one.
    */
-  setActiveThreads(active: number): void {
+  setActiveThreads(active: number = this.threadCount): void {
     if (!Number.isSafeInteger(active) || active < 1 || active > this.threadCount) throw new RangeError(`active threads must be from 1 to ${this.threadCount}, got ${active}`);
-    this.setHeader('THREADS', active);
+    // Only workers that are up can take part (a browser's pool starts them in the background).
+    this.setHeader('THREADS', this.pool ? Math.min(active, 1 + this.pool.readyWorkers()) : active);
   }
 
-  /** Threads the kernels split each step among (see assembly/parallel.ts). */
+  /** Threads the kernels may split a step among now: the model's, or fewer while a browser's workers start. */
   get threads(): number {
+    return this.pool ? Math.min(this.threadCount, 1 + this.pool.readyWorkers()) : this.threadCount;
+  }
+
+  /** Threads the model was given (see assembly/parallel.ts). */
+  get maxThreads(): number {
     return this.threadCount;
   }
 
@@ -345,6 +351,7 @@ export class Network {
 
   /** The model's loss on rows × inputDim inputs at X against targets at T: no corruption, no update. */
   evaluate(X: number, T: number, rows: number): number {
+    this.setActiveThreads();
     return this.lossValue(this.kernels.loss_total(this.desc, X, T, rows), rows * this.outputDim);
   }
 

@@ -29,25 +29,37 @@ export class Pool {
     private readonly start: WorkerStarter,
     /** The cores the machine offers: the threads of a model that asks for 'auto'. */
     readonly cores: number,
+    /**
+     * Whether this thread may block in Atomics.wait (Node, workers; not a browser's main thread). If it may, acquire
+     * waits for new workers to come up; if not, workers start in the background and a model uses those that are
+     * up (readyWorkers), the same bits either way.
+     */
+    private readonly mayBlock: boolean,
   ) {
-    this.word(host.words.mainWaits)[0] = 1; // Node's main thread may block in Atomics.wait
+    this.word(host.words.mainWaits)[0] = mayBlock ? 1 : 0;
     this.word(host.words.epoch)[0] = this.epoch;
     this.word(host.words.ready)[0] = readyWord(this.epoch, 0);
   }
 
-  /** Makes sure `threads − 1` workers are running and returns the synchronization block to put in a model. */
+  /** Starts `threads − 1` workers if fewer run, and returns the synchronization block to put in a model. */
   acquire(threads: number): number {
     const wanted = threads - 1;
     for (; this.workers < wanted; this.workers++) this.start(this.host.module, this.host.memory, this.host.block, this.workers + 1, this.epoch);
     const ready = this.word(this.host.words.ready);
     const deadline = performance.now() + START_TIMEOUT_MS;
-    for (let seen = Atomics.load(ready, 0); (seen & 0xffff) < wanted; seen = Atomics.load(ready, 0)) {
+    for (let seen = Atomics.load(ready, 0); this.mayBlock && (seen & 0xffff) < wanted; seen = Atomics.load(ready, 0)) {
       const left = deadline - performance.now();
       if (left <= 0) throw new Error(`the thread pool did not start: ${seen & 0xffff} of ${wanted} workers came up within ${START_TIMEOUT_MS / 1000} s`);
       Atomics.wait(ready, 0, seen, left);
     }
     this.users++;
     return this.host.block;
+  }
+
+  /** Workers of the current epoch inside worker_loop: a call may use this many besides the calling thread. */
+  readyWorkers(): number {
+    const ready = Atomics.load(this.word(this.host.words.ready), 0);
+    return ready >>> 16 === (this.epoch & 0xffff) ? ready & 0xffff : 0;
   }
 
   /** A model that acquired the pool is done with it; the last one shuts the workers down. */

@@ -80,17 +80,28 @@ function baseUrl(): string {
  * const ae = new Autoencoder(4, 2);
  * ```
  */
-export function init(options: { wasm?: WasmSource } = {}): Promise<void> {
+export function init(options: { wasm?: WasmSource } = {}, threaded?: WebThreadedBuild): Promise<void> {
   if (runtime) return Promise.resolve();
   // Calls that overlap share one load, so every model ends up in the same memory.
-  loading ??= load(options.wasm ?? defaultWasmUrl()).catch((error: unknown) => {
+  loading ??= load(options.wasm ?? defaultWasmUrl(), threaded).catch((error: unknown) => {
     loading = undefined;
     throw error;
   });
   return loading;
 }
 
-async function load(source: WasmSource): Promise<void> {
+async function load(source: WasmSource, threaded?: WebThreadedBuild): Promise<void> {
+  if (threaded?.available()) {
+    try {
+      // A browser's main thread may not block: its models use the workers that are up (see pool.ts).
+      const mayBlock = typeof (globalThis as { document?: unknown }).document === 'undefined';
+      const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+      useThreadedModule(await compile(threaded.wasm), threaded.startWorker, cores, mayBlock);
+      return;
+    } catch {
+      // The single-thread build below, as where pages are not isolated.
+    }
+  }
   const module = await compile(source);
   use(await WebAssembly.instantiate(module, {}));
 }
@@ -133,7 +144,12 @@ export interface ThreadedBuild {
 /** Instantiates the threaded build on a new shared memory with a pool; false where shared memory is unavailable. */
 function useThreaded({ bytes, startWorker, cores }: ThreadedBuild): boolean {
   if (typeof SharedArrayBuffer === 'undefined' || !WebAssembly.validate(bytes)) return false;
-  const module = new WebAssembly.Module(bytes);
+  useThreadedModule(new WebAssembly.Module(bytes), startWorker, cores, true);
+  return true;
+}
+
+/** The runtime on the threaded build's compiled module, a new shared memory, and a pool that starts workers so. */
+function useThreadedModule(module: WebAssembly.Module, startWorker: WorkerStarter, cores: number, mayBlock: boolean): void {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
   use(new WebAssembly.Instance(module, { env: { memory, wait: waiter(memory) } }));
   const { kernels, arena } = runtime!;
@@ -147,8 +163,14 @@ function useThreaded({ bytes, startWorker, cores }: ThreadedBuild): boolean {
     words: { ready: kernels.S_READY.value, epoch: kernels.S_EPOCH.value, mainWaits: kernels.S_MAIN_WAITS.value },
     shutDown: (at: number) => kernels.shut_down(at),
   };
-  runtime!.pool = new Pool(host, startWorker, cores);
-  return true;
+  runtime!.pool = new Pool(host, startWorker, cores, mayBlock);
+}
+
+/** The threaded build for pages and workers, where they are cross-origin isolated (see web-workers.ts). */
+export interface WebThreadedBuild {
+  wasm: WasmSource;
+  startWorker: WorkerStarter;
+  available(): boolean;
 }
 
 /** The instantiated runtime; throws a clear error when `init` has not run or failed. */
@@ -158,10 +180,13 @@ export function getRuntime(): Runtime {
   throw new WasmNotReadyError(`the WebAssembly module is not loaded${reason}; call \`await init({ wasm })\` first`);
 }
 
-/** Loads the module from `wasm`; a failure is kept and reported when the module is first used. */
-export async function autoInit(wasm: WasmSource): Promise<void> {
+/**
+ * Loads the module from `wasm` (or, given `threaded` and a cross-origin-isolated page or worker, the threaded
+ * build); a failure is kept and reported when the module is first used.
+ */
+export async function autoInit(wasm: WasmSource, threaded?: WebThreadedBuild): Promise<void> {
   try {
-    await init({ wasm });
+    await init({ wasm }, threaded);
   } catch (error) {
     autoInitError = error;
   }

@@ -13,22 +13,31 @@ export const NO_BROWSER = !existsSync(CHROMIUM) && `${CHROMIUM} is missing (.ci/
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.png': 'image/png' };
 
-function serve(root: string): Promise<{ server: Server; url: string }> {
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer, threads). */
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+function serve(root: string, isolated: boolean): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
     const path = normalize(join(root, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)));
     const file = path.endsWith('/') ? join(path, 'index.html') : path;
     if (!file.startsWith(root) || !existsSync(file)) return void response.writeHead(404).end();
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...(isolated ? ISOLATION : {}) };
+    response.writeHead(200, headers).end(readFileSync(file));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
 }
 
 /**
- * Builds `pageDir` (with Vite unless told), opens it (with `query`), runs `use(page, logged)` where `logged`
+ * Builds `pageDir` (with Vite unless told), opens it (with `query`; `isolated`: served with the COOP and COEP
+ * headers that make it cross-origin isolated), runs `use(page, logged)` where `logged`
  * fills with the page's console.log lines, and closes the browser; page errors fail the run. Builds are shared (see built).
  */
-export async function withPage(pageDir: string, use: (page: Page, logged: string[]) => Promise<void>, { query = '', bundler = 'vite' }: { query?: string; bundler?: Bundler } = {}): Promise<void> {
-  const { server, url } = await serve(await built(pageDir, bundler));
+export async function withPage(
+  pageDir: string,
+  use: (page: Page, logged: string[]) => Promise<void>,
+  { query = '', bundler = 'vite', isolated = false }: { query?: string; bundler?: Bundler; isolated?: boolean } = {},
+): Promise<void> {
+  const { server, url } = await serve(await built(pageDir, bundler), isolated);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   const errors: string[] = [];
   const logged: string[] = [];

@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { NO_BROWSER, withPage } from '../browser/harness.js';
 import { trainReference } from '../browser/determinism/train.js';
 import { EPOCHS, JOB, jobData, weightsHex } from '../browser/worker/job.js';
+import { trainOnThreads, type ThreadsResult } from '../browser/threads/train.js';
 
 for (const bundler of ['vite', 'webpack'] as const) {
   test(`Chromium (${bundler}) trains the same weights as Node, bit for bit`, { skip: NO_BROWSER, timeout: 180_000 }, async () => {
@@ -54,4 +55,16 @@ test('trainInWorker: the page answers clicks while a long job trains, and stop e
     for (let wait = 0; page.workers().length > 0 && wait < 100; wait++) await page.waitForTimeout(50);
     assert.equal(page.workers().length, 0, 'stop ends the worker');
   }, { query: '?long' });
+});
+
+test('a cross-origin-isolated page trains on 2 threads (Web Workers on shared memory) the bits Node trains on one; a plain page runs one thread', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
+  const node = await trainOnThreads(1);
+  for (const isolated of [true, false]) {
+    await withPage('test/browser/threads', async (page) => {
+      await page.waitForFunction(() => (window as unknown as { result?: ThreadsResult }).result !== undefined, undefined, { timeout: 120_000 });
+      const result = await page.evaluate(() => (window as unknown as { result: ThreadsResult }).result);
+      assert.deepEqual([result.isolated, result.threads], [isolated, isolated ? 2 : 1], isolated ? 'isolated page' : 'plain page');
+      assert.equal(result.weightsHex, node.weightsHex);
+    }, { isolated });
+  }
 });
