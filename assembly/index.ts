@@ -14,7 +14,8 @@ export { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
 export { corrupt, CORRUPT_NONE, CORRUPT_GAUSSIAN, CORRUPT_MASK, CORRUPT_SALT_AND_PEPPER } from "./corrupt";
 export { rng_seed, rng_next, rng_below, rng_uniform, rng_normal, rng_shuffle, rng_sample } from "./rng";
 export { dense_forward, dense_backward_input, dense_backward_weights } from "./dense";
-export { forward, train_step, gradients, optimize, loss_total, train_steps, worker_loop, OPT_RMSPROP, OPT_ADAM, OPT_SGD } from "./train";
+export { forward, train_step, gradients, optimize, loss_total, train_steps, worker_loop, OPT_RMSPROP, OPT_ADAM, OPT_SGD, DATA_BYTES, TARGET_BYTES } from "./train";
+export { widen_bytes } from "./widen";
 export { shut_down, S_MAIN_WAITS, S_READY, S_EPOCH, SYNC_WORDS } from "./parallel";
 export {
   H_LAYERS, H_STATE, H_SCRATCH, H_GATHER, H_GATHER_T, H_WORK, H_CAPACITY, H_LOSS, H_OPTIMIZER, H_FUSED, H_LR, H_OPT_A,

@@ -8,6 +8,7 @@ import { loss_grad, loss_sum } from "./loss";
 import { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
 import { corrupt } from "./corrupt";
 import { rng_sample } from "./rng";
+import { widen_bytes } from "./widen";
 import {
   H_LAYERS, H_STATE, H_SCRATCH, H_GATHER, H_GATHER_T, H_WORK, H_CAPACITY, H_LOSS, H_OPTIMIZER, H_FUSED, H_LR,
   H_OPT_A, H_OPT_B, H_EPSILON, H_PARAM_COUNT, H_CORRUPTION, H_CORRUPT_A, H_CORRUPT_B, H_CORRUPT_C, H_WORK_STRIDE, H_SYNC,
@@ -23,6 +24,10 @@ import {
 export const OPT_RMSPROP: i32 = 0;
 export const OPT_ADAM: i32 = 1;
 export const OPT_SGD: i32 = 2;
+
+/** train_steps' and loss_total's `kinds`: the data, and the targets, are stored as bytes (else f32). */
+export const DATA_BYTES: i32 = 1;
+export const TARGET_BYTES: i32 = 2;
 
 // The generator's 16 bytes come first in the state block, then Adam's u32 step count.
 const STEP_OFFSET: usize = 16;
@@ -216,18 +221,31 @@ export function forward(desc: usize, X: usize, rows: i32, first: i32, last: i32)
   forwardPart(desc, X, rows, first, last, 0);
 }
 
-function lossTotalPart(desc: usize, X: usize, T: usize, rows: i32, t: i32): f64 {
+function lossTotalPart(desc: usize, X: usize, T: usize, rows: i32, kinds: i32, t: i32): f64 {
   const last = word(desc, H_LAYERS) - 1;
-  const inDim = layerField(desc, 0, L_IN), outDim = layerField(desc, last, L_OUT);
+  const inCols = layerField(desc, 0, L_IN), outCols = layerField(desc, last, L_OUT);
+  const dataBytes = (kinds & DATA_BYTES) != 0, targetBytes = (kinds & TARGET_BYTES) != 0;
+  const inRow = <usize>inCols << (dataBytes ? 0 : 2), outRow = <usize>outCols << (targetBytes ? 0 : 2);
+  const gather = ptr(desc, H_GATHER), gatherT = ptr(desc, H_GATHER_T);
+  const sameTarget = T == X;
   const chunk = word(desc, H_CAPACITY);
   let total: f64 = 0;
   for (let start = 0; start < rows; start += chunk) {
     const count = min(chunk, rows - start);
-    forwardPart(desc, X + (<usize>start * inDim << 2), count, 0, last, t);
+    // Rows stored as bytes are widened into the gather buffers first (thread 0), then every thread reads them.
     if (t == 0) {
-      total += loss_sum(
-        word(desc, H_LOSS), layerPtr(desc, last, L_OUTPUT), layerPtr(desc, last, L_PRE), T + (<usize>start * outDim << 2), count * outDim,
-      );
+      for (let r = 0; r < count; r++) {
+        const row = <usize>(start + r);
+        if (dataBytes) widen_bytes(gather + (<usize>(r * inCols) << 2), X + row * inRow, inCols);
+        if (targetBytes && !sameTarget) widen_bytes(gatherT + (<usize>(r * outCols) << 2), T + row * outRow, outCols);
+      }
+    }
+    sync(desc, t);
+    const input = dataBytes ? gather : X + <usize>start * inRow;
+    const targets = sameTarget ? input : targetBytes ? gatherT : T + <usize>start * outRow;
+    forwardPart(desc, input, count, 0, last, t);
+    if (t == 0) {
+      total += loss_sum(word(desc, H_LOSS), layerPtr(desc, last, L_OUTPUT), layerPtr(desc, last, L_PRE), targets, count * outCols);
     }
     sync(desc, t); // the next chunk's forward pass overwrites the outputs just summed
   }
@@ -236,21 +254,22 @@ function lossTotalPart(desc: usize, X: usize, T: usize, rows: i32, t: i32): f64 
 
 /**
  * The sum of the loss terms (loss_sum) of the model's outputs for rows×in inputs X against targets T, in chunks of
- * the activation buffers' capacity: the validation loss, with no corruption and no update.
+ * the activation buffers' capacity: the validation loss, with no corruption and no update. `kinds` as train_steps'.
  */
-export function loss_total(desc: usize, X: usize, T: usize, rows: i32): f64 {
-  post(desc, CALL_LOSS_TOTAL, <i32>X, <i32>T, rows, 0, 0, 0, 0, 0, 0, 0);
-  return lossTotalPart(desc, X, T, rows, 0);
+export function loss_total(desc: usize, X: usize, T: usize, rows: i32, kinds: i32): f64 {
+  post(desc, CALL_LOSS_TOTAL, <i32>X, <i32>T, rows, kinds, 0, 0, 0, 0, 0, 0);
+  return lossTotalPart(desc, X, T, rows, kinds, 0);
 }
 
 /** With a pool, hands the call and its arguments (and the descriptor) to the workers, which run it beside thread 0. */
-function post(desc: usize, call: i32, a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32, a7: i32, a8: i32, a9: i32): void {
+function post(desc: usize, call: i32, a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32, a7: i32, a8: i32, a9: i32, a10: i32 = 0): void {
   const block = ptr(desc, H_SYNC);
   if (block == 0 || threadsOf(desc) == 1) return;
   const at = block + (<usize>S_ARGS << 2);
   store<i32>(at, <i32>desc);
   store<i32>(at, a0, 4); store<i32>(at, a1, 8); store<i32>(at, a2, 12); store<i32>(at, a3, 16); store<i32>(at, a4, 20);
   store<i32>(at, a5, 24); store<i32>(at, a6, 28); store<i32>(at, a7, 32); store<i32>(at, a8, 36); store<i32>(at, a9, 40);
+  store<i32>(at, a10, 44);
   post_call(block, call);
 }
 
@@ -270,10 +289,10 @@ export function worker_loop(block: usize, t: i32, epoch: i32): void {
     if (t >= threadsOf(desc)) continue;
     const id = load<i32>(block + (<usize>S_CALL_ID << 2));
     if (id == CALL_TRAIN_STEPS) {
-      trainStepsPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), arg(block, 4), arg(block, 5), arg(block, 6), arg(block, 7), arg(block, 8) != 0, arg(block, 9) != 0, arg(block, 10), t);
+      trainStepsPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), arg(block, 4), arg(block, 5), arg(block, 6), arg(block, 7), arg(block, 8) != 0, arg(block, 9) != 0, arg(block, 10), arg(block, 11), t);
     } else if (id == CALL_GRADIENTS) gradientsPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), t);
     else if (id == CALL_FORWARD) forwardPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), arg(block, 4), t);
-    else if (id == CALL_LOSS_TOTAL) lossTotalPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), t);
+    else if (id == CALL_LOSS_TOTAL) lossTotalPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), arg(block, 4), t);
     else if (id == CALL_TRAIN_STEP) stepPart(desc, arg(block, 1), arg(block, 2), arg(block, 3), t);
     else if (id == CALL_OPTIMIZE) optimizePart(desc, t);
   }
@@ -287,49 +306,58 @@ export function worker_loop(block: usize, t: i32, epoch: i32): void {
  * scratch set to 0, 1, 2, … when `fresh`, so an epoch depends only on the generator state; an epoch taken in
  * several calls, the first fresh and the others not, gives the bits of one call).
  * With a corruption, each batch's inputs are copied and corrupted; the targets stay clean.
+ * `kinds` says which are stored as bytes (DATA_BYTES, TARGET_BYTES; else f32): each batch's rows of those are
+ * widened into the gather buffers, exactly, so bytes train the bits of their values as f32.
  * Writes each step's loss to losses[] and returns the number of steps taken: fewer than `batches` when a
  * loss was not finite (that loss is written, its step not applied).
  */
 export function train_steps(
   desc: usize, data: usize, target: usize, dataRows: i32, idx: usize, size: i32, batches: i32, firstBatch: i32, random: bool,
-  fresh: bool, losses: usize,
+  fresh: bool, losses: usize, kinds: i32,
 ): i32 {
-  post(desc, CALL_TRAIN_STEPS, <i32>data, <i32>target, dataRows, <i32>idx, size, batches, firstBatch, random ? 1 : 0, fresh ? 1 : 0, <i32>losses);
-  return trainStepsPart(desc, data, target, dataRows, idx, size, batches, firstBatch, random, fresh, losses, 0);
+  post(desc, CALL_TRAIN_STEPS, <i32>data, <i32>target, dataRows, <i32>idx, size, batches, firstBatch, random ? 1 : 0, fresh ? 1 : 0, <i32>losses, kinds);
+  return trainStepsPart(desc, data, target, dataRows, idx, size, batches, firstBatch, random, fresh, losses, kinds, 0);
 }
 
 function trainStepsPart(
   desc: usize, data: usize, target: usize, dataRows: i32, idx: usize, size: i32, batches: i32, firstBatch: i32, random: bool,
-  fresh: bool, losses: usize, t: i32,
+  fresh: bool, losses: usize, kinds: i32, t: i32,
 ): i32 {
   const last = word(desc, H_LAYERS) - 1;
-  const inBytes = <usize>layerField(desc, 0, L_IN) << 2, outBytes = <usize>layerField(desc, last, L_OUT) << 2;
+  const inCols = layerField(desc, 0, L_IN), outCols = layerField(desc, last, L_OUT);
+  const dataBytes = (kinds & DATA_BYTES) != 0, targetBytes = (kinds & TARGET_BYTES) != 0;
+  // Strides of a row: in the data as stored (bytes or f32), and as the layers read it (f32).
+  const inRow = <usize>inCols << (dataBytes ? 0 : 2), outRow = <usize>outCols << (targetBytes ? 0 : 2);
+  const inF32 = <usize>inCols << 2, outF32 = <usize>outCols << 2;
   const gather = ptr(desc, H_GATHER), gatherT = ptr(desc, H_GATHER_T);
   const corruption = word(desc, H_CORRUPTION);
-  const separate = target != data || corruption != 0; // the targets are not the batch's (unchanged) inputs
+  const sameTarget = target == data;
+  // The batch's inputs are copied when drawn at random, corrupted or stored as bytes; its targets when they must
+  // stay clean beside corrupted inputs, or (other rows than the inputs) when drawn at random or stored as bytes.
+  const copyX = random || corruption != 0 || dataBytes;
+  const copyT = sameTarget ? corruption != 0 : random || targetBytes;
   const perPass = (dataRows + size - 1) / size;
   if (random && fresh && t == 0) for (let r = 0; r < dataRows; r++) store<i32>(idx + (<usize>r << 2), r);
   for (let b = 0; b < batches; b++) {
-    let X = data, T = target, rows = size;
-    if (random) {
-      // Thread 0 draws and gathers the batch (the generator is one sequence); the others wait for it below.
-      if (t == 0) gatherRandom(desc, data, target, dataRows, idx, size, inBytes, outBytes, separate);
-      X = gather;
-      T = separate ? gatherT : gather;
-    } else {
-      const first = ((firstBatch + b) % perPass) * size;
+    let rows = size, first = 0;
+    if (!random) {
+      first = ((firstBatch + b) % perPass) * size;
       rows = min(size, dataRows - first);
-      X = data + <usize>first * inBytes;
-      T = target + <usize>first * outBytes;
-      if (corruption != 0 && t == 0) memory.copy(gather, X, <usize>rows * inBytes);
-      if (corruption != 0) X = gather;
     }
-    if (corruption != 0 && t == 0) {
-      corrupt(
-        ptr(desc, H_STATE), X, rows * (<i32>inBytes >> 2), corruption,
-        real(desc, H_CORRUPT_A), real(desc, H_CORRUPT_B), real(desc, H_CORRUPT_C),
-      );
+    if (t == 0) {
+      // Thread 0 draws and copies the batch (the generator is one sequence); the others wait for it below.
+      if (random) rng_sample(ptr(desc, H_STATE), idx, dataRows, size);
+      for (let r = 0; r < rows; r++) {
+        const row = <usize>(random ? load<i32>(idx + (<usize>r << 2)) : first + r);
+        if (copyX) putRow(gather + <usize>r * inF32, data + row * inRow, inCols, dataBytes);
+        if (copyT) putRow(gatherT + <usize>r * outF32, target + row * outRow, outCols, targetBytes);
+      }
+      if (corruption != 0) {
+        corrupt(ptr(desc, H_STATE), gather, rows * inCols, corruption, real(desc, H_CORRUPT_A), real(desc, H_CORRUPT_B), real(desc, H_CORRUPT_C));
+      }
     }
+    const X = copyX ? gather : data + <usize>first * inRow;
+    const T = copyT ? gatherT : sameTarget ? X : target + <usize>first * outRow;
     sync(desc, t);
     const loss = stepPart(desc, X, T, rows, t);
     if (t == 0) store<f32>(losses + (<usize>b << 2), loss);
@@ -338,15 +366,8 @@ function trainStepsPart(
   return batches;
 }
 
-/** Draws `size` rows without replacement and copies them (and their targets, when separate) into the gather buffers. */
-function gatherRandom(
-  desc: usize, data: usize, target: usize, dataRows: i32, idx: usize, size: i32, inBytes: usize, outBytes: usize, separate: bool,
-): void {
-  const gather = ptr(desc, H_GATHER), gatherT = ptr(desc, H_GATHER_T);
-  rng_sample(ptr(desc, H_STATE), idx, dataRows, size);
-  for (let r = 0; r < size; r++) {
-    const row = <usize>load<i32>(idx + (<usize>r << 2));
-    memory.copy(gather + <usize>r * inBytes, data + row * inBytes, inBytes);
-    if (separate) memory.copy(gatherT + <usize>r * outBytes, target + row * outBytes, outBytes);
-  }
+/** One row of `cols` values into f32 at dst: copied, or widened from bytes (exactly). */
+@inline function putRow(dst: usize, src: usize, cols: i32, bytes: bool): void {
+  if (bytes) widen_bytes(dst, src, cols);
+  else memory.copy(dst, src, <usize>cols << 2);
 }

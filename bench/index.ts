@@ -9,6 +9,7 @@ import { makeTfAutoencoder, makeTfDeepAutoencoder, tfSgemm, useTfBackend, type T
 import { ourSgemm, type GemmShape } from './sgemm.js';
 import { startTorch, type Torch } from './pytorch.js';
 import { measureCeilings, type Ceilings } from './ceiling.js';
+import { peakRss } from './peak-rss.js';
 import { dataTable } from './data.js';
 import { sizeTable } from './size.js';
 
@@ -284,17 +285,22 @@ function memoryLine(pixels: Matrix<Uint8Array>): string {
   const used = memoryBytes();
   ae.dispose();
   bound.dispose();
-  const data = ROWS * INPUT * 4;
+  const data = ROWS * INPUT; // pixels stay one byte a value
   const params = 2 * INPUT * HIDDEN + INPUT + HIDDEN;
   const budget = data + 4 * params * 4 + 16 * 2 ** 20;
   const mib = (n: number) => `${fmt(n / 2 ** 20, 1)} MiB`;
-  return `WebAssembly memory with a bound 5000×3072 set (f32, ${mib(data)}) and the 3072→100 model after a batch-100 step: **${mib(used)}** (budget: data + 4 × parameters + 16 MiB = ${mib(budget)}).`;
+  return `WebAssembly memory with a bound 5000×3072 set of pixels (bytes, ${mib(data)}) and the 3072→100 model after a batch-100 step: **${mib(used)}** (budget: data + 4 × parameters + 16 MiB = ${mib(budget)}).`;
 }
 
 const pixels = rawPixels(ROWS, INPUT);
 const memory = memoryLine(pixels); // first, while the module's memory holds nothing else
 console.log(memory);
 const torch = await startTorch(pixels);
+const rss = peakRss(pixels, typeof torch !== 'string');
+const rssLine =
+  `Peak resident memory of the same job in fresh processes (bind the 5000×3072 pixels, 50 steps at batch 100): ours **${fmt(rss.ours / 2 ** 20, 1)} MiB**` +
+  (rss.torch === undefined ? ' (PyTorch not measured).' : `, PyTorch ${fmt(rss.torch / 2 ** 20, 1)} MiB: **${fmt(rss.ours / rss.torch, 2)}×**.`);
+console.log(rssLine);
 const torchLine =
   typeof torch === 'string'
     ? torch
@@ -352,6 +358,8 @@ ${sgemm}
 ## Memory
 
 ${memory}
+
+${rssLine}
 
 ## Reading data
 

@@ -156,7 +156,6 @@ function* runEpochs(
   const { network } = model;
   const { kernels } = network;
   const trainRows = plan.rows - plan.heldOut;
-  const bytesPerRow = network.inputDim * 4;
   let bound: Bound | undefined;
   let idxPtr: number | undefined;
   let lossPtr: number | undefined;
@@ -185,7 +184,7 @@ function* runEpochs(
           model.checkAlive();
         }
         const count = Math.min(plan.stepsPerCall, plan.batches - steps);
-        const { dataPtr, targetPtr } = pointers(bound);
+        const { dataPtr, targetPtr, kinds } = pointers(bound);
         // Set for this call into the kernels only, so that another training of the model (an overlapping
         // trainAsync) never runs with this one's corruption.
         if (corruption) network.setCorruption(corruption.kind, corruption.a, corruption.b, corruption.c);
@@ -194,7 +193,7 @@ function* runEpochs(
         const started = performance.now();
         const done = kernels.train_steps(
           network.desc, dataPtr, targetPtr, trainRows, idxPtr, plan.batchSize, count, (firstBatch + steps) % perPass, plan.shuffle,
-          steps === 0, lossPtr + 4 * steps,
+          steps === 0, lossPtr + 4 * steps, kinds,
         );
         governor.record(threads, (performance.now() - started) / 1000 / Math.max(1, done));
         if (corruption) network.setCorruption('none');
@@ -219,8 +218,8 @@ function* runEpochs(
       if (history.validation) {
         const given = bound.validation;
         // A validation fraction is the rows after the training rows, in data and target alike.
-        const { dataPtr, targetPtr } = given ? pointers(given) : pointers(bound, trainRows * bytesPerRow);
-        validationLoss = network.evaluate(dataPtr, targetPtr, given ? given.data.rows : plan.heldOut);
+        const { dataPtr, targetPtr, kinds } = given ? pointers(given) : pointers(bound, trainRows);
+        validationLoss = network.evaluate(dataPtr, targetPtr, given ? given.data.rows : plan.heldOut, kinds);
         history.validation.push(validationLoss);
       }
       if (plan.logEvery > 0 && epoch % plan.logEvery === 0) {
@@ -248,10 +247,15 @@ function* runEpochs(
   }
 }
 
-/** Byte offsets of the data and its targets (the data itself when there are none), `offset` bytes in. */
-function pointers(rows: { data: BoundData; target?: BoundData | undefined }, offset = 0): { dataPtr: number; targetPtr: number } {
-  const dataPtr = rows.data.pointer() + offset;
-  return { dataPtr, targetPtr: rows.target ? rows.target.pointer() + offset : dataPtr };
+/**
+ * Byte offsets of the data and its targets (the data itself when there are none), `skip` rows in, and the kernels'
+ * `kinds` word saying which of them are stored as bytes (DATA_BYTES 1, TARGET_BYTES 2 in assembly/train.ts).
+ */
+function pointers(rows: { data: BoundData; target?: BoundData | undefined }, skip = 0): { dataPtr: number; targetPtr: number; kinds: number } {
+  const at = (bound: BoundData) => bound.pointer() + skip * bound.cols * bound.bytesPerValue;
+  const dataPtr = at(rows.data);
+  const target = rows.target ?? rows.data;
+  return { dataPtr, targetPtr: rows.target ? at(rows.target) : dataPtr, kinds: (rows.data.bytesPerValue === 1 ? 1 : 0) | (target.bytesPerValue === 1 ? 2 : 0) };
 }
 
 /** Binds what is not bound yet: data, target, validation data and its target. */

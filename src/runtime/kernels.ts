@@ -35,7 +35,7 @@ export interface Kernels {
   train_step(desc: number, X: number, T: number, rows: number): number;
   gradients(desc: number, X: number, T: number, rows: number): number;
   optimize(desc: number): void;
-  loss_total(desc: number, X: number, T: number, rows: number): number;
+  loss_total(desc: number, X: number, T: number, rows: number, kinds: number): number;
   /** The threaded build's pool entry points and synchronization-block layout (absent from the single-thread build). */
   worker_loop(block: number, t: number, epoch: number): void;
   shut_down(block: number): void;
@@ -45,6 +45,6 @@ export interface Kernels {
   readonly S_MAIN_WAITS: WebAssembly.Global;
   train_steps(
     desc: number, data: number, target: number, dataRows: number, idx: number, size: number, batches: number, firstBatch: number,
-    random: boolean, fresh: boolean, losses: number,
+    random: boolean, fresh: boolean, losses: number, kinds: number,
   ): number;
 }

@@ -349,10 +349,13 @@ export class Network {
     return this.kernels.loss_sum(this.abi.loss[this.loss], Y, Z, T, n);
   }
 
-  /** The model's loss on rows × inputDim inputs at X against targets at T: no corruption, no update. */
-  evaluate(X: number, T: number, rows: number): number {
+  /**
+   * The model's loss on rows × inputDim inputs at X against targets at T (`kinds`: which are stored as bytes, as
+   * train_steps takes it): no corruption, no update.
+   */
+  evaluate(X: number, T: number, rows: number, kinds: number): number {
     this.setActiveThreads();
-    return this.lossValue(this.kernels.loss_total(this.desc, X, T, rows), rows * this.outputDim);
+    return this.lossValue(this.kernels.loss_total(this.desc, X, T, rows, kinds), rows * this.outputDim);
   }
 
   /** Whether every weight and bias is a finite number. */

@@ -246,7 +246,7 @@ describe("loss_total", () => {
       m.setCorruption(CORRUPT_MASK, 0.5, 0, 0);
       const X = data(rows, 5, 120 + k, -1, 1), T = data(rows, 4, 130 + k, 0, 1);
       const X0 = X.copy(), state0 = m.state.copy();
-      const got = loss_total(m.desc, X.p, T.p, rows);
+      const got = loss_total(m.desc, X.p, T.p, rows, 0);
       const want = twinLossSum(m, X0, T, rows);
       const c = new Check("loss_total " + cfg.name());
       c.near(0, got, want, 1e-6 * want);
@@ -285,7 +285,7 @@ describe("train_steps", () => {
     const D0 = D.copy(), T0 = T.copy();
     const idx = new Buf(dataRows);
     const losses = new Buf(batches);
-    const done = train_steps(a.desc, D.p, T.p, dataRows, idx.p, size, batches, firstBatch, false, true, losses.p);
+    const done = train_steps(a.desc, D.p, T.p, dataRows, idx.p, size, batches, firstBatch, false, true, losses.p, 0);
     expect<i32>(done).toBe(batches, "steps taken");
     const c = new Check("train_steps sequential losses");
     for (let s = 0; s < batches; s++) {
@@ -310,7 +310,7 @@ describe("train_steps", () => {
       const idxA = new Buf(dataRows), idxB = new Buf(dataRows); // idxA starts as garbage: train_steps resets it
       identity(idxB, dataRows);
       const losses = new Buf(batches);
-      const done = train_steps(a.desc, D.p, T.p, dataRows, idxA.p, size, batches, 0, true, true, losses.p);
+      const done = train_steps(a.desc, D.p, T.p, dataRows, idxA.p, size, batches, 0, true, true, losses.p, 0);
       expect<i32>(done).toBe(batches, "steps taken");
       const X = new Buf(size * 3), Y = new Buf(size * out);
       const label = "train_steps random" + (apart ? " (T apart)" : " (T = data)");
@@ -338,7 +338,7 @@ describe("train_steps", () => {
     D.set(4 * 3 + 1, <f32>NaN); // row 4 is in the second batch
     const idx = new Buf(dataRows);
     const losses = new Buf(batches).fillWith(-1);
-    const done = train_steps(a.desc, D.p, T.p, dataRows, idx.p, size, batches, 0, false, true, losses.p);
+    const done = train_steps(a.desc, D.p, T.p, dataRows, idx.p, size, batches, 0, false, true, losses.p, 0);
     expect<i32>(done).toBe(1, "steps taken before the NaN batch");
     expect<bool>(isNaN(losses.f(1))).toBe(true, "loss of the NaN batch is written");
     expect<f32>(losses.f(2)).toBe(-1, "no loss written after stopping");
@@ -371,7 +371,7 @@ function corruptionCase(k: i32, random: bool, apart: bool): void {
   const idxA = new Buf(dataRows), idxB = new Buf(dataRows);
   identity(idxB, dataRows);
   const losses = new Buf(batches);
-  const done = train_steps(a.desc, D.p, T.p, dataRows, idxA.p, size, batches, 1, random, true, losses.p);
+  const done = train_steps(a.desc, D.p, T.p, dataRows, idxA.p, size, batches, 1, random, true, losses.p, 0);
   expect<i32>(done).toBe(batches, "steps taken");
   const label = "train_steps corruption " + kind.toString() + (random ? " random" : " sequential") + (apart ? " (T apart)" : " (T = data)");
   const X = new Buf(size * 3), Y = new Buf(size * out);
@@ -428,12 +428,12 @@ describe("train_steps in several calls", () => {
       const D = data(dataRows, 3, 170, 0.1, 1);
       const idxA = new Buf(dataRows), idxB = new Buf(dataRows);
       const lossesA = new Buf(batches), lossesB = new Buf(batches);
-      expect<i32>(train_steps(a.desc, D.p, D.p, dataRows, idxA.p, size, batches, 1, random, true, lossesA.p)).toBe(batches);
+      expect<i32>(train_steps(a.desc, D.p, D.p, dataRows, idxA.p, size, batches, 1, random, true, lossesA.p, 0)).toBe(batches);
       let done = 0;
       for (let chunk = 0; done < batches; chunk++) {
         const count = min(chunk + 1, batches - done); // calls of 1, 2, 3, … steps
         const firstBatch = (1 + done) % 5; // 5 batches per pass of 9 rows
-        expect<i32>(train_steps(b.desc, D.p, D.p, dataRows, idxB.p, size, count, firstBatch, random, chunk == 0, lossesB.addr(done))).toBe(count);
+        expect<i32>(train_steps(b.desc, D.p, D.p, dataRows, idxB.p, size, count, firstBatch, random, chunk == 0, lossesB.addr(done), 0)).toBe(count);
         done += count;
       }
       const label = "train_steps in several calls" + (random ? " (random)" : " (sequential)");
