@@ -7,7 +7,8 @@ export function packedFloats(K: i32): i32 {
 }
 
 /**
- * One cache block: tiles of 4×8, a 4×4 and scalar column tails, then single-row tails. With a workspace
+ * One cache block: tiles of 4×8, a 4×4 and scalar column tails, then the last rows (2×8 and 1×8 tiles beside
+ * packed 4×8 ones, single-row tails elsewhere). With a workspace
  * (work ≠ 0, packedFloats(K) f32), the operand read across rows far apart is first copied into a contiguous
  * panel: op(A) for Aᵀ·B when A's rows are further apart than B's, B otherwise. Rows 12 KiB apart (3072
  * floats) all fall into one L1 set and evict each other; a packed panel does not.
@@ -36,10 +37,16 @@ export function blockAB(
       for (let i = 0; i < M4; i += 4) {
         tile4x8(C + ((<usize>i * ldc + j) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, work, 8, K, accumulate);
       }
+      // The last 1–3 rows from the same packed panel (rows of B far apart would collide in L1 sets).
+      let i = M4;
+      for (; i + 2 <= M; i += 2) tile2x8(C + ((<usize>i * ldc + j) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, work, 8, K, accumulate);
+      if (i < M) tile1x8(C + ((<usize>i * ldc + j) << 2), A + (<usize>(i * sai) << 2), sak, work, 8, K, accumulate);
     }
     for (let i = 0; i < M4; i += 4) {
       columnTail(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, j, N, K, accumulate);
     }
+    for (let i = M4; i < M; i++) rowTail(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, j, N, K, accumulate);
+    return;
   } else {
     for (let i = 0; i < M4; i += 4) rowBlock(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, N, K, accumulate);
   }
@@ -117,6 +124,45 @@ export function tile4x8(
   v128.store(c1, s10); v128.store(c1, s11, 16);
   v128.store(c2, s20); v128.store(c2, s21, 16);
   v128.store(c3, s30); v128.store(c3, s31, 16);
+}
+
+/** C[i..i+2][j..j+8]: four accumulators, for the last rows of a block beside 4×8 tiles. */
+export function tile2x8(
+  c0: usize, ldc: i32, a0: usize, sai: i32, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
+): void {
+  const c1 = c0 + (<usize>ldc << 2);
+  let s00 = start(c0, accumulate), s01 = start(c0 + 16, accumulate);
+  let s10 = start(c1, accumulate), s11 = start(c1 + 16, accumulate);
+  let pa = a0;
+  let pb = b0;
+  const da = <usize>sai << 2, stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa + da);
+    s00 = madd(s00, a0, b0); s01 = madd(s01, a0, b1);
+    s10 = madd(s10, a1, b0); s11 = madd(s11, a1, b1);
+    pa += stepA;
+    pb += stepB;
+  }
+  v128.store(c0, s00); v128.store(c0, s01, 16);
+  v128.store(c1, s10); v128.store(c1, s11, 16);
+}
+
+/** C[i][j..j+8]: two accumulators, for a last single row beside 4×8 tiles. */
+export function tile1x8(
+  c0: usize, a0: usize, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
+): void {
+  let s0 = start(c0, accumulate), s1 = start(c0 + 16, accumulate);
+  let pa = a0;
+  let pb = b0;
+  const stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
+  for (let k = 0; k < K; k++) {
+    const a = v128.load32_splat(pa);
+    s0 = madd(s0, a, v128.load(pb)); s1 = madd(s1, a, v128.load(pb, 16));
+    pa += stepA;
+    pb += stepB;
+  }
+  v128.store(c0, s0); v128.store(c0, s1, 16);
 }
 
 /** C[i..i+4][j..j+4]: the 4-wide column tail of a 4-row block, four independent accumulators. */

@@ -1,8 +1,8 @@
 // The register-blocked pieces of gemm_block.ts on their own: blockAB (both op(A) = A and op(A) = Aᵀ)
 // and each exported tile, against the naive f64 twin of product.ts.
 
-import { blockAB, packedFloats, tile4x8, tile4x4, tile1x16, tile1x4, tile1x1 } from "../../assembly/gemm_block";
-import { Buf, checkGuards, seedTest, sz } from "./util";
+import { blockAB, packedFloats, tile4x8, tile4x4, tile2x8, tile1x16, tile1x8, tile1x4, tile1x1 } from "../../assembly/gemm_block";
+import { Buf, Check, checkGuards, seedTest, sz } from "./util";
 import { checkProduct } from "./product";
 
 // (M, N, K) for blockAB
@@ -23,6 +23,9 @@ const SHAPES: StaticArray<i32> = [
   16, 3, 1,
   9, 2, 7,
   2, 3, 0,
+  10, 19, 7,
+  11, 24, 100,
+  10, 8, 17,
 ];
 
 const DEPTHS: StaticArray<i32> = [0, 1, 3, 5, 17, 100];
@@ -33,6 +36,8 @@ const T1X16: i32 = 2;
 const T1X4: i32 = 3;
 const T1X1: i32 = 4;
 const T4X4: i32 = 5;
+const T2X8: i32 = 6;
+const T1X8: i32 = 7;
 
 /** One call; `transposed` picks op(A) = Aᵀ (A stored K×M) instead of A (stored M×K). */
 function runCase(what: i32, M: i32, N: i32, K: i32, transposed: bool, padded: bool, accumulate: bool, withWork: bool = false): void {
@@ -59,6 +64,12 @@ function runCase(what: i32, M: i32, N: i32, K: i32, transposed: bool, padded: bo
   } else if (what == T1X16) {
     name = "tile1x16";
     tile1x16(C.p, A.p, sak, B.p, ldb, K, accumulate);
+  } else if (what == T2X8) {
+    name = "tile2x8";
+    tile2x8(C.p, ldc, A.p, sai, sak, B.p, ldb, K, accumulate);
+  } else if (what == T1X8) {
+    name = "tile1x8";
+    tile1x8(C.p, A.p, sak, B.p, ldb, K, accumulate);
   } else if (what == T1X4) {
     name = "tile1x4";
     tile1x4(C.p, A.p, sak, B.p, ldb, K, accumulate);
@@ -104,4 +115,22 @@ describe("gemm_block tiles", () => {
   it("tile1x16", () => { runTile(T1X16, 1, 16); });
   it("tile1x4", () => { runTile(T1X4, 1, 4); });
   it("tile1x1", () => { runTile(T1X1, 1, 1); });
+  it("tile2x8", () => { runTile(T2X8, 2, 8); });
+  it("tile1x8", () => { runTile(T1X8, 1, 8); });
+  it("tile2x8 and tile1x8 give each value the bits tile4x8 gives it (a split of rows changes nothing)", () => {
+    seedTest(31);
+    for (let d = 0; d < DEPTHS.length; d++) {
+      const K = DEPTHS[d];
+      const A = new Buf(4 * max(K, 1)).fill(-1, 1), B = new Buf(K * 8).fill(-1, 1);
+      const four = new Buf(4 * 8).fill(-2, 2);
+      const parts = four.copy();
+      tile4x8(four.p, 8, A.p, max(K, 1), 1, B.p, 8, K, true);
+      tile2x8(parts.p, 8, A.p, max(K, 1), 1, B.p, 8, K, true);
+      tile1x8(parts.addr(16), A.addr(2 * max(K, 1)), 1, B.p, 8, K, true);
+      tile1x8(parts.addr(24), A.addr(3 * max(K, 1)), 1, B.p, 8, K, true);
+      const c = new Check("tile2x8 + tile1x8 against tile4x8, K " + K.toString());
+      for (let i = 0; i < 32; i++) c.same(i, parts.f(i), four.f(i));
+      c.done();
+    }
+  });
 });
