@@ -133,10 +133,15 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): 
         scratchOf(desc, t), workOf(desc, t), isOutput(desc, l) ? 0 : layerPtr(desc, l, L_LIVE), lr, rho, momentum, eps,
       );
     }
-    if (t == 0) {
-      const gb = paramPtr(desc, param + 1, P_GRAD);
-      bias_grad(gb, delta, outDim, rows, outDim, false);
-      if (fusedUpdate) rmsprop(paramPtr(desc, param + 1, P_VALUE), paramPtr(desc, param + 1, P_SLOT1), paramPtr(desc, param + 1, P_SLOT2), gb, outDim, lr, rho, momentum, eps);
+    // The biases' gradient (each column summed over the rows in order) and update, each thread its share of columns.
+    const gb = paramPtr(desc, param + 1, P_GRAD), bv = paramPtr(desc, param + 1, P_VALUE);
+    const bms = paramPtr(desc, param + 1, P_SLOT1), bmom = paramPtr(desc, param + 1, P_SLOT2);
+    for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+      const c0 = share(outDim, FLAT_ALIGN, p, parts), c1 = share(outDim, FLAT_ALIGN, p + 1, parts);
+      if (c0 == c1) continue;
+      const o = <usize>c0 << 2;
+      bias_grad(gb + o, delta + o, outDim, rows, c1 - c0, false);
+      if (fusedUpdate) rmsprop(bv + o, bms + o, bmom == 0 ? 0 : bmom + o, gb + o, c1 - c0, lr, rho, momentum, eps);
     }
   }
   sync(desc, t);
