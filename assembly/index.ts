@@ -9,7 +9,7 @@ export {
   LINEAR as ACT_LINEAR, TANH as ACT_TANH, SIGMOID as ACT_SIGMOID, RELU as ACT_RELU, LEAKY_RELU as ACT_LEAKY_RELU, ELU as ACT_ELU,
   ACTIVATION_COUNT,
 } from "./activations";
-export { sum_squared_error, rmse_loss_grad, loss_grad, loss_sum, loss_value, LOSS_RMSE, LOSS_MSE, LOSS_BCE } from "./loss";
+export { sum_squared_error, rmse_loss_grad, loss_grad, loss_grad_part, loss_sum, loss_value, LOSS_RMSE, LOSS_MSE, LOSS_BCE } from "./loss";
 export { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
 export { corrupt, CORRUPT_NONE, CORRUPT_GAUSSIAN, CORRUPT_MASK, CORRUPT_SALT_AND_PEPPER } from "./corrupt";
 export { rng_seed, rng_next, rng_below, rng_uniform, rng_normal, rng_shuffle, rng_sample } from "./rng";

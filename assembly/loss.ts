@@ -16,16 +16,28 @@ export const LOSS_BCE: i32 = 2;
  * `act` and Z is not read; BCE reads only Z and T and needs `act` = SIGMOID. Returns L in f64.
  */
 export function loss_grad(kind: i32, act: i32, dZ: usize, Y: usize, Z: usize, T: usize, n: i32): f64 {
-  let loss: f64;
-  if (kind == LOSS_RMSE) loss = rmse_loss_grad(dZ, Y, T, n);
-  else if (kind == LOSS_MSE) loss = mseLossGrad(dZ, Y, T, n);
-  else if (kind == LOSS_BCE && act == SIGMOID) return bceLossGrad(dZ, Z, T, n);
-  else {
+  const loss = loss_value(kind, loss_sum(kind, Y, Z, T, n), <f64>n);
+  loss_grad_part(kind, act, dZ, Y, Z, T, n, loss, 0, n);
+  return kind == LOSS_RMSE ? <f64><f32>loss : loss; // RMSE's value as rmse_loss_grad gives it
+}
+
+/**
+ * dL/dZ for values e0..e1 of a batch of n whose loss is L (loss_value of loss_sum, in f64): loss_grad's work after
+ * the sum, for a thread's share. e0 a multiple of 4, so vector bodies and scalar tails fall as they do for 0..n.
+ */
+export function loss_grad_part(kind: i32, act: i32, dZ: usize, Y: usize, Z: usize, T: usize, n: i32, loss: f64, e0: i32, e1: i32): void {
+  if (e0 >= e1) return;
+  const o = <usize>e0 << 2, m = e1 - e0;
+  if (kind == LOSS_RMSE) rmseGrad(dZ + o, Y + o, T + o, m, n, loss);
+  else if (kind == LOSS_MSE) mseGrad(dZ + o, Y + o, T + o, m, n);
+  else if (kind == LOSS_BCE && act == SIGMOID) {
+    bceGrad(dZ + o, Z + o, T + o, m, n);
+    return;
+  } else {
     unknownKind();
-    return 0;
+    return;
   }
-  activation_backward(act, dZ, Y, n);
-  return loss;
+  activation_backward(act, dZ + o, Y + o, m);
 }
 
 /** The sum over n values of each value's loss term ((y − t)², or BCE's from z), in f64. */
@@ -65,19 +77,18 @@ export function sum_squared_error(Y: usize, X: usize, n: i32): f64 {
   return total;
 }
 
-/** L = Σ (y − t)² / n; dL/dy = 2(y − t)/n into dY. */
-function mseLossGrad(dY: usize, Y: usize, T: usize, n: i32): f64 {
+/** dL/dy = 2(y − t)/n for m values of a batch of n. */
+function mseGrad(dY: usize, Y: usize, T: usize, m: i32, n: i32): void {
   const k = f32x4.splat(<f32>(2.0 / <f64>n));
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  for (; i + 4 <= m; i += 4) {
     const o = <usize>i << 2;
     v128.store(dY + o, f32x4.mul(f32x4.sub(v128.load(Y + o), v128.load(T + o)), k));
   }
-  for (; i < n; i++) {
+  for (; i < m; i++) {
     const o = <usize>i << 2;
     store<f32>(dY + o, f32x4.extract_lane(f32x4.mul(f32x4.splat(load<f32>(Y + o) - load<f32>(T + o)), k), 0));
   }
-  return sum_squared_error(Y, T, n) / <f64>n;
 }
 
 /** BCE's term for one value, from its pre-activation z, in f64. */
@@ -91,20 +102,19 @@ function bceSum(Z: usize, T: usize, n: i32): f64 {
   return total;
 }
 
-/** BCE's loss; dL/dz = (σ(z) − t)/n into dZ. */
-function bceLossGrad(dZ: usize, Z: usize, T: usize, n: i32): f64 {
+/** dL/dz = (σ(z) − t)/n for m values of a batch of n. */
+function bceGrad(dZ: usize, Z: usize, T: usize, m: i32, n: i32): void {
   const k = f32x4.splat(<f32>(1.0 / <f64>n));
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  for (; i + 4 <= m; i += 4) {
     const o = <usize>i << 2;
     v128.store(dZ + o, f32x4.mul(f32x4.sub(sigmoid4(v128.load(Z + o)), v128.load(T + o)), k));
   }
-  for (; i < n; i++) {
+  for (; i < m; i++) {
     const o = <usize>i << 2;
     const y = sigmoid4(f32x4.splat(load<f32>(Z + o)));
     store<f32>(dZ + o, f32x4.extract_lane(f32x4.mul(f32x4.sub(y, f32x4.splat(load<f32>(T + o))), k), 0));
   }
-  return bceSum(Z, T, n) / <f64>n;
 }
 
 /**
@@ -112,26 +122,29 @@ function bceLossGrad(dZ: usize, Z: usize, T: usize, n: i32): f64 {
  */
 export function rmse_loss_grad(dY: usize, Y: usize, X: usize, n: i32): f32 {
   const loss = Math.sqrt(sum_squared_error(Y, X, n) / <f64>n);
-  if (loss > 0 && <f64>n * loss < 1e-30) return tinyLossGrad(dY, Y, X, n, loss);
-  const scale: f32 = loss > 0 ? <f32>(1.0 / (<f64>n * loss)) : 0;
-  const k = f32x4.splat(scale);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dY + o, f32x4.mul(f32x4.sub(v128.load(Y + o), v128.load(X + o)), k));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dY + o, (load<f32>(Y + o) - load<f32>(X + o)) * scale);
-  }
+  rmseGrad(dY, Y, X, n, n, loss);
   return <f32>loss;
 }
 
-// A near-perfect fit: 1/(n·L) would overflow f32, but each (y − x)/(n·L) is at most 1/√n, so compute it in f64.
-function tinyLossGrad(dY: usize, Y: usize, X: usize, n: i32, loss: f64): f32 {
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dY + o, <f32>((<f64>load<f32>(Y + o) - <f64>load<f32>(X + o)) / (<f64>n * loss)));
+/** dL/dy = (y − x)/(n·L) for m values of a batch of n whose RMSE is L (0 where L = 0). */
+function rmseGrad(dY: usize, Y: usize, X: usize, m: i32, n: i32, loss: f64): void {
+  if (loss > 0 && <f64>n * loss < 1e-30) {
+    // A near-perfect fit: 1/(n·L) would overflow f32, but each (y − x)/(n·L) is at most 1/√n, so compute it in f64.
+    for (let i = 0; i < m; i++) {
+      const o = <usize>i << 2;
+      store<f32>(dY + o, <f32>((<f64>load<f32>(Y + o) - <f64>load<f32>(X + o)) / (<f64>n * loss)));
+    }
+    return;
   }
-  return <f32>loss;
+  const scale: f32 = loss > 0 ? <f32>(1.0 / (<f64>n * loss)) : 0;
+  const k = f32x4.splat(scale);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dY + o, f32x4.mul(f32x4.sub(v128.load(Y + o), v128.load(X + o)), k));
+  }
+  for (; i < m; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dY + o, (load<f32>(Y + o) - load<f32>(X + o)) * scale);
+  }
 }

@@ -4,7 +4,7 @@
 
 import { dense_forward, dense_backward_input, dense_backward_weights } from "./dense";
 import { bias_grad } from "./bias";
-import { loss_grad, loss_sum } from "./loss";
+import { loss_grad_part, loss_sum, loss_value, LOSS_RMSE } from "./loss";
 import { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
 import { corrupt } from "./corrupt";
 import { rng_sample } from "./rng";
@@ -77,18 +77,25 @@ function forwardPart(desc: usize, X: usize, rows: i32, first: i32, last: i32, t:
   }
 }
 
-/** The forward pass and the loss of the output against T (thread 0's, handed to all); leaves dL/d(pre-activation) in the last layer's delta. */
+/**
+ * The forward pass and the loss of the output against T (summed by thread 0, handed to all); leaves dL/d(pre-activation)
+ * in the last layer's delta, each thread its share of the values.
+ */
 function lossAndDelta(desc: usize, X: usize, T: usize, rows: i32, t: i32): f64 {
   const last = word(desc, H_LAYERS) - 1;
   forwardPart(desc, X, rows, 0, last, t);
+  const kind = word(desc, H_LOSS), act = layerField(desc, last, L_ACT), n = rows * layerField(desc, last, L_OUT);
+  const Y = layerPtr(desc, last, L_OUTPUT), Z = layerPtr(desc, last, L_PRE), dZ = layerPtr(desc, last, L_DELTA);
   let loss: f64 = 0;
-  if (t == 0) {
-    loss = loss_grad(
-      word(desc, H_LOSS), layerField(desc, last, L_ACT), layerPtr(desc, last, L_DELTA), layerPtr(desc, last, L_OUTPUT),
-      layerPtr(desc, last, L_PRE), T, rows * layerField(desc, last, L_OUT),
-    );
+  if (t == 0) loss = loss_value(kind, loss_sum(kind, Y, Z, T, n), <f64>n);
+  loss = shareValue(desc, t, loss);
+  const parts = threadsOf(desc);
+  for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+    loss_grad_part(kind, act, dZ, Y, Z, T, n, loss, share(n, FLAT_ALIGN, p, parts), share(n, FLAT_ALIGN, p + 1, parts));
   }
-  return shareValue(desc, t, loss);
+  sync(desc, t);
+  // loss_grad hands RMSE out as f32 (its f64 root is only for the gradient's scale).
+  return kind == LOSS_RMSE ? <f64><f32>loss : loss;
 }
 
 /**

@@ -4,7 +4,7 @@
 // BCE from the pre-activation z alone, log-loss written with softplus, (σ(z) − t)/n, finite up to |z| = 100.
 
 import {
-  sum_squared_error, rmse_loss_grad, loss_grad, loss_sum, loss_value, LOSS_RMSE, LOSS_MSE, LOSS_BCE,
+  sum_squared_error, rmse_loss_grad, loss_grad, loss_grad_part, loss_sum, loss_value, LOSS_RMSE, LOSS_MSE, LOSS_BCE,
 } from "../../assembly/loss";
 import { activation_forward, LINEAR, TANH, SIGMOID, RELU, LEAKY_RELU, ELU } from "../../assembly/activations";
 import { kindName } from "./activation-twin";
@@ -218,5 +218,43 @@ describe("unknown loss kinds", () => {
   it("loss_sum and loss_value trap on an unknown kind", () => {
     expect(() => { loss_sum(3, TRAP_BUF.p, TRAP_BUF.p, TRAP_BUF.p, 8); }).toThrow("loss_sum 3");
     expect(() => { loss_value(3, 1, 1); }).toThrow("loss_value 3");
+  });
+});
+
+describe("loss_grad_part", () => {
+  it("cut at multiples of 4 into 1–5 parts, gives loss_grad's bits for every loss, tiny RMSE included", () => {
+    seedTest(77);
+    for (let s = 0; s < SIZES.length; s++) {
+      const n = SIZES[s];
+      for (let kind = LOSS_RMSE; kind <= LOSS_BCE; kind++) {
+        for (let tiny = 0; tiny < (kind == LOSS_RMSE ? 2 : 1); tiny++) {
+          const act = kind == LOSS_BCE ? SIGMOID : TANH;
+          const Z = new Buf(n).fill(-3, 3), Y = new Buf(n), T = new Buf(n).fill(0, 1);
+          activation_forward(act, Y.p, Z.p, n);
+          // A near-perfect fit (L ≈ 1e-35): 1/(n·L) would overflow f32, so RMSE takes its f64 path.
+          if (tiny == 1) {
+            for (let i = 0; i < n; i++) {
+              Y.set(i, <f32>(1e-35 * <f64>(i % 3)));
+              T.set(i, 0);
+            }
+          }
+          const whole = new Buf(n), parts = new Buf(n);
+          const loss = loss_grad(kind, act, whole.p, Y.p, Z.p, T.p, n);
+          const exact = loss_value(kind, loss_sum(kind, Y.p, Z.p, T.p, n), <f64>n);
+          for (let count = 1; count <= 5; count++) {
+            const blocks = (n + 3) / 4;
+            for (let p = 0; p < count; p++) {
+              const e0 = min(n, <i32>((<i64>blocks * p) / count) * 4), e1 = min(n, <i32>((<i64>blocks * (p + 1)) / count) * 4);
+              loss_grad_part(kind, act, parts.p, Y.p, Z.p, T.p, n, exact, e0, e1);
+            }
+            const c = new Check("loss_grad_part" + sz("n", n) + " kind " + kind.toString() + sz("parts", count) + (tiny ? " tiny" : ""));
+            for (let i = 0; i < n; i++) c.same(i, parts.f(i), whole.f(i));
+            c.done();
+          }
+          expect<f64>(kind == LOSS_RMSE ? <f64><f32>exact : exact).toBe(loss, "loss_grad's value");
+          if (tiny == 1 && n > 1) expect<bool>(exact > 0 && <f64>n * exact < 1e-30).toBe(true, "the tiny case takes the f64 path");
+        }
+      }
+    }
   });
 });
