@@ -18,7 +18,12 @@ export const LOSS_BCE: i32 = 2;
 export function loss_grad(kind: i32, act: i32, dZ: usize, Y: usize, Z: usize, T: usize, n: i32): f64 {
   const loss = loss_value(kind, loss_sum(kind, Y, Z, T, n), <f64>n);
   loss_grad_part(kind, act, dZ, Y, Z, T, n, loss, 0, n);
-  return kind == LOSS_RMSE ? <f64><f32>loss : loss; // RMSE's value as rmse_loss_grad gives it
+  return reportedLoss(kind, loss);
+}
+
+/** A batch's loss as the loss stage hands it out: RMSE's as f32 (as rmse_loss_grad gives it; its f64 root only scales the gradient). */
+export function reportedLoss(kind: i32, loss: f64): f64 {
+  return kind == LOSS_RMSE ? <f64><f32>loss : loss;
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import { dense_forward, dense_backward_input, dense_backward_weights } from "./dense";
 import { bias_grad } from "./bias";
-import { loss_grad_part, loss_sum, loss_value, LOSS_RMSE } from "./loss";
+import { loss_grad_part, loss_sum, loss_value, reportedLoss } from "./loss";
 import { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
 import { corrupt } from "./corrupt";
 import { rng_sample } from "./rng";
@@ -94,8 +94,7 @@ function lossAndDelta(desc: usize, X: usize, T: usize, rows: i32, t: i32): f64 {
     loss_grad_part(kind, act, dZ, Y, Z, T, n, loss, share(n, FLAT_ALIGN, p, parts), share(n, FLAT_ALIGN, p + 1, parts));
   }
   sync(desc, t);
-  // loss_grad hands RMSE out as f32 (its f64 root is only for the gradient's scale).
-  return kind == LOSS_RMSE ? <f64><f32>loss : loss;
+  return reportedLoss(kind, loss);
 }
 
 /**

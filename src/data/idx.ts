@@ -9,6 +9,7 @@ import { DataFormatError } from '../errors.js';
 import { nodeFiles } from '../io/files.js';
 import type { Matrix } from '../matrix.js';
 import { checkKeys } from '../model/options.js';
+import { MAX_DEFLATE_RATIO } from './inflate.js';
 
 /** An IDX file's contents: its dimensions and its values, row-major (the last dimension varies fastest). */
 export interface IdxArray {
@@ -44,11 +45,6 @@ const MAX_GUNZIPPED_BYTES = 2 ** 30;
 const GZIP_INPUT_SLICE = 64 * 1024;
 /** The shortest gzip file: a 10-byte header, an empty deflate stream (2 bytes), and the 8-byte trailer. */
 const GZIP_MIN_BYTES = 20;
-/**
- * The most deflate can expand: 258 bytes (the longest match) from 2 bits (1-bit length and distance codes), so
- * a gzip file of n bytes decompresses to less than 1032·n, in one member or several.
- */
-const MAX_DEFLATE_RATIO = 1032;
 
 const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 const FASHION_MNIST_LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];

@@ -12,7 +12,7 @@ import { DataFormatError } from '../errors.js';
 import { nodeFiles } from '../io/files.js';
 import { checkKeys } from '../model/options.js';
 import { readJpegFrame, readPngHeader, type JpegFrame, type PngHeader } from './image-header.js';
-import { inflatesWithin, MAX_DEFLATE_RATIO } from './png-inflate.js';
+import { inflatesWithin, MAX_DEFLATE_RATIO } from './inflate.js';
 
 /** A decoded picture: 8-bit values, channels interleaved (RGBRGB…), rows top to bottom. */
 export interface Image {

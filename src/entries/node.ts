@@ -10,4 +10,4 @@ import { initSync } from '../runtime/wasm.js';
 export * from './core.js';
 
 const packageFile = (name: string) => readPackageFileSync(new URL(`../../build/${name}`, import.meta.url));
-initSync(packageFile('autoencoder.wasm'), { bytes: packageFile('autoencoder-threads.wasm'), startWorker: startNodeWorker, cores: availableParallelism() });
+initSync(() => packageFile('autoencoder.wasm'), { bytes: packageFile('autoencoder-threads.wasm'), startWorker: startNodeWorker, cores: availableParallelism() });

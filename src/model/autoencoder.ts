@@ -260,10 +260,7 @@ export class Autoencoder {
         const count = Math.min(chunk, rows - start);
         writeRows(data, start, count, this.network.f32(input, count * cols));
         if (target !== undefined) writeRows(target, start, count, this.network.f32(targetAt!, count * this.inputDim));
-        if (layers) {
-          this.network.setActiveThreads();
-          this.network.kernels.forward(this.network.desc, input, count, layers[0], layers[1]);
-        }
+        if (layers) this.network.forward(input, count, layers[0], layers[1]);
         visit(start, count, input, targetAt);
       }
     } finally {
@@ -297,8 +294,7 @@ export class Autoencoder {
     // d loss = Σ (N_c/N)(loss_c/loss) d loss_c. The other losses are means: d loss = Σ (N_c/N) d loss_c.
     const rmse = this.options.loss === 'rmse';
     this.forEachChunk(data, rows, this.inputDim, undefined, target, (_, count, input, targetAt) => {
-      this.network.setActiveThreads();
-      const loss = this.network.kernels.gradients(this.network.desc, input, targetAt ?? input, count);
+      const loss = this.network.gradients(input, targetAt ?? input, count);
       if (count === rows) return void (whole = { loss, gradients: this.collect('grad') });
       const pre = this.network.outputPreActivation;
       const chunkSum = this.network.lossSum(this.network.output(this.outputLayer, count).byteOffset, pre, targetAt ?? input, count * this.inputDim);

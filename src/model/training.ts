@@ -154,7 +154,6 @@ function* runEpochs(
   history: TrainHistory,
 ): Generator<void, void> {
   const { network } = model;
-  const { kernels } = network;
   const trainRows = plan.rows - plan.heldOut;
   let bound: Bound | undefined;
   let idxPtr: number | undefined;
@@ -189,10 +188,9 @@ function* runEpochs(
         // trainAsync) never runs with this one's corruption.
         if (corruption) network.setCorruption(corruption.kind, corruption.a, corruption.b, corruption.c);
         const threads = governor.next();
-        network.setActiveThreads(threads);
         const started = performance.now();
-        const done = kernels.train_steps(
-          network.desc, dataPtr, targetPtr, trainRows, idxPtr, plan.batchSize, count, (firstBatch + steps) % perPass, plan.shuffle,
+        const done = network.trainSteps(
+          threads, dataPtr, targetPtr, trainRows, idxPtr, plan.batchSize, count, (firstBatch + steps) % perPass, plan.shuffle,
           steps === 0, lossPtr + 4 * steps, kinds,
         );
         governor.record(threads, (performance.now() - started) / 1000 / Math.max(1, done));

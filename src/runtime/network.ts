@@ -71,7 +71,7 @@ export class Network {
   private readonly table: number;
   private readonly persistent: Region;
   private activations: Region | undefined;
-  private gradients: Region | undefined;
+  private weightGradients: Region | undefined;
   private saved: Region | undefined;
   private capacityRows = 0;
   private disposed = false;
@@ -229,31 +229,45 @@ export class Network {
 
   /**
    * Runs the model on `threads` threads of the runtime's pool ('auto': one per core); one where there is no pool.
-   * The pool is released by dispose().
+   * Called once, by the model's constructor; dispose() releases the pool.
    */
   useThreads(threads: 'auto' | number): void {
     const { pool } = getRuntime();
     const count = pool === undefined ? 1 : Math.min(MAX_THREADS, threads === 'auto' ? pool.cores : threads);
-    if (count === this.threadCount && (count === 1 || this.pool)) return;
-    this.releasePool();
-    if (count === 1) return this.setThreads(1, 0);
+    if (count === 1) return;
     this.setThreads(count, pool!.acquire(count));
     this.pool = pool;
   }
 
-  private releasePool(): void {
-    this.pool?.release();
-    this.pool = undefined;
-  }
-
   /**
    * Runs the next call on `active` of the model's threads (1 ≤ active ≤ threads; default all): the workspaces stay
-   * as they are, and the results are the same bits. Every call into the kernels that splits work is preceded by one.
+   * as they are, and the results are the same bits. Every call below into the kernels that splits work sets it.
    */
-  setActiveThreads(active: number = this.threadCount): void {
+  private setActiveThreads(active: number = this.threadCount): void {
     if (!Number.isSafeInteger(active) || active < 1 || active > this.threadCount) throw new RangeError(`active threads must be from 1 to ${this.threadCount}, got ${active}`);
     // Only workers that are up can take part (a browser's pool starts them in the background).
     this.setHeader('THREADS', this.pool ? Math.min(active, 1 + this.pool.readyWorkers()) : active);
+  }
+
+  /** Runs layers first..last on rows × their input width at X (packed); each layer's output lands in its buffer. */
+  forward(X: number, rows: number, first: number, last: number): void {
+    this.setActiveThreads();
+    this.kernels.forward(this.desc, X, rows, first, last);
+  }
+
+  /** The loss of the batch at X against T and every gradient, into the gradient buffers; nothing is updated. */
+  gradients(X: number, T: number, rows: number): number {
+    this.setActiveThreads();
+    return this.kernels.gradients(this.desc, X, T, rows);
+  }
+
+  /** `train_steps` of assembly/train.ts (its arguments after the descriptor) on `threads` of the model's threads. */
+  trainSteps(
+    threads: number, data: number, target: number, dataRows: number, idx: number, size: number, batches: number, firstBatch: number,
+    random: boolean, fresh: boolean, losses: number, kinds: number,
+  ): number {
+    this.setActiveThreads(threads);
+    return this.kernels.train_steps(this.desc, data, target, dataRows, idx, size, batches, firstBatch, random, fresh, losses, kinds);
   }
 
   /** Threads the kernels may split a step among now: the model's, or fewer while a browser's workers start. */
@@ -282,11 +296,11 @@ export class Network {
 
   /** Allocates the weight-gradient buffers (the bias gradients always exist). */
   ensureGradients(): void {
-    if (this.gradients) return;
+    if (this.weightGradients) return;
     const weights = this.parameters.filter((p) => !isBiases(p));
     const [offsets, bytes] = pack(weights.map((p) => p.rows * p.cols));
-    this.gradients = { offset: this.arena.alloc(bytes), bytes };
-    weights.forEach((p, i) => this.setParam(p.entry, 'GRAD', this.gradients!.offset + offsets[i]!));
+    this.weightGradients = { offset: this.arena.alloc(bytes), bytes };
+    weights.forEach((p, i) => this.setParam(p.entry, 'GRAD', this.weightGradients!.offset + offsets[i]!));
   }
 
   /** Reserves n f32 of scratch memory outside the model (data sets, batches); free with `release`. */
@@ -366,8 +380,8 @@ export class Network {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.releasePool();
-    for (const region of [this.saved, this.gradients, this.activations, this.persistent]) {
+    this.pool?.release();
+    for (const region of [this.saved, this.weightGradients, this.activations, this.persistent]) {
       if (region) this.arena.release(region.offset, region.bytes);
     }
   }

@@ -113,16 +113,16 @@ function use(instance: WebAssembly.Instance): void {
 }
 
 /**
- * Compiles and instantiates the module from its bytes at once, where the runtime allows (Node compiles a module
+ * Compiles and instantiates the module from its bytes (read when needed) at once, where the runtime allows (Node compiles a module
  * of this size synchronously; browsers' main threads do not): the Node entry uses it, so that it needs no
  * top-level await and `require('wasm-autoencoder')` works. A failure is kept and reported on first use, as by
  * autoInit.
  */
-export function initSync(bytes: BufferSource, threaded?: ThreadedBuild): void {
+export function initSync(bytes: () => BufferSource, threaded?: ThreadedBuild): void {
   if (runtime) return;
   try {
     if (threaded && useThreaded(threaded)) return;
-    use(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}));
+    use(new WebAssembly.Instance(new WebAssembly.Module(bytes()), {}));
   } catch (error) {
     autoInitError = error;
   }
@@ -143,8 +143,14 @@ export interface ThreadedBuild {
 
 /** Instantiates the threaded build on a new shared memory with a pool; false where shared memory is unavailable. */
 function useThreaded({ bytes, startWorker, cores }: ThreadedBuild): boolean {
-  if (typeof SharedArrayBuffer === 'undefined' || !WebAssembly.validate(bytes)) return false;
-  useThreadedModule(new WebAssembly.Module(bytes), startWorker, cores, true);
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(bytes);
+  } catch {
+    return false; // a runtime without wasm threads: the single-thread build
+  }
+  useThreadedModule(module, startWorker, cores, true);
   return true;
 }
 

@@ -1,15 +1,18 @@
 /**
- * A bound on what a PNG's compressed chunks inflate to, checked before fast-png inflates them. fast-png inflates
- * every IDAT byte and any embedded ICC profile whole, so half a megabyte of file could inflate to gigabytes for a
- * 1×1 picture. Counting with fflate's streaming inflater, fed in small slices, stops at the bound instead
- * (fflate is what fast-png itself inflates with).
+ * Bounds on what deflate data inflates to. The PNG reader checks its compressed chunks with inflatesWithin before
+ * fast-png inflates them: fast-png inflates every IDAT byte and any embedded ICC profile whole, so half a megabyte
+ * of file could inflate to gigabytes for a 1×1 picture. Counting with fflate's streaming inflater, fed in small
+ * slices, stops at the bound instead (fflate is what fast-png itself inflates with).
  *
  * @module
  */
 
 import { Unzlib } from 'fflate';
 
-/** Deflate cannot expand data by more than ~1032:1 (a 258-byte match costs at least 2 bits). */
+/**
+ * The most deflate can expand: 258 bytes (the longest match) from 2 bits (1-bit length and distance codes), so
+ * n bytes of deflate data (a gzip file, in one member or several; a PNG's IDAT chunks) inflate to less than 1032·n.
+ */
 export const MAX_DEFLATE_RATIO = 1032;
 /** Input bytes per push: each push inflates to at most ~4 MiB, whatever the stream holds. */
 const SLICE = 4 * 1024;
