@@ -1,9 +1,11 @@
 // Single-precision matrix products, row-major, in the three forms backprop needs.
 // Every pointer is a byte offset into linear memory; every leading dimension (ld*) counts f32 elements.
 // `accumulate` adds the product to C instead of overwriting it. `work` (0, or workspaceFloats() f32 owned by
-// the caller, one per thread) lets A·B and Aᵀ·B copy strided panels into contiguous memory first.
+// the caller, one per thread) lets A·B and Aᵀ·B copy strided panels into contiguous memory first. Each product
+// runs in the precision set by set_precision (precision.ts).
 
 import { anyLive, blockAB, packedFloats } from "./gemm_block";
+import { Exact, Fused, fused, madd } from "./precision";
 
 // Columns of C per cache block: keeps a K-block × NC panel of B inside L2 while rows of A stream past.
 const NC: i32 = 512;
@@ -20,7 +22,8 @@ export function sgemm_nn(
   C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32,
   M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
-  gemmAB(C, ldc, A, lda, 1, B, ldb, M, N, K, accumulate, work);
+  if (fused()) gemmAB<Fused>(C, ldc, A, lda, 1, B, ldb, M, N, K, accumulate, work);
+  else gemmAB<Exact>(C, ldc, A, lda, 1, B, ldb, M, N, K, accumulate, work);
 }
 
 /** C (M×N, ldc) (+)= Aᵀ · B, where A is K×M (lda) and B is K×N (ldb). */
@@ -28,7 +31,8 @@ export function sgemm_tn(
   C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32,
   M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
-  gemmAB(C, ldc, A, 1, lda, B, ldb, M, N, K, accumulate, work);
+  if (fused()) gemmAB<Fused>(C, ldc, A, 1, lda, B, ldb, M, N, K, accumulate, work);
+  else gemmAB<Exact>(C, ldc, A, 1, lda, B, ldb, M, N, K, accumulate, work);
 }
 
 /**
@@ -40,26 +44,34 @@ export function sgemm_nt(
   C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32,
   M: i32, N: i32, K: i32, accumulate: bool, live: usize,
 ): void {
+  if (fused()) gemmNT<Fused>(C, ldc, A, lda, B, ldb, M, N, K, accumulate, live);
+  else gemmNT<Exact>(C, ldc, A, lda, B, ldb, M, N, K, accumulate, live);
+  if (live != 0) zeroDeadColumns(C, ldc, M, N, live);
+}
+
+function gemmNT<P>(
+  C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32,
+  M: i32, N: i32, K: i32, accumulate: bool, live: usize,
+): void {
   let i = 0;
   for (; i + 2 <= M; i += 2) {
     let j = 0;
     for (; j + 4 <= N; j += 4) {
-      if (anyLive(live, j, 4)) dot2x4(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
+      if (anyLive(live, j, 4)) dot2x4<P>(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
     }
     for (; j < N; j++) {
       if (!anyLive(live, j, 1)) continue;
-      dot1x1(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
-      dot1x1(C, ldc, A, lda, B, ldb, i + 1, j, K, accumulate);
+      dot1x1<P>(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
+      dot1x1<P>(C, ldc, A, lda, B, ldb, i + 1, j, K, accumulate);
     }
   }
   for (; i < M; i++) {
     let j = 0;
     for (; j + 4 <= N; j += 4) {
-      if (anyLive(live, j, 4)) dot1x4(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
+      if (anyLive(live, j, 4)) dot1x4<P>(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
     }
-    for (; j < N; j++) if (anyLive(live, j, 1)) dot1x1(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
+    for (; j < N; j++) if (anyLive(live, j, 1)) dot1x1<P>(C, ldc, A, lda, B, ldb, i, j, K, accumulate);
   }
-  if (live != 0) zeroDeadColumns(C, ldc, M, N, live);
 }
 
 function zeroDeadColumns(C: usize, ldc: i32, M: i32, N: i32, live: usize): void {
@@ -70,7 +82,7 @@ function zeroDeadColumns(C: usize, ldc: i32, M: i32, N: i32, live: usize): void 
 }
 
 // C (+)= op(A) · B where op(A)[i][k] = A[i*sai + k*sak]; covers A·B (sai=lda, sak=1) and Aᵀ·B (sai=1, sak=lda).
-function gemmAB(
+function gemmAB<P>(
   C: usize, ldc: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32,
   M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
@@ -83,7 +95,7 @@ function gemmAB(
     const acc = accumulate || k0 > 0;
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = min(NC, N - j0);
-      blockAB(
+      blockAB<P>(
         C + (<usize>j0 << 2), ldc,
         A + (<usize>(k0 * sak) << 2), sai, sak,
         B + ((<usize>k0 * ldb + j0) << 2), ldb,
@@ -108,7 +120,7 @@ function zeroRows(C: usize, ldc: i32, M: i32, N: i32): void {
   store<f32>(p, accumulate ? load<f32>(p) + value : value);
 }
 
-function dot2x4(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, i: i32, j: i32, K: i32, accumulate: bool): void {
+function dot2x4<P>(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, i: i32, j: i32, K: i32, accumulate: bool): void {
   const a0 = A + (<usize>(i * lda) << 2), a1 = a0 + (<usize>lda << 2);
   const b0 = B + (<usize>(j * ldb) << 2), b1 = b0 + (<usize>ldb << 2);
   const b2 = b1 + (<usize>ldb << 2), b3 = b2 + (<usize>ldb << 2);
@@ -119,10 +131,10 @@ function dot2x4(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, i: i
     const o = <usize>k << 2;
     const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o);
     const y0 = v128.load(b0 + o), y1 = v128.load(b1 + o), y2 = v128.load(b2 + o), y3 = v128.load(b3 + o);
-    s00 = f32x4.add(s00, f32x4.mul(x0, y0)); s01 = f32x4.add(s01, f32x4.mul(x0, y1));
-    s02 = f32x4.add(s02, f32x4.mul(x0, y2)); s03 = f32x4.add(s03, f32x4.mul(x0, y3));
-    s10 = f32x4.add(s10, f32x4.mul(x1, y0)); s11 = f32x4.add(s11, f32x4.mul(x1, y1));
-    s12 = f32x4.add(s12, f32x4.mul(x1, y2)); s13 = f32x4.add(s13, f32x4.mul(x1, y3));
+    s00 = madd<P>(s00, x0, y0); s01 = madd<P>(s01, x0, y1);
+    s02 = madd<P>(s02, x0, y2); s03 = madd<P>(s03, x0, y3);
+    s10 = madd<P>(s10, x1, y0); s11 = madd<P>(s11, x1, y1);
+    s12 = madd<P>(s12, x1, y2); s13 = madd<P>(s13, x1, y3);
   }
   let r00 = hsum(s00), r01 = hsum(s01), r02 = hsum(s02), r03 = hsum(s03);
   let r10 = hsum(s10), r11 = hsum(s11), r12 = hsum(s12), r13 = hsum(s13);
@@ -139,7 +151,7 @@ function dot2x4(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, i: i
   put(C, ldc, i + 1, j + 2, r12, accumulate); put(C, ldc, i + 1, j + 3, r13, accumulate);
 }
 
-function dot1x4(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, i: i32, j: i32, K: i32, accumulate: bool): void {
+function dot1x4<P>(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, i: i32, j: i32, K: i32, accumulate: bool): void {
   const a0 = A + (<usize>(i * lda) << 2);
   const b0 = B + (<usize>(j * ldb) << 2), b1 = b0 + (<usize>ldb << 2);
   const b2 = b1 + (<usize>ldb << 2), b3 = b2 + (<usize>ldb << 2);
@@ -148,8 +160,8 @@ function dot1x4(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, i: i
   for (; k + 4 <= K; k += 4) {
     const o = <usize>k << 2;
     const x = v128.load(a0 + o);
-    s0 = f32x4.add(s0, f32x4.mul(x, v128.load(b0 + o))); s1 = f32x4.add(s1, f32x4.mul(x, v128.load(b1 + o)));
-    s2 = f32x4.add(s2, f32x4.mul(x, v128.load(b2 + o))); s3 = f32x4.add(s3, f32x4.mul(x, v128.load(b3 + o)));
+    s0 = madd<P>(s0, x, v128.load(b0 + o)); s1 = madd<P>(s1, x, v128.load(b1 + o));
+    s2 = madd<P>(s2, x, v128.load(b2 + o)); s3 = madd<P>(s3, x, v128.load(b3 + o));
   }
   let r0 = hsum(s0), r1 = hsum(s1), r2 = hsum(s2), r3 = hsum(s3);
   for (; k < K; k++) {
@@ -161,11 +173,11 @@ function dot1x4(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, i: i
   put(C, ldc, i, j + 2, r2, accumulate); put(C, ldc, i, j + 3, r3, accumulate);
 }
 
-function dot1x1(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, i: i32, j: i32, K: i32, accumulate: bool): void {
+function dot1x1<P>(C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32, i: i32, j: i32, K: i32, accumulate: bool): void {
   const a0 = A + (<usize>(i * lda) << 2), b0 = B + (<usize>(j * ldb) << 2);
   let s = f32x4.splat(0);
   let k = 0;
-  for (; k + 4 <= K; k += 4) s = f32x4.add(s, f32x4.mul(v128.load(a0 + (<usize>k << 2)), v128.load(b0 + (<usize>k << 2))));
+  for (; k + 4 <= K; k += 4) s = madd<P>(s, v128.load(a0 + (<usize>k << 2)), v128.load(b0 + (<usize>k << 2)));
   let r = hsum(s);
   for (; k < K; k++) r += load<f32>(a0 + (<usize>k << 2)) * load<f32>(b0 + (<usize>k << 2));
   put(C, ldc, i, j, r, accumulate);

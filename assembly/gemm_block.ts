@@ -1,5 +1,8 @@
 // Register-blocked tiles of C (+)= op(A) · B, with op(A)[i][k] = A[i*sai + k*sak] (row-major B, ldb).
-// Each C element is summed in k order in every tile shape, so results never depend on how C was split.
+// Each C element is summed in k order in every tile shape, so results never depend on how C was split. P: the
+// precision of each multiply-add (precision.ts).
+
+import { madd } from "./precision";
 
 /** Floats of workspace blockAB needs for a depth of K: a packed K×8 panel of B or K×4 panel of op(A). */
 export function packedFloats(K: i32): i32 {
@@ -13,7 +16,7 @@ export function packedFloats(K: i32): i32 {
  * panel: op(A) for Aᵀ·B when A's rows are further apart than B's, B otherwise. Rows 12 KiB apart (3072
  * floats) all fall into one L1 set and evict each other; a packed panel does not.
  */
-export function blockAB(
+export function blockAB<P>(
   C: usize, ldc: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32,
   M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
@@ -23,7 +26,7 @@ export function blockAB(
     for (let i = 0; i < M4; i += 4) {
       const a = A + (<usize>i << 2);
       for (let k = 0; k < K; k++) v128.store(work + (<usize>k << 4), v128.load(a + (<usize>(k * sak) << 2)));
-      rowBlock(C + (<usize>(i * ldc) << 2), ldc, work, 1, 4, B, ldb, N, K, accumulate);
+      rowBlock<P>(C + (<usize>(i * ldc) << 2), ldc, work, 1, 4, B, ldb, N, K, accumulate);
     }
   } else if (work != 0 && M4 >= 8) {
     let j = 0;
@@ -35,50 +38,50 @@ export function blockAB(
         v128.store(to, v128.load(from, 16), 16);
       }
       for (let i = 0; i < M4; i += 4) {
-        tile4x8(C + ((<usize>i * ldc + j) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, work, 8, K, accumulate);
+        tile4x8<P>(C + ((<usize>i * ldc + j) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, work, 8, K, accumulate);
       }
       // The last 1–3 rows from the same packed panel (rows of B far apart would collide in L1 sets).
       let i = M4;
-      for (; i + 2 <= M; i += 2) tile2x8(C + ((<usize>i * ldc + j) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, work, 8, K, accumulate);
-      if (i < M) tile1x8(C + ((<usize>i * ldc + j) << 2), A + (<usize>(i * sai) << 2), sak, work, 8, K, accumulate);
+      for (; i + 2 <= M; i += 2) tile2x8<P>(C + ((<usize>i * ldc + j) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, work, 8, K, accumulate);
+      if (i < M) tile1x8<P>(C + ((<usize>i * ldc + j) << 2), A + (<usize>(i * sai) << 2), sak, work, 8, K, accumulate);
     }
     for (let i = 0; i < M4; i += 4) {
-      columnTail(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, j, N, K, accumulate);
+      columnTail<P>(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, j, N, K, accumulate);
     }
-    for (let i = M4; i < M; i++) rowTail(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, j, N, K, accumulate);
+    for (let i = M4; i < M; i++) rowTail<P>(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, j, N, K, accumulate);
     return;
   } else {
-    for (let i = 0; i < M4; i += 4) rowBlock(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, N, K, accumulate);
+    for (let i = 0; i < M4; i += 4) rowBlock<P>(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, N, K, accumulate);
   }
   for (let i = M4; i < M; i++) {
-    rowTail(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, 0, N, K, accumulate);
+    rowTail<P>(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, 0, N, K, accumulate);
   }
 }
 
 /** Four rows of C, all N columns (c, a point at the rows' starts). */
-function rowBlock(c: usize, ldc: i32, a: usize, sai: i32, sak: i32, B: usize, ldb: i32, N: i32, K: i32, accumulate: bool): void {
+function rowBlock<P>(c: usize, ldc: i32, a: usize, sai: i32, sak: i32, B: usize, ldb: i32, N: i32, K: i32, accumulate: bool): void {
   let j = 0;
-  for (; j + 8 <= N; j += 8) tile4x8(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
-  columnTail(c, ldc, a, sai, sak, B, ldb, j, N, K, accumulate);
+  for (; j + 8 <= N; j += 8) tile4x8<P>(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
+  columnTail<P>(c, ldc, a, sai, sak, B, ldb, j, N, K, accumulate);
 }
 
 /** Columns j0..N (fewer than 8) of four rows of C: a 4×4 tile, then single-row pieces. */
-function columnTail(c: usize, ldc: i32, a: usize, sai: i32, sak: i32, B: usize, ldb: i32, j0: i32, N: i32, K: i32, accumulate: bool): void {
+function columnTail<P>(c: usize, ldc: i32, a: usize, sai: i32, sak: i32, B: usize, ldb: i32, j0: i32, N: i32, K: i32, accumulate: bool): void {
   let j = j0;
   if (j + 4 <= N) {
-    tile4x4(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
+    tile4x4<P>(c + (<usize>j << 2), ldc, a, sai, sak, B + (<usize>j << 2), ldb, K, accumulate);
     j += 4;
   }
   for (let r = 0; r < 4; r++) {
-    rowTail(c + (<usize>(r * ldc) << 2), a + (<usize>(r * sai) << 2), sak, B, ldb, j, N, K, accumulate);
+    rowTail<P>(c + (<usize>(r * ldc) << 2), a + (<usize>(r * sai) << 2), sak, B, ldb, j, N, K, accumulate);
   }
 }
 
 /** Columns j0..N of one row of C (c points at the row, a at the row of op(A)): 16-, 4-wide and scalar pieces. */
-function rowTail(c: usize, a: usize, sak: i32, B: usize, ldb: i32, j0: i32, N: i32, K: i32, accumulate: bool): void {
+function rowTail<P>(c: usize, a: usize, sak: i32, B: usize, ldb: i32, j0: i32, N: i32, K: i32, accumulate: bool): void {
   let j = j0;
-  for (; j + 16 <= N; j += 16) tile1x16(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
-  for (; j + 4 <= N; j += 4) tile1x4(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
+  for (; j + 16 <= N; j += 16) tile1x16<P>(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
+  for (; j + 4 <= N; j += 4) tile1x4<P>(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
   for (; j < N; j++) tile1x1(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
 }
 
@@ -93,12 +96,8 @@ function rowTail(c: usize, a: usize, sak: i32, B: usize, ldb: i32, j0: i32, N: i
   return accumulate ? v128.load(p) : f32x4.splat(0);
 }
 
-@inline function madd(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
-
 /** C[i..i+4][j..j+8]: 8 accumulators, per k two loads of B and four broadcasts of A. */
-export function tile4x8(
+export function tile4x8<P>(
   c0: usize, ldc: i32, a0: usize, sai: i32, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
 ): void {
   const c1 = c0 + (<usize>ldc << 2), c2 = c1 + (<usize>ldc << 2), c3 = c2 + (<usize>ldc << 2);
@@ -113,10 +112,10 @@ export function tile4x8(
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa + da);
     const a2 = v128.load32_splat(pa + 2 * da), a3 = v128.load32_splat(pa + 3 * da);
-    s00 = madd(s00, a0, b0); s01 = madd(s01, a0, b1);
-    s10 = madd(s10, a1, b0); s11 = madd(s11, a1, b1);
-    s20 = madd(s20, a2, b0); s21 = madd(s21, a2, b1);
-    s30 = madd(s30, a3, b0); s31 = madd(s31, a3, b1);
+    s00 = madd<P>(s00, a0, b0); s01 = madd<P>(s01, a0, b1);
+    s10 = madd<P>(s10, a1, b0); s11 = madd<P>(s11, a1, b1);
+    s20 = madd<P>(s20, a2, b0); s21 = madd<P>(s21, a2, b1);
+    s30 = madd<P>(s30, a3, b0); s31 = madd<P>(s31, a3, b1);
     pa += stepA;
     pb += stepB;
   }
@@ -127,7 +126,7 @@ export function tile4x8(
 }
 
 /** C[i..i+2][j..j+8]: four accumulators, for the last rows of a block beside 4×8 tiles. */
-export function tile2x8(
+export function tile2x8<P>(
   c0: usize, ldc: i32, a0: usize, sai: i32, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
 ): void {
   const c1 = c0 + (<usize>ldc << 2);
@@ -139,8 +138,8 @@ export function tile2x8(
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa + da);
-    s00 = madd(s00, a0, b0); s01 = madd(s01, a0, b1);
-    s10 = madd(s10, a1, b0); s11 = madd(s11, a1, b1);
+    s00 = madd<P>(s00, a0, b0); s01 = madd<P>(s01, a0, b1);
+    s10 = madd<P>(s10, a1, b0); s11 = madd<P>(s11, a1, b1);
     pa += stepA;
     pb += stepB;
   }
@@ -149,7 +148,7 @@ export function tile2x8(
 }
 
 /** C[i][j..j+8]: two accumulators, for a last single row beside 4×8 tiles. */
-export function tile1x8(
+export function tile1x8<P>(
   c0: usize, a0: usize, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
 ): void {
   let s0 = start(c0, accumulate), s1 = start(c0 + 16, accumulate);
@@ -158,7 +157,7 @@ export function tile1x8(
   const stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
   for (let k = 0; k < K; k++) {
     const a = v128.load32_splat(pa);
-    s0 = madd(s0, a, v128.load(pb)); s1 = madd(s1, a, v128.load(pb, 16));
+    s0 = madd<P>(s0, a, v128.load(pb)); s1 = madd<P>(s1, a, v128.load(pb, 16));
     pa += stepA;
     pb += stepB;
   }
@@ -166,7 +165,7 @@ export function tile1x8(
 }
 
 /** C[i..i+4][j..j+4]: the 4-wide column tail of a 4-row block, four independent accumulators. */
-export function tile4x4(
+export function tile4x4<P>(
   c0: usize, ldc: i32, a0: usize, sai: i32, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
 ): void {
   const c1 = c0 + (<usize>ldc << 2), c2 = c1 + (<usize>ldc << 2), c3 = c2 + (<usize>ldc << 2);
@@ -176,10 +175,10 @@ export function tile4x4(
   const da = <usize>sai << 2, stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
   for (let k = 0; k < K; k++) {
     const b = v128.load(pb);
-    s0 = madd(s0, v128.load32_splat(pa), b);
-    s1 = madd(s1, v128.load32_splat(pa + da), b);
-    s2 = madd(s2, v128.load32_splat(pa + 2 * da), b);
-    s3 = madd(s3, v128.load32_splat(pa + 3 * da), b);
+    s0 = madd<P>(s0, v128.load32_splat(pa), b);
+    s1 = madd<P>(s1, v128.load32_splat(pa + da), b);
+    s2 = madd<P>(s2, v128.load32_splat(pa + 2 * da), b);
+    s3 = madd<P>(s3, v128.load32_splat(pa + 3 * da), b);
     pa += stepA;
     pb += stepB;
   }
@@ -187,7 +186,7 @@ export function tile4x4(
 }
 
 /** C[i][j..j+16]: four independent accumulators hide the add latency of a single row. */
-export function tile1x16(
+export function tile1x16<P>(
   c0: usize, a0: usize, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
 ): void {
   let s0 = start(c0, accumulate), s1 = start(c0 + 16, accumulate);
@@ -197,8 +196,8 @@ export function tile1x16(
   const stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
   for (let k = 0; k < K; k++) {
     const a = v128.load32_splat(pa);
-    s0 = madd(s0, a, v128.load(pb)); s1 = madd(s1, a, v128.load(pb, 16));
-    s2 = madd(s2, a, v128.load(pb, 32)); s3 = madd(s3, a, v128.load(pb, 48));
+    s0 = madd<P>(s0, a, v128.load(pb)); s1 = madd<P>(s1, a, v128.load(pb, 16));
+    s2 = madd<P>(s2, a, v128.load(pb, 32)); s3 = madd<P>(s3, a, v128.load(pb, 48));
     pa += stepA;
     pb += stepB;
   }
@@ -206,7 +205,7 @@ export function tile1x16(
 }
 
 /** C[i][j..j+4]. */
-export function tile1x4(
+export function tile1x4<P>(
   c0: usize, a0: usize, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
 ): void {
   let s = start(c0, accumulate);
@@ -214,7 +213,7 @@ export function tile1x4(
   let pb = b0;
   const stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
   for (let k = 0; k < K; k++) {
-    s = madd(s, v128.load32_splat(pa), v128.load(pb));
+    s = madd<P>(s, v128.load32_splat(pa), v128.load(pb));
     pa += stepA;
     pb += stepB;
   }

@@ -26,6 +26,7 @@ export const H_CORRUPT_C = 19;  // f32 salt-and-pepper high
 export const H_THREADS = 20;    // threads a step is split among (parallel.ts); 0 or 1: one
 export const H_SYNC = 21;       // the pool's synchronization block (parallel.ts); 0: one thread runs every part in turn
 export const H_WORK_STRIDE = 22; // bytes between the threads' workspaces (H_WORK) and scratch blocks (H_SCRATCH: 128 bytes each)
+export const H_PRECISION = 23;  // 1: the products fuse each multiply-add, where the build can (precision.ts); 0: exact
 export const HEADER_WORDS = 24;
 
 export const L_KIND = 0;        // layer kind (below)

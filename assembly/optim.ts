@@ -6,6 +6,7 @@
 // into denormals, which wasm cannot flush and which cost ~100× per operation.
 
 import { anyLive, tile4x8, tile4x4, tile1x4, tile1x1 } from "./gemm_block";
+import { Exact, Fused, fused } from "./precision";
 
 // ms below ε·2⁻⁶⁰ cannot change ms + ε in f32 (ε's own ulp is 2⁻²³ of it).
 const FLUSH_BELOW: f32 = 8.67361738e-19;
@@ -86,6 +87,15 @@ export function rmsprop_tn(
     decayAll(MS, M * N, keep, floor);
     return;
   }
+  if (fused()) productUpdate<Fused>(W, MS, MOM, A, lda, D, ldd, M, N, K, scratch, work, live, vlr, keep, veps, floor, vmom);
+  else productUpdate<Exact>(W, MS, MOM, A, lda, D, ldd, M, N, K, scratch, work, live, vlr, keep, veps, floor, vmom);
+}
+
+/** rmsprop_tn's product and update, tile by tile, in precision P. */
+function productUpdate<P>(
+  W: usize, MS: usize, MOM: usize, A: usize, lda: i32, D: usize, ldd: i32, M: i32, N: i32, K: i32,
+  scratch: usize, work: usize, live: usize, vlr: v128, keep: v128, veps: v128, floor: v128, vmom: v128,
+): void {
   const M4 = M & ~3;
   if (work != 0 && ldd > lda && M4 >= 8 && K >= 64) {
     // D's rows are the far-apart ones, and too many (K) to share the 12 ways of an L1 set: pack each 8-column
@@ -101,11 +111,11 @@ export function rmsprop_tn(
         }
       }
       for (let i = 0; i < M4; i += 4) {
-        if (!dead) tile4x8(scratch, 8, A + (<usize>i << 2), 1, lda, work, 8, K, false);
+        if (!dead) tile4x8<P>(scratch, 8, A + (<usize>i << 2), 1, lda, work, 8, K, false);
         updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, vlr, keep, veps, floor, vmom);
       }
     }
-    for (let i = 0; i < M4; i += 4) updateColumnTail(W, MS, MOM, A + (<usize>i << 2), 1, lda, D, ldd, i, j, N, K, scratch, live, vlr, keep, veps, floor, vmom);
+    for (let i = 0; i < M4; i += 4) updateColumnTail<P>(W, MS, MOM, A + (<usize>i << 2), 1, lda, D, ldd, i, j, N, K, scratch, live, vlr, keep, veps, floor, vmom);
   } else {
     // A's rows are the far-apart ones (or no workspace): pack each 4-row panel of Aᵀ once per row block.
     for (let i = 0; i < M4; i += 4) {
@@ -118,28 +128,28 @@ export function rmsprop_tn(
       let j = 0;
       for (; j + 8 <= N; j += 8) {
         const dead = !anyLive(live, j, 8);
-        if (!dead) tile4x8(scratch, 8, a, 1, sak, D + (<usize>j << 2), ldd, K, false);
+        if (!dead) tile4x8<P>(scratch, 8, a, 1, sak, D + (<usize>j << 2), ldd, K, false);
         updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, vlr, keep, veps, floor, vmom);
       }
-      updateColumnTail(W, MS, MOM, a, 1, sak, D, ldd, i, j, N, K, scratch, live, vlr, keep, veps, floor, vmom);
+      updateColumnTail<P>(W, MS, MOM, a, 1, sak, D, ldd, i, j, N, K, scratch, live, vlr, keep, veps, floor, vmom);
     }
   }
-  for (let i = M4; i < M; i++) updateRowTail(W, MS, MOM, A + (<usize>i << 2), lda, D, ldd, i, 0, N, K, scratch, vlr, keep, veps, floor, vmom);
+  for (let i = M4; i < M; i++) updateRowTail<P>(W, MS, MOM, A + (<usize>i << 2), lda, D, ldd, i, 0, N, K, scratch, vlr, keep, veps, floor, vmom);
 }
 
 /** Columns j0..N (fewer than 8) of rows i..i+4: a 4×4 tile, then single-row pieces; a is row i of op(A). */
-function updateColumnTail(
+function updateColumnTail<P>(
   W: usize, MS: usize, MOM: usize, a: usize, sai: i32, sak: i32, D: usize, ldd: i32,
   i: i32, j0: i32, N: i32, K: i32, scratch: usize, live: usize, lr: v128, keep: v128, eps: v128, floor: v128, momentum: v128,
 ): void {
   let j = j0;
   if (j + 4 <= N) {
     const dead = !anyLive(live, j, 4);
-    if (!dead) tile4x4(scratch, 4, a, sai, sak, D + (<usize>j << 2), ldd, K, false);
+    if (!dead) tile4x4<P>(scratch, 4, a, sai, sak, D + (<usize>j << 2), ldd, K, false);
     updateTile(W, MS, MOM, N, i, j, 1, scratch, 4, dead, lr, keep, eps, floor, momentum);
     j += 4;
   }
-  for (let r = 0; r < 4; r++) updateRowTail(W, MS, MOM, a + (<usize>(r * sai) << 2), sak, D, ldd, i + r, j, N, K, scratch, lr, keep, eps, floor, momentum);
+  for (let r = 0; r < 4; r++) updateRowTail<P>(W, MS, MOM, a + (<usize>(r * sai) << 2), sak, D, ldd, i + r, j, N, K, scratch, lr, keep, eps, floor, momentum);
 }
 
 /**
@@ -209,13 +219,13 @@ function decayAll(MS: usize, n: i32, keep: v128, floor: v128): void {
   }
 }
 
-function updateRowTail(
+function updateRowTail<P>(
   W: usize, MS: usize, MOM: usize, a: usize, sak: i32, D: usize, ldd: i32,
   i: i32, j0: i32, N: i32, K: i32, scratch: usize, lr: v128, keep: v128, eps: v128, floor: v128, momentum: v128,
 ): void {
   let j = j0;
   for (; j + 4 <= N; j += 4) {
-    tile1x4(scratch, a, sak, D + (<usize>j << 2), ldd, K, false);
+    tile1x4<P>(scratch, a, sak, D + (<usize>j << 2), ldd, K, false);
     const o = (<usize>i * N + j) << 2;
     update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(scratch), lr, keep, eps, floor, momentum);
   }

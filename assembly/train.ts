@@ -9,9 +9,10 @@ import { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
 import { corrupt } from "./corrupt";
 import { rng_sample } from "./rng";
 import { widen_bytes } from "./widen";
+import { set_precision } from "./precision";
 import {
   H_LAYERS, H_STATE, H_SCRATCH, H_GATHER, H_GATHER_T, H_WORK, H_CAPACITY, H_LOSS, H_OPTIMIZER, H_FUSED, H_LR,
-  H_OPT_A, H_OPT_B, H_EPSILON, H_PARAM_COUNT, H_CORRUPTION, H_CORRUPT_A, H_CORRUPT_B, H_CORRUPT_C, H_WORK_STRIDE, H_SYNC,
+  H_OPT_A, H_OPT_B, H_EPSILON, H_PARAM_COUNT, H_CORRUPTION, H_CORRUPT_A, H_CORRUPT_B, H_CORRUPT_C, H_WORK_STRIDE, H_SYNC, H_PRECISION,
   L_KIND, L_SOURCE, L_IN, L_OUT, L_ACT, L_PARAM, L_OUTPUT, L_PRE, L_DELTA, L_LIVE,
   P_VALUE, P_GRAD, P_SLOT1, P_SLOT2, KIND_DENSE,
   word, real, ptr, layerField, layerPtr, paramPtr, paramCount, unknownKind,
@@ -59,6 +60,7 @@ const FLAT_ALIGN: i32 = 4;
  * Each thread computes its share of every layer's output columns: x·W, the bias, the activation.
  */
 function forwardPart(desc: usize, X: usize, rows: i32, first: i32, last: i32, t: i32): void {
+  set_precision(word(desc, H_PRECISION));
   const parts = threadsOf(desc);
   for (let l = first; l <= last; l++) {
     if (layerField(desc, l, L_KIND) != KIND_DENSE) unknownKind();
@@ -104,6 +106,7 @@ function lossAndDelta(desc: usize, X: usize, T: usize, rows: i32, t: i32): f64 {
  * bits as gradients then rmsprop), which never stores the weight gradient.
  */
 function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): void {
+  set_precision(word(desc, H_PRECISION));
   const parts = threadsOf(desc);
   for (let l = word(desc, H_LAYERS) - 1; l >= 0; l--) {
     if (layerField(desc, l, L_KIND) != KIND_DENSE) unknownKind();

@@ -4,7 +4,7 @@ export type { TrainOptions, EpochInfo, TrainHistory, EarlyStopping, ValidationDa
 export type { ParameterName, Weights } from '../model/parameters.js';
 export type {
   Activation, OutputActivation, Loss, AutoencoderOptions, OptimizerOptions, RMSPropOptions, AdamOptions, SGDOptions, ResolvedOptions,
-  ResolvedOptimizer, WeightInit, Threads,
+  ResolvedOptimizer, WeightInit, Threads, Precision, RunOptions,
 } from '../model/options.js';
 export { corrupt, type Corruption } from '../model/corruption.js';
 export { pretrainStacked } from '../model/stacked.js';

@@ -1,5 +1,5 @@
 import { Autoencoder } from '../model/autoencoder.js';
-import type { Threads } from '../model/options.js';
+import type { RunOptions } from '../model/options.js';
 import { init } from '../runtime/wasm.js';
 import { CheckpointError } from '../errors.js';
 import { readFileBytes, writeFileAtomic, writeFileAtomicSync } from './node-fs.js';
@@ -29,10 +29,10 @@ export async function save(model: Autoencoder, path: string): Promise<void> {
  * ```ts
  * import { load } from 'wasm-autoencoder/node';
  * const ae = await load('iris.ae');
- * const fast = await load('big.ae', { threads: 'auto' });
+ * const fast = await load('big.ae', { threads: 'auto', precision: 'fast' });
  * ```
  */
-export async function load(path: string, options: { threads?: Threads } = {}): Promise<Autoencoder> {
+export async function load(path: string, options: RunOptions = {}): Promise<Autoencoder> {
   const [bytes] = await Promise.all([readFileBytes(path), init()]);
   try {
     return Autoencoder.fromBytes(bytes, options);

@@ -3,7 +3,7 @@ import { DisposedError } from '../errors.js';
 import { checkData, writeRows, type Matrix, type MatrixLike } from '../matrix.js';
 import { Network, type ParameterRange } from '../runtime/network.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { checkDimension, checkHidden, checkKeys, checkThreads, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions, type Threads } from './options.js';
+import { checkDimension, checkHidden, checkKeys, checkRunOptions, optimizerSettings, resolveOptions, type AutoencoderOptions, type Precision, type ResolvedOptions, type RunOptions } from './options.js';
 import { autoencoderLayers, type ParameterName, type Weights } from './parameters.js';
 import { summaryTable } from './summary.js';
 import { trainEpochs, type Trainee, type TrainHistory, type TrainOptions } from './training.js';
@@ -74,11 +74,12 @@ export class Autoencoder {
     this.hidden = Object.freeze(checkHidden(hidden));
     this.hiddenDim = this.hidden.at(-1)!;
     this.options = resolveOptions(options);
-    const threads = checkThreads(options.threads);
+    const { threads, precision } = checkRunOptions(options);
     this.network = new Network(autoencoderLayers(this.inputDim, this.hidden, this.options), this.options.loss, optimizerSettings(this.options));
     try {
       this.network.initialize(this.options.seed, this.options.weightInit);
       this.network.useThreads(threads);
+      this.network.usePrecision(precision);
     } catch (error) {
       this.network.dispose();
       throw error;
@@ -98,6 +99,20 @@ export class Autoencoder {
    */
   get threads(): number {
     return this.network.threads;
+  }
+
+  /**
+   * The products' rounding in effect: `'fast'` where the model asked for it and the runtime has relaxed SIMD,
+   * `'exact'` otherwise (see {@link Precision}).
+   *
+   * @example
+   * ```ts
+   * const ae = new Autoencoder(3072, 100, { precision: 'fast' });
+   * ae.precision;   // 'fast' in Chrome or Node 22; 'exact' in Node 20 without --experimental-wasm-relaxed-simd
+   * ```
+   */
+  get precision(): Precision {
+    return this.network.precision;
   }
 
   /**
@@ -391,7 +406,7 @@ export class Autoencoder {
 
   /**
    * Rebuilds a model from `toBytes()` (or a version-1 checkpoint of earlier releases); training continues exactly
-   * where it stopped, on `options.threads` threads (default 1). Throws `CheckpointError` on corrupt, truncated or foreign bytes, before any memory is
+   * where it stopped, on `options.threads` threads (default 1) in `options.precision` (default `'exact'`). Throws `CheckpointError` on corrupt, truncated or foreign bytes, before any memory is
    * allocated for them.
    *
    * @example
@@ -399,12 +414,12 @@ export class Autoencoder {
    * const copy = Autoencoder.fromBytes(ae.toBytes());
    * ```
    */
-  static fromBytes(bytes: Uint8Array | ArrayBuffer, options: { threads?: Threads } = {}): Autoencoder {
-    checkKeys(options, ['threads'], 'fromBytes option');
-    const threads = checkThreads(options.threads);
+  static fromBytes(bytes: Uint8Array | ArrayBuffer, options: RunOptions = {}): Autoencoder {
+    checkKeys(options, ['threads', 'precision'], 'fromBytes option');
+    const run = checkRunOptions(options);
     return readCheckpoint(
       bytes,
-      (inputDim, hidden, modelOptions) => new Autoencoder(inputDim, hidden, { ...modelOptions, threads }),
+      (inputDim, hidden, modelOptions) => new Autoencoder(inputDim, hidden, { ...modelOptions, ...run }),
       (ae) => ({ network: ae.network, setEpochsTrained: (epochs) => (ae.trainedEpochs = epochs), setMetadata: (metadata) => (ae.metadata = metadata) }),
     );
   }

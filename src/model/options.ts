@@ -83,20 +83,43 @@ export interface AutoencoderOptions {
    * runs the model, not part of it.
    */
   threads?: Threads;
+  /** The products' rounding (see {@link Precision}). Default `'exact'`. Not kept in checkpoints, as `threads`. */
+  precision?: Precision;
 }
 
 /**
  * `'auto'`: as many threads as the machine has cores; or a number from 1 to 64. Threads need the threaded build,
- * which the package loads in Node (worker_threads on a shared WebAssembly.Memory); elsewhere (browsers and edge
- * runtimes, for now) a model runs one thread whatever it asks for, and its `threads` property says so.
+ * which the package loads in Node and in cross-origin-isolated pages and workers (shared WebAssembly.Memory);
+ * elsewhere (other pages, edge runtimes) a model runs one thread whatever it asks for, and its `threads` property
+ * says so.
  */
 export type Threads = 'auto' | number;
 
-/** `threads` as given, checked: 'auto' or an integer from 1 to 64 (default 1). */
-export function checkThreads(threads: unknown): Threads {
-  if (threads === undefined) return 1;
-  if (threads === 'auto' || (Number.isSafeInteger(threads) && (threads as number) >= 1 && (threads as number) <= 64)) return threads as Threads;
-  throw new RangeError(`threads must be 'auto' or an integer from 1 to 64, got ${typeof threads === 'string' ? `'${threads}'` : String(threads)}`);
+/**
+ * `'exact'`: every multiply-add of the matrix products is a rounded product then a rounded sum, so a seed gives
+ * the same bits on every machine and runtime. `'fast'`: each is one fused multiply-add (relaxed SIMD's
+ * `f32x4.relaxed_madd`), faster where the CPU has FMA; the last bits then depend on the machine. Fast needs a
+ * runtime with relaxed SIMD (Chrome, Node 22 and later, Node 20 with `--experimental-wasm-relaxed-simd`); elsewhere
+ * a model runs exact whatever it asks for, and its `precision` property says so.
+ */
+export type Precision = 'exact' | 'fast';
+
+/** How this process runs a model, not part of it (never kept in checkpoints). */
+export interface RunOptions {
+  threads?: Threads;
+  precision?: Precision;
+}
+
+/** `threads` and `precision` as given, checked (defaults 1 and 'exact'). */
+export function checkRunOptions(options: RunOptions): Required<RunOptions> {
+  const { threads = 1, precision = 'exact' } = options;
+  if (threads !== 'auto' && !(Number.isSafeInteger(threads) && threads >= 1 && threads <= 64)) {
+    throw new RangeError(`threads must be 'auto' or an integer from 1 to 64, got ${typeof threads === 'string' ? `'${threads}'` : String(threads)}`);
+  }
+  if (precision !== 'exact' && precision !== 'fast') {
+    throw new RangeError(`precision must be 'exact' or 'fast', got ${typeof precision === 'string' ? `'${precision}'` : String(precision)}`);
+  }
+  return { threads, precision };
 }
 
 /** Options after defaults were applied and every value was checked. */
@@ -131,8 +154,8 @@ export const ACTIVATIONS = ACTIVATION_NAMES.filter((name): name is Activation =>
 
 /** Applies defaults and checks every option, throwing a RangeError/TypeError that names the bad one. The result is frozen. */
 export function resolveOptions(options: AutoencoderOptions = {}): ResolvedOptions {
-  checkKeys(options, [...Object.keys(DEFAULTS), 'optimizer', 'threads'], 'options');
-  const o = { ...DEFAULTS, ...stripUndefined({ ...options, threads: undefined }) };
+  checkKeys(options, [...Object.keys(DEFAULTS), 'optimizer', 'threads', 'precision'], 'options');
+  const o = { ...DEFAULTS, ...stripUndefined({ ...options, threads: undefined, precision: undefined }) };
   oneOf(o.activation, ACTIVATIONS, 'activation');
   oneOf(o.outputActivation, ACTIVATION_NAMES, 'outputActivation');
   oneOf(o.loss, LOSS_NAMES, 'loss');

@@ -15,6 +15,7 @@ export type CorruptionName = (typeof CORRUPTION_NAMES)[number];
 const HEADER_FIELDS = [
   'LAYERS', 'STATE', 'SCRATCH', 'GATHER', 'GATHER_T', 'WORK', 'CAPACITY', 'LOSS', 'OPTIMIZER', 'FUSED', 'LR', 'OPT_A',
   'OPT_B', 'EPSILON', 'PARAMS', 'PARAM_COUNT', 'CORRUPTION', 'CORRUPT_A', 'CORRUPT_B', 'CORRUPT_C', 'THREADS', 'SYNC', 'WORK_STRIDE',
+  'PRECISION',
 ] as const;
 const LAYER_FIELDS = ['KIND', 'SOURCE', 'IN', 'OUT', 'ACT', 'PARAM', 'OUTPUT', 'PRE', 'DELTA', 'LIVE'] as const;
 const PARAM_FIELDS = ['VALUE', 'GRAD', 'SLOT1', 'SLOT2', 'COUNT'] as const;
@@ -32,6 +33,8 @@ export interface Abi {
   readonly layerWords: number;
   readonly paramWords: number;
   readonly kindDense: number;
+  /** Whether this build's products can fuse each multiply-add (precision 'fast'; assembly/precision.ts). */
+  readonly fusedAvailable: boolean;
   readonly activation: Readonly<Record<ActivationName, number>>;
   readonly loss: Readonly<Record<LossName, number>>;
   readonly optimizer: Readonly<Record<OptimizerName, number>>;
@@ -62,6 +65,7 @@ export function readAbi(exports: WebAssembly.Exports): Abi {
     layerWords: read('LAYER_WORDS'),
     paramWords: read('PARAM_WORDS'),
     kindDense: read('KIND_DENSE'),
+    fusedAvailable: read('FUSED_AVAILABLE') !== 0,
     activation: table(ACTIVATION_NAMES, 'ACT_'),
     loss: table(LOSS_NAMES, 'LOSS_'),
     optimizer: table(OPTIMIZER_NAMES, 'OPT_'),

@@ -76,6 +76,7 @@ export class Network {
   private capacityRows = 0;
   private disposed = false;
   private threadCount = 1;
+  private fusedProducts = false;
   private pool: Pool | undefined;
 
   constructor(
@@ -237,6 +238,20 @@ export class Network {
     if (count === 1) return;
     this.setThreads(count, pool!.acquire(count));
     this.pool = pool;
+  }
+
+  /**
+   * Fuses each multiply-add of the products (`'fast'`) where the loaded build can; `'exact'` (the default) keeps
+   * them a rounded product then a rounded sum, the same bits on every machine.
+   */
+  usePrecision(precision: 'exact' | 'fast'): void {
+    this.fusedProducts = precision === 'fast' && this.abi.fusedAvailable;
+    this.setHeader('PRECISION', this.fusedProducts ? 1 : 0);
+  }
+
+  /** The products' precision in effect. */
+  get precision(): 'exact' | 'fast' {
+    return this.fusedProducts ? 'fast' : 'exact';
   }
 
   /**

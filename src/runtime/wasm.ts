@@ -4,6 +4,7 @@ import type { Kernels } from './kernels.js';
 import { Arena } from './arena.js';
 import { readAbi, type Abi } from './abi.js';
 import { Pool, type WorkerStarter } from './pool.js';
+import { relaxedSimdAvailable } from './relaxed-simd.js';
 
 /** What `init` accepts as the module: its bytes, a compiled module, a fetch `Response`, or where to find it. */
 export type WasmSource = BufferSource | WebAssembly.Module | Response | URL | string;
@@ -26,8 +27,8 @@ let loading: Promise<void> | undefined;
 // Where the .wasm lies in the unbundled package, for `init()` without a source. Not written as a literal
 // new URL('…', import.meta.url): bundlers would then ship the file, and webpack a document-based URL runtime,
 // into the edge entries, which never use it (the default entry names the file itself, for bundlers to follow).
-const packagedWasm = '../../build/autoencoder.wasm';
-const defaultWasmUrl = (): URL => new URL(packagedWasm, import.meta.url);
+const packagedWasm = (fast: boolean) => `../../build/autoencoder${fast ? '-fast' : ''}.wasm`;
+const defaultWasmUrl = (): URL => new URL(packagedWasm(relaxedSimdAvailable()), import.meta.url);
 
 async function bytesOf(location: URL): Promise<ArrayBuffer | Uint8Array<ArrayBuffer>> {
   // fetch() cannot read file: URLs in Node; the Node-only reader is loaded only in that case.

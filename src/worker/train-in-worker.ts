@@ -96,7 +96,7 @@ export async function trainInWorker(data: MatrixLike, options: WorkerTrainOption
         try {
           const history: TrainHistory = reply.history;
           if (reply.validation) history.validation = reply.validation;
-          resolve({ model: Autoencoder.fromBytes(reply.checkpoint), checkpoint: reply.checkpoint, history });
+          resolve({ model: Autoencoder.fromBytes(reply.checkpoint, { threads: options.model?.threads, precision: options.model?.precision }), checkpoint: reply.checkpoint, history });
         } catch (error) {
           reject(error);
         }

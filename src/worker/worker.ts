@@ -2,6 +2,7 @@
 // page's main thread stays free.
 import { Autoencoder } from '../model/autoencoder.js';
 import { init } from '../runtime/wasm.js';
+import { relaxedSimdAvailable } from '../runtime/relaxed-simd.js';
 import type { TrainReply, TrainRequest } from './protocol.js';
 
 interface Port {
@@ -15,8 +16,14 @@ port.addEventListener('message', async ({ data: request }) => {
   if (request.type !== 'train') return;
   let ae: Autoencoder | undefined;
   try {
-    await init({ wasm: new URL('../../build/autoencoder.wasm', import.meta.url) }); // literal, for bundlers to follow
-    ae = request.checkpoint ? Autoencoder.fromBytes(request.checkpoint) : new Autoencoder(request.data.cols, request.hidden, request.model);
+    // Literal URLs, for bundlers to follow; the build with fused products where precision 'fast' can use them.
+    const wasm = relaxedSimdAvailable()
+      ? new URL('../../build/autoencoder-fast.wasm', import.meta.url)
+      : new URL('../../build/autoencoder.wasm', import.meta.url);
+    await init({ wasm });
+    ae = request.checkpoint
+      ? Autoencoder.fromBytes(request.checkpoint, { precision: request.model.precision })
+      : new Autoencoder(request.data.cols, request.hidden, request.model);
     const history = await ae.trainAsync(request.data, {
       ...request.train,
       logEvery: 0,

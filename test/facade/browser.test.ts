@@ -57,7 +57,7 @@ test('trainInWorker: the page answers clicks while a long job trains, and stop e
   }, { query: '?long' });
 });
 
-test('a cross-origin-isolated page trains on 2 threads (Web Workers on shared memory) the bits Node trains on one; a plain page runs one thread', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
+test("a cross-origin-isolated page trains on 2 threads (Web Workers on shared memory) the bits Node trains on one; a plain page runs one thread; both run precision 'fast' (Chromium has relaxed SIMD)", { skip: NO_BROWSER, timeout: 180_000 }, async () => {
   const node = await trainOnThreads(1);
   for (const isolated of [true, false]) {
     await withPage('test/browser/threads', async (page) => {
@@ -65,6 +65,9 @@ test('a cross-origin-isolated page trains on 2 threads (Web Workers on shared me
       const result = await page.evaluate(() => (window as unknown as { result: ThreadsResult }).result);
       assert.deepEqual([result.isolated, result.threads], [isolated, isolated ? 2 : 1], isolated ? 'isolated page' : 'plain page');
       assert.equal(result.weightsHex, node.weightsHex);
+      const fast = await page.evaluate(() => (window as unknown as { fast: ThreadsResult }).fast);
+      assert.deepEqual([fast.precision, fast.threads], ['fast', result.threads]);
+      assert.notEqual(fast.weightsHex, node.weightsHex, 'fused products round differently');
     }, { isolated });
   }
 });

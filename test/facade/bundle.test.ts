@@ -4,11 +4,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { build } from 'esbuild';
 
-// Each entry reaches its .wasm its own way: a URL bundlers follow, or an import the edge bundlers compile.
+// Each entry reaches its .wasm its own way: URLs bundlers follow (each build and its twin with fused products), or
+// an import the edge bundlers compile.
+const packaged = (name: string) => new RegExp(`new URL\\("\\.\\./\\.\\./build/${name}\\.wasm", import\\.meta\\.url\\)`);
 const RUNTIMES = [
-  { runtime: 'browser', conditions: [], entry: 'dist/entries/index.js', wasm: /new URL\("\.\.\/\.\.\/build\/autoencoder\.wasm", import\.meta\.url\)/ },
-  { runtime: 'Cloudflare (workerd)', conditions: ['workerd', 'worker'], entry: 'dist/entries/edge.js', wasm: /import \w+ from "\.\.\/\.\.\/build\/autoencoder\.wasm";/ },
-  { runtime: 'Vercel (edge-light)', conditions: ['edge-light'], entry: 'dist/entries/edge-light.js', wasm: /import \w+ from "\.\.\/\.\.\/build\/autoencoder\.wasm\?module";/ },
+  {
+    runtime: 'browser', conditions: [], entry: 'dist/entries/index.js',
+    wasm: ['autoencoder', 'autoencoder-fast', 'autoencoder-threads', 'autoencoder-threads-fast'].map(packaged),
+  },
+  { runtime: 'Cloudflare (workerd)', conditions: ['workerd', 'worker'], entry: 'dist/entries/edge.js', wasm: [/import \w+ from "\.\.\/\.\.\/build\/autoencoder\.wasm";/] },
+  { runtime: 'Vercel (edge-light)', conditions: ['edge-light'], entry: 'dist/entries/edge-light.js', wasm: [/import \w+ from "\.\.\/\.\.\/build\/autoencoder\.wasm\?module";/] },
 ];
 
 for (const { runtime, conditions, entry, wasm } of RUNTIMES) test(`a ${runtime} bundle of every export imports no Node built-in and reaches its .wasm its own way`, async () => {
@@ -24,6 +29,6 @@ for (const { runtime, conditions, entry, wasm } of RUNTIMES) test(`a ${runtime} 
   assert.ok(entry in result.metafile.inputs, `the ${runtime} bundle starts from ${entry}`);
   const nodeFiles = Object.keys(result.metafile.inputs).filter((file) => file.includes('io/node-fs'));
   assert.deepEqual(nodeFiles, ['(disabled):dist/io/node-fs.js'], 'io/node-fs.js is replaced by an empty module');
-  assert.match(code, wasm, `the ${runtime} bundle reaches its .wasm its own way`);
+  for (const pattern of wasm) assert.match(code, pattern, `the ${runtime} bundle reaches its .wasm its own way: ${pattern}`);
   if (entry !== 'dist/entries/index.js') assert.doesNotMatch(code, /new Worker\(/, 'edge bundles start no Web Worker');
 });

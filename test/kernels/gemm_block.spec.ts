@@ -2,6 +2,7 @@
 // and each exported tile, against the naive f64 twin of product.ts.
 
 import { blockAB, packedFloats, tile4x8, tile4x4, tile2x8, tile1x16, tile1x8, tile1x4, tile1x1 } from "../../assembly/gemm_block";
+import { Exact } from "../../assembly/precision";
 import { Buf, Check, checkGuards, seedTest, sz } from "./util";
 import { checkProduct } from "./product";
 
@@ -54,25 +55,25 @@ function runCase(what: i32, M: i32, N: i32, K: i32, transposed: bool, padded: bo
   const work0 = work.copy();
   let name = "blockAB";
   if (what == BLOCK) {
-    blockAB(C.p, ldc, A.p, sai, sak, B.p, ldb, M, N, K, accumulate, withWork ? work.p : 0);
+    blockAB<Exact>(C.p, ldc, A.p, sai, sak, B.p, ldb, M, N, K, accumulate, withWork ? work.p : 0);
   } else if (what == T4X8) {
     name = "tile4x8";
-    tile4x8(C.p, ldc, A.p, sai, sak, B.p, ldb, K, accumulate);
+    tile4x8<Exact>(C.p, ldc, A.p, sai, sak, B.p, ldb, K, accumulate);
   } else if (what == T4X4) {
     name = "tile4x4";
-    tile4x4(C.p, ldc, A.p, sai, sak, B.p, ldb, K, accumulate);
+    tile4x4<Exact>(C.p, ldc, A.p, sai, sak, B.p, ldb, K, accumulate);
   } else if (what == T1X16) {
     name = "tile1x16";
-    tile1x16(C.p, A.p, sak, B.p, ldb, K, accumulate);
+    tile1x16<Exact>(C.p, A.p, sak, B.p, ldb, K, accumulate);
   } else if (what == T2X8) {
     name = "tile2x8";
-    tile2x8(C.p, ldc, A.p, sai, sak, B.p, ldb, K, accumulate);
+    tile2x8<Exact>(C.p, ldc, A.p, sai, sak, B.p, ldb, K, accumulate);
   } else if (what == T1X8) {
     name = "tile1x8";
-    tile1x8(C.p, A.p, sak, B.p, ldb, K, accumulate);
+    tile1x8<Exact>(C.p, A.p, sak, B.p, ldb, K, accumulate);
   } else if (what == T1X4) {
     name = "tile1x4";
-    tile1x4(C.p, A.p, sak, B.p, ldb, K, accumulate);
+    tile1x4<Exact>(C.p, A.p, sak, B.p, ldb, K, accumulate);
   } else {
     name = "tile1x1";
     tile1x1(C.p, A.p, sak, B.p, ldb, K, accumulate);
@@ -124,10 +125,10 @@ describe("gemm_block tiles", () => {
       const A = new Buf(4 * max(K, 1)).fill(-1, 1), B = new Buf(K * 8).fill(-1, 1);
       const four = new Buf(4 * 8).fill(-2, 2);
       const parts = four.copy();
-      tile4x8(four.p, 8, A.p, max(K, 1), 1, B.p, 8, K, true);
-      tile2x8(parts.p, 8, A.p, max(K, 1), 1, B.p, 8, K, true);
-      tile1x8(parts.addr(16), A.addr(2 * max(K, 1)), 1, B.p, 8, K, true);
-      tile1x8(parts.addr(24), A.addr(3 * max(K, 1)), 1, B.p, 8, K, true);
+      tile4x8<Exact>(four.p, 8, A.p, max(K, 1), 1, B.p, 8, K, true);
+      tile2x8<Exact>(parts.p, 8, A.p, max(K, 1), 1, B.p, 8, K, true);
+      tile1x8<Exact>(parts.addr(16), A.addr(2 * max(K, 1)), 1, B.p, 8, K, true);
+      tile1x8<Exact>(parts.addr(24), A.addr(3 * max(K, 1)), 1, B.p, 8, K, true);
       const c = new Check("tile2x8 + tile1x8 against tile4x8, K " + K.toString());
       for (let i = 0; i < 32; i++) c.same(i, parts.f(i), four.f(i));
       c.done();
