@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import {
   Autoencoder, bindData, decodeCheckpoint, encodeCheckpoint, type Activation, type AutoencoderOptions, type Corruption, type Loss, type Matrix, type OutputActivation,
-  type TrainHistory, type TrainOptions, type WeightInit,
+  type RunOptions, type TrainHistory, type TrainOptions, type WeightInit,
 } from 'wasm-autoencoder';
 import { checkpointTo, save } from 'wasm-autoencoder/node';
 import { count, duration } from './format.js';
@@ -41,6 +41,11 @@ training:
   --patience N           stop once the validation loss has not improved for N epochs, and keep the weights of
                          the best epoch (needs --validation)
   --checkpoint-every N   also save to FILE every N epochs
+  --threads N|auto       threads that share each step, 1 to 64 (default 1; auto: one per core); the same bits
+                         with any number
+  --precision exact|fast exact (default): the same bits on every machine; fast: fused multiply-adds where Node has
+                         relaxed SIMD (Node 22 and later; Node 20 with --experimental-wasm-relaxed-simd), which
+                         changes the last bits
   --resume               continue training the model already in FILE: model flags must equal the saved model's,
                          except --learning-rate, which it takes on; training flags apply
   --force                replace FILE if it exists (without it, train refuses to overwrite a model)`;
@@ -76,6 +81,8 @@ export async function train(argv: string[]): Promise<void> {
       validation: { type: 'string' },
       patience: { type: 'string' },
       'checkpoint-every': { type: 'string' },
+      threads: { type: 'string' },
+      precision: { type: 'string' },
       resume: { type: 'boolean' },
       force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -108,8 +115,9 @@ export async function train(argv: string[]): Promise<void> {
     throw new RangeError('--patience needs --validation: early stopping watches the loss on held-out rows (e.g. --validation 0.1)');
   }
   const patience = values.patience === undefined ? undefined : positiveInteger(values.patience, '--patience');
+  const run = runFlags(values);
 
-  const resumed = values.resume ? reconcile(await loadModel(values.out, true), requested, values) : undefined;
+  const resumed = values.resume ? reconcile(await loadModel(values.out, true, run), requested, values, run) : undefined;
   const scale = resumed ? modelScale(resumed, values.scale) : values.scale === undefined && pictures ? PIXEL_SCALE : scaleFlag(values.scale);
   const source = await loadSource(values, scale);
   const { rows } = source.data;
@@ -118,7 +126,7 @@ export async function train(argv: string[]): Promise<void> {
   const trainRows = rows - heldOut;
   if (trainRows < 1) throw new RangeError(`--validation ${values.validation} holds out all ${rows} rows and leaves none to train on`);
   const batchSize = Math.min(givenBatchSize, trainRows);
-  const ae = resumed ?? new Autoencoder(source.data.cols, model!.hidden, model!.options);
+  const ae = resumed ?? new Autoencoder(source.data.cols, model!.hidden, { ...model!.options, ...run });
   ae.metadata.scale = scale ?? 1; // reconstruct and encode apply it by themselves
   const interrupted = new AbortController();
   const onSigint = () => interrupted.abort(new Error('interrupted'));
@@ -232,7 +240,7 @@ function saturation(ae: Autoencoder, data: Matrix): string | undefined {
  * The saved model to go on training, checked against the model flags given with --resume: a flag equal to the
  * saved value is fine, a different one is refused (naming each), except --learning-rate, which the model takes on.
  */
-function reconcile(saved: Autoencoder, requested: ReturnType<typeof modelFlagValues>, values: Values): Autoencoder {
+function reconcile(saved: Autoencoder, requested: ReturnType<typeof modelFlagValues>, values: Values, run: RunOptions): Autoencoder {
   const { options } = saved;
   const want = requested.options;
   const savedMomentum = 'momentum' in options.optimizer ? options.optimizer.momentum : undefined;
@@ -258,7 +266,15 @@ function reconcile(saved: Autoencoder, requested: ReturnType<typeof modelFlagVal
   // The learning rate is an option of the model: go on from the same checkpoint with the new one.
   const { header, tensors } = decodeCheckpoint(saved.toBytes());
   saved.dispose();
-  return Autoencoder.fromBytes(encodeCheckpoint({ header: { ...header, options: { ...options, learningRate: want.learningRate } }, tensors }));
+  return Autoencoder.fromBytes(encodeCheckpoint({ header: { ...header, options: { ...options, learningRate: want.learningRate } }, tensors }), run);
+}
+
+/** --threads and --precision: how this process runs the model (not saved with it). */
+function runFlags(values: { threads?: string; precision?: string }): RunOptions {
+  const given = values.threads;
+  const threads = given === undefined || given === 'auto' ? given : positiveInteger(given, '--threads');
+  if (typeof threads === 'number' && threads > 64) throw new RangeError(`--threads must be 'auto' or an integer from 1 to 64, got '${given}'`);
+  return { threads, precision: oneOf(values.precision ?? 'exact', ['exact', 'fast'] as const, '--precision') };
 }
 
 /** The new model's hidden widths and options, from the model flags (defaults: the chapter's). */
@@ -322,7 +338,8 @@ function settings(ae: Autoencoder, corruption: string | undefined, patience: num
   const { activation, outputActivation, loss, optimizer, learningRate } = ae.options;
   const momentum = 'momentum' in optimizer && optimizer.momentum !== 0 ? `, momentum ${optimizer.momentum}` : '';
   const model = `activation ${activation}, output activation ${outputActivation}, loss ${loss}, optimizer ${optimizer.name}, learning rate ${learningRate}${momentum}`;
-  return `${model}${corruption === undefined ? '' : `; corruption ${corruption}`}${patience === undefined ? '' : `; early stopping with patience ${patience}`}`;
+  const run = `${ae.threads === 1 ? '' : `; ${ae.threads} threads`}${ae.precision === 'fast' ? '; precision fast' : ''}`;
+  return `${model}${corruption === undefined ? '' : `; corruption ${corruption}`}${patience === undefined ? '' : `; early stopping with patience ${patience}`}${run}`;
 }
 
 /**

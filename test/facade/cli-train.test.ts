@@ -150,3 +150,29 @@ test('pictures are scaled and start from Glorot weights by default; --raw is the
   }
   fs.rmSync(dir, { recursive: true });
 });
+
+test('--threads and --precision say how this run trains, not what the model is: 2 threads save the weights 1 thread saves; bad values are refused by name', async () => {
+  const dir = irisDir();
+  const train = (out: string, ...flags: string[]) => cli(['train', '--csv', 'iris.csv', '--hidden', '3', '--epochs', '3', '--out', out, ...flags], dir);
+  const one = await train('one.ae');
+  const two = await train('two.ae', '--threads', '2', '--precision', 'exact');
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(two.code, 0, two.stderr);
+  assert.match(two.stdout, /; 2 threads/);
+  const [a, b] = await Promise.all(['one.ae', 'two.ae'].map((file) => load(path.join(dir, file))));
+  assert.deepEqual(b!.getWeights(), a!.getWeights());
+  a!.dispose();
+  b!.dispose();
+  const resumed = await cli(['train', '--csv', 'iris.csv', '--epochs', '1', '--out', 'two.ae', '--resume', '--threads', 'auto'], dir);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  for (const [flags, message] of [
+    [['--threads', '0'], /--threads must be a positive integer, got '0'/],
+    [['--threads', '65'], /--threads must be 'auto' or an integer from 1 to 64, got '65'/],
+    [['--precision', 'quick'], /--precision must be one of exact, fast, got 'quick'/],
+  ] as const) {
+    const refused = await train('bad.ae', ...flags);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, message);
+    assert.ok(!fs.existsSync(path.join(dir, 'bad.ae')));
+  }
+});
