@@ -1,5 +1,6 @@
 // `npm run bench`: wasm-autoencoder against TensorFlow.js (wasm and cpu backends) in the same run, one thread.
 // Prints markdown tables; `npm run bench -- --write` also records them in bench/RESULTS.md.
+import './relaxed-simd-flag.js';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Bench } from 'tinybench';
@@ -57,6 +58,14 @@ async function medians(tasks: Timed[], time = 1500): Promise<Map<string, number>
   return out;
 }
 
+/** The precisions to measure: 'fast' too where the loaded build has fused products (relaxed-simd-flag.ts). */
+function precisions(): ('exact' | 'fast')[] {
+  const probe = new Autoencoder(2, 1, { precision: 'fast' });
+  const fast = probe.precision === 'fast';
+  probe.dispose();
+  return fast ? ['exact', 'fast'] : ['exact'];
+}
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Samples per second of each runner: the median over rounds in which the runners take turns (order alternating). */
@@ -91,9 +100,9 @@ async function trainingTable(pixels: Matrix<Uint8Array>, torch: Torch | string):
   for (const c of cases) {
     const source = c.data === 'raw 0–255' ? pixels : friendly;
     const bound = bindData(source);
-    const models = [1, 2].map((threads) => new Autoencoder(INPUT, HIDDEN, { seed: 1, threads }));
+    const models = precisions().flatMap((precision) => [1, 2].map((threads) => new Autoencoder(INPUT, HIDDEN, { seed: 1, threads, precision })));
     const runners: Runner[] = models.map((ae) => ({
-      name: `ours${ae.threads}`,
+      name: `${ae.precision}${ae.threads}`,
       samples: c.batch * c.steps,
       seconds: () => seconds(() => ae.train(bound, { epochs: 1, batchSize: c.batch, batchesPerEpoch: c.steps, logEvery: 0 })),
     }));
@@ -114,22 +123,25 @@ async function trainingTable(pixels: Matrix<Uint8Array>, torch: Torch | string):
       model.dispose();
       tf[backend] = (c.batch * steps) / timed.get(backend)!;
     }
-    const samples = rates.get('ours1')!, twoThreads = rates.get('ours2')!;
-    const best = Math.max(samples, twoThreads);
+    const samples = rates.get('exact1')!, twoThreads = rates.get('exact2')!;
+    const fast1 = rates.get('fast1') ?? NaN, fast2 = rates.get('fast2') ?? NaN;
+    const best = Math.max(samples, twoThreads, fast1, fast2);
     const gflops = (best * FLOPS_PER_SAMPLE(INPUT, HIDDEN)) / 1e9;
     const wasm = tf.wasm ?? NaN;
     const torchBest = Math.max(rates.get('torch1') ?? NaN, rates.get('torch2') ?? NaN);
-    const torchCells = typeof torch === 'string' ? '– | – | –' : `${fmt(rates.get('torch1')!)} | ${fmt(rates.get('torch2')!)} | **${fmt(best / torchBest, 2)}×**`;
+    const torchCells = typeof torch === 'string'
+      ? '– | – | – | –'
+      : `${fmt(rates.get('torch1')!)} | ${fmt(rates.get('torch2')!)} | ${fmt(Math.max(samples, twoThreads) / torchBest, 2)}× | **${fmt(best / torchBest, 2)}×**`;
     rows.push(
-      `| 3072→100, ${c.data} | ${c.batch} | ${fmt(samples)} | ${fmt(twoThreads)} | ${fmt(twoThreads / samples, 2)}× | ${fmt(gflops, 1)} | ${torchCells} | ${fmt(wasm)} | ${tf.cpu === undefined ? '–' : fmt(tf.cpu, 1)} | ${fmt(samples / wasm, 1)}× |`,
+      `| 3072→100, ${c.data} | ${c.batch} | ${fmt(samples)} | ${fmt(twoThreads)} | ${fmt(twoThreads / samples, 2)}× | ${fmt(fast1)} | ${fmt(fast2)} | ${fmt(gflops, 1)} | ${torchCells} | ${fmt(wasm)} | ${tf.cpu === undefined ? '–' : fmt(tf.cpu, 1)} | ${fmt(samples / wasm, 1)}× |`,
     );
     console.log(rows.at(-1));
   }
   rows.push(await irisRow());
   console.log(rows.at(-1));
   return [
-    '| model, data | batch | ours 1 thread | ours 2 threads | 2 / 1 | ours best GFLOP/s | PyTorch 1 thread | PyTorch 2 threads | ours best / PyTorch best | TF.js-wasm | TF.js-cpu | ours 1 thread / TF.js-wasm |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model, data | batch | ours 1 thread | ours 2 threads | 2 / 1 | ours fast, 1 thread | ours fast, 2 threads | ours best GFLOP/s | PyTorch 1 thread | PyTorch 2 threads | ours exact best / PyTorch best | ours best / PyTorch best | TF.js-wasm | TF.js-cpu | ours 1 thread / TF.js-wasm |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }
@@ -155,7 +167,7 @@ async function irisRow(): Promise<string> {
     tf[backend] = 150 / timed.get(backend)!;
   }
   const ms = ours.get('ours')! * 1000;
-  return `| iris 4→1→4 (250 epochs in ${fmt(ms, 2)} ms) | 1 | ${fmt(samples)} | – | – | ${fmt((samples * FLOPS_PER_SAMPLE(4, 1)) / 1e9, 2)} | – | – | – | ${fmt(tf.wasm!)} | ${fmt(tf.cpu!)} | ${fmt(samples / tf.wasm!, 1)}× |`;
+  return `| iris 4→1→4 (250 epochs in ${fmt(ms, 2)} ms) | 1 | ${fmt(samples)} | – | – | – | – | ${fmt((samples * FLOPS_PER_SAMPLE(4, 1)) / 1e9, 2)} | – | – | – | – | ${fmt(tf.wasm!)} | ${fmt(tf.cpu!)} | ${fmt(samples / tf.wasm!, 1)}× |`;
 }
 
 /** The five products of a 3072→100 training step at `batch` rows. */
@@ -176,21 +188,29 @@ async function sgemmTable(ceilings: Ceilings): Promise<string> {
   for (const batch of [10, 100]) {
     for (const shape of stepProducts(batch)) {
       const ours = ourSgemm(shape);
+      const fused = ourSgemm(shape, true);
       const theirs = tfSgemm(shape);
       const reps = batch === 10 ? 100 : 20;
       const t = await medians([
         { name: 'ours', perIteration: reps, fn: () => { for (let r = 0; r < reps; r++) ours.run(); } },
+        { name: 'fused', perIteration: reps, fn: () => { for (let r = 0; r < reps; r++) fused.run(); } },
         { name: 'tf', perIteration: reps, fn: () => { for (let r = 0; r < reps; r++) theirs.run(); } },
       ], 1000);
       ours.dispose();
+      fused.dispose();
       theirs.dispose();
       const flops = 2 * shape.M * shape.N * shape.K * reps;
       const g = (name: string) => flops / t.get(name)! / 1e9;
-      rows.push(`| ${shape.label} | ${fmt(g('ours'), 1)} | ${fmt((100 * g('ours')) / ceilings.mulAdd)} % | ${fmt(g('tf'), 1)} | ${fmt(g('ours') / g('tf'), 1)}× |`);
+      const fma = typeof ceilings.fma === 'number' && precisions().includes('fast') ? `${fmt(g('fused'), 1)} | ${fmt((100 * g('fused')) / ceilings.fma)} %` : '– | –';
+      rows.push(`| ${shape.label} | ${fmt(g('ours'), 1)} | ${fmt((100 * g('ours')) / ceilings.mulAdd)} % | ${fma} | ${fmt(g('tf'), 1)} | ${fmt(g('ours') / g('tf'), 1)}× |`);
       console.log(rows.at(-1));
     }
   }
-  return ['| product | ours GFLOP/s | of the mul+add ceiling | TF.js-wasm GFLOP/s (incl. reading C back) | ratio |', '|---|---:|---:|---:|---:|', ...rows].join('\n');
+  return [
+    '| product | ours GFLOP/s | of the mul+add ceiling | ours fast GFLOP/s | of the FMA ceiling | TF.js-wasm GFLOP/s (incl. reading C back) | ours / TF.js |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
 }
 
 /** The ceilings as the report states them. */
@@ -209,18 +229,19 @@ async function horseLine(pixels: Matrix<Uint8Array>, torch: Torch | string): Pro
   const data = new Float32Array(ROWS * inputs);
   for (let r = 0; r < ROWS; r++) data.set(friendly.data.subarray(r * INPUT, r * INPUT + inputs), r * inputs);
   const bound = bindData({ rows: ROWS, cols: inputs, data });
-  const ae = new Autoencoder(inputs, HIDDEN, { seed: 1 });
-  const runners: Runner[] = [{ name: 'ours', samples: ROWS, seconds: () => seconds(() => ae.train(bound, { epochs: 1, batchSize: 1, logEvery: 0 })) }];
+  const models = precisions().map((precision) => new Autoencoder(inputs, HIDDEN, { seed: 1, precision }));
+  const runners: Runner[] = models.map((ae) => ({ name: ae.precision, samples: ROWS, seconds: () => seconds(() => ae.train(bound, { epochs: 1, batchSize: 1, logEvery: 0 })) }));
   if (typeof torch !== 'string') {
     await torch.model('centred', inputs, HIDDEN);
     runners.push({ name: 'torch', samples: ROWS, seconds: () => torch.run(1, ROWS, 1) });
   }
   const rates = await alternating(runners, 3);
-  ae.dispose();
+  for (const ae of models) ae.dispose();
   bound.dispose();
   const minutes = (name: string) => `${fmt((epochs * ROWS) / rates.get(name)! / 60, 1)} min`;
   const theirs = typeof torch === 'string' ? '' : `; PyTorch, 1 thread: ${minutes('torch')}`;
-  return `The chapter's horse job (1024 → 100, 5,000 rows, 250 epochs, batch 1, centred values; one epoch timed, 3 rounds, × 250): ours **${minutes('ours')}**${theirs}.`;
+  const fast = rates.has('fast') ? `, fast **${minutes('fast')}**` : '';
+  return `The chapter's horse job (1024 → 100, 5,000 rows, 250 epochs, batch 1, centred values; one epoch timed, 3 rounds, × 250): ours exact **${minutes('exact')}**${fast}${theirs}.`;
 }
 
 const DEEP = [784, 256, 64];
@@ -323,7 +344,9 @@ const report = `# Benchmark results
 
 Command: \`npm run bench -- --write\` (medians; TF.js measured in the same run, one thread: TF.js-wasm runs one
 thread under Node whatever \`setThreadsCount\` says). Ours runs the Node entry's threaded build, with \`threads: 1\`
-and \`threads: 2\`, the two taking turns with PyTorch. Throughput columns are samples/s.
+and \`threads: 2\`, in \`precision: 'exact'\` (the default: the same bits on every machine) and \`'fast'\` (fused
+multiply-adds: relaxed SIMD, on by default from Node 22; bench/relaxed-simd-flag.ts turns it on in Node 20), all taking
+turns with PyTorch. Throughput columns are samples/s.
 
 Native PyTorch: ${torchLine}
 

@@ -9,8 +9,11 @@ export interface GemmShape {
   transposeB: boolean;
 }
 
-/** C = op(A)·op(B) with the product's own kernel (A stored K×M when transposeA, B stored N×K when transposeB). */
-export function ourSgemm(shape: GemmShape): { run(): void; dispose(): void } {
+/**
+ * C = op(A)·op(B) with the product's own kernel (A stored K×M when transposeA, B stored N×K when transposeB), its
+ * multiply-adds fused where `fused` and the loaded build can.
+ */
+export function ourSgemm(shape: GemmShape, fused = false): { run(): void; dispose(): void } {
   const { M, N, K, transposeA, transposeB } = shape;
   if (transposeA && transposeB) throw new RangeError('Aᵀ·Bᵀ is not a product backprop needs');
   const { kernels, arena } = getRuntime();
@@ -19,13 +22,16 @@ export function ourSgemm(shape: GemmShape): { run(): void; dispose(): void } {
   kernels.rng_seed(C, 1, 0); // C's first 16 bytes double as generator state until the first product overwrites them
   kernels.rng_uniform(C, A, M * K, -1, 1);
   kernels.rng_uniform(C, B, K * N, -1, 1);
-  const run = transposeA
+  const product = transposeA
     ? () => kernels.sgemm_tn(C, N, A, M, B, N, M, N, K, false, work)
     : transposeB
       ? () => kernels.sgemm_nt(C, N, A, K, B, K, M, N, K, false, 0)
       : () => kernels.sgemm_nn(C, N, A, K, B, N, M, N, K, false, work);
   return {
-    run,
+    run: () => {
+      kernels.set_precision(fused ? 1 : 0);
+      product();
+    },
     dispose: () => [A, B, C, work].forEach((offset, i) => arena.release(offset, sizes[i]!)),
   };
 }

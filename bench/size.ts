@@ -28,6 +28,7 @@ export async function sizeTable(): Promise<string> {
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   const row = (what: string, s: { raw: number; gzip: number }) => `| ${what} | ${kb(s.raw)} | ${kb(s.gzip)} |`;
   const wasm = fileSize('build/autoencoder.wasm');
+  const fastWasm = fileSize('build/autoencoder-fast.wasm');
   const training = await bundleSize("export { Autoencoder, init } from 'wasm-autoencoder';");
   const everything = await bundleSize("export * from 'wasm-autoencoder';");
   const edge = await bundleSize("export { Autoencoder } from 'wasm-autoencoder';", ['edge-light']);
@@ -38,6 +39,7 @@ export async function sizeTable(): Promise<string> {
     '| what is shipped (browsers download it; edge functions deploy it) | raw | gzip |',
     '|---|---:|---:|',
     row('`build/autoencoder.wasm`', wasm),
+    row('`build/autoencoder-fast.wasm` (its relaxed-SIMD twin, downloaded instead where relaxed SIMD validates)', fastWasm),
     row('JS for training (`Autoencoder`, `init`), minified', training),
     row('**ours, to train: .wasm + JS**', sum(wasm, training)),
     row('JS of every export (data readers, PNG/JPEG decoders included), minified', everything),
