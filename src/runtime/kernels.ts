@@ -4,6 +4,8 @@ export interface Kernels {
   heap_base(): number;
   sgemm_nn(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number, accumulate: boolean, work: number): void;
   workspaceFloats(): number;
+  /** The products' precision for the calls that follow (the training entry points set it from the model). */
+  set_precision(fused: number): void;
   sgemm_nt(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number, accumulate: boolean, live: number): void;
   sgemm_tn(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, M: number, N: number, K: number, accumulate: boolean, work: number): void;
   bias_add(Y: number, ld: number, b: number, rows: number, cols: number): void;
