@@ -351,6 +351,7 @@ function trainStepsPart(
   const copyX = random || corruption != 0 || dataBytes;
   const copyT = sameTarget ? corruption != 0 : random || targetBytes;
   const perPass = (dataRows + size - 1) / size;
+  const parts = threadsOf(desc);
   if (random && fresh && t == 0) for (let r = 0; r < dataRows; r++) store<i32>(idx + (<usize>r << 2), r);
   for (let b = 0; b < batches; b++) {
     let rows = size, first = 0;
@@ -358,17 +359,23 @@ function trainStepsPart(
       first = ((firstBatch + b) % perPass) * size;
       rows = min(size, dataRows - first);
     }
-    if (t == 0) {
-      // Thread 0 draws and copies the batch (the generator is one sequence); the others wait for it below.
-      if (random) rng_sample(ptr(desc, H_STATE), idx, dataRows, size);
-      for (let r = 0; r < rows; r++) {
-        const row = <usize>(random ? load<i32>(idx + (<usize>r << 2)) : first + r);
-        if (copyX) putRow(gather + <usize>r * inF32, data + row * inRow, inCols, dataBytes);
-        if (copyT) putRow(gatherT + <usize>r * outF32, target + row * outRow, outCols, targetBytes);
+    if (copyX || copyT) {
+      // Thread 0 draws the rows (the generator is one sequence); each thread then copies its share of them.
+      if (random) {
+        if (t == 0) rng_sample(ptr(desc, H_STATE), idx, dataRows, size);
+        sync(desc, t);
       }
-      if (corruption != 0) {
-        corrupt(ptr(desc, H_STATE), gather, rows * inCols, corruption, real(desc, H_CORRUPT_A), real(desc, H_CORRUPT_B), real(desc, H_CORRUPT_C));
+      for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+        for (let r = share(rows, 1, p, parts), end = share(rows, 1, p + 1, parts); r < end; r++) {
+          const row = <usize>(random ? load<i32>(idx + (<usize>r << 2)) : first + r);
+          if (copyX) putRow(gather + <usize>r * inF32, data + row * inRow, inCols, dataBytes);
+          if (copyT) putRow(gatherT + <usize>r * outF32, target + row * outRow, outCols, targetBytes);
+        }
       }
+    }
+    if (corruption != 0) {
+      sync(desc, t); // every row is copied before thread 0 corrupts them, in one sequence of the generator
+      if (t == 0) corrupt(ptr(desc, H_STATE), gather, rows * inCols, corruption, real(desc, H_CORRUPT_A), real(desc, H_CORRUPT_B), real(desc, H_CORRUPT_C));
     }
     const X = copyX ? gather : data + <usize>first * inRow;
     const T = copyT ? gatherT : sameTarget ? X : target + <usize>first * outRow;
