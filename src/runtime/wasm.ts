@@ -27,8 +27,13 @@ let loading: Promise<void> | undefined;
 // Where the .wasm lies in the unbundled package, for `init()` without a source. Not written as a literal
 // new URL('…', import.meta.url): bundlers would then ship the file, and webpack a document-based URL runtime,
 // into the edge entries, which never use it (the default entry names the file itself, for bundlers to follow).
-const packagedWasm = (fast: boolean) => `../../build/autoencoder${fast ? '-fast' : ''}.wasm`;
-const defaultWasmUrl = (): URL => new URL(packagedWasm(relaxedSimdAvailable()), import.meta.url);
+// The fast twin's name is made from it at run time: Turbopack follows a computed name to every file it may name,
+// and Next.js compiles each file shipped to an edge route, which fails on the relaxed-SIMD builds.
+const packagedWasm = '../../build/autoencoder.wasm';
+const defaultWasmUrl = (): URL => {
+  const plain = new URL(packagedWasm, import.meta.url);
+  return relaxedSimdAvailable() ? new URL(plain.href.replace(/\.wasm$/, '-fast.wasm')) : plain;
+};
 
 async function bytesOf(location: URL): Promise<ArrayBuffer | Uint8Array<ArrayBuffer>> {
   // fetch() cannot read file: URLs in Node; the Node-only reader is loaded only in that case.

@@ -37,10 +37,14 @@ const training = `
   ae.dispose();
 `;
 
-/** Trains in a fresh process: on `build` through init() (the core entry), or on what the Node entry loads. */
+/**
+ * Trains in a fresh process: on `build` through init() (the core entry; 'packaged': init() finds it), or on what the
+ * Node entry loads.
+ */
 async function train(options: { build?: string; precision: 'exact' | 'fast'; threads?: number; relaxed: boolean }): Promise<Outcome> {
+  const source = options.build === 'packaged' ? '' : `{ wasm: ${JSON.stringify(`build/${options.build}`)} }`;
   const load = options.build
-    ? `const { init, Autoencoder } = await import('wasm-autoencoder/core'); await init({ wasm: ${JSON.stringify(`build/${options.build}`)} });`
+    ? `const { init, Autoencoder } = await import('wasm-autoencoder/core'); await init(${source});`
     : `const { Autoencoder } = await import('wasm-autoencoder');`;
   const script = `import { readFileSync } from 'node:fs'; ${load}
     ${training.replace('PRECISION', `'${options.precision}'`).replace('THREADS', String(options.threads ?? 1))}`;
@@ -97,4 +101,13 @@ test("the Node entry loads the fast twin where relaxed SIMD is on: 'fast' with 1
   const exact = await train({ precision: 'exact', threads: 2, relaxed: true });
   assert.equal(exact.precision, 'exact');
   assert.notDeepEqual(exact.weights, one.weights);
+});
+
+test("init() without a source finds the fast twin where relaxed SIMD is on, and the plain build where it is off", async () => {
+  const on = await train({ build: 'packaged', precision: 'fast', relaxed: true });
+  assert.equal(on.precision, 'fast');
+  if (relaxedFlag.length === 0) return; // this Node has relaxed SIMD whatever its flags
+  const off = await train({ build: 'packaged', precision: 'fast', relaxed: false });
+  assert.equal(off.precision, 'exact');
+  assert.notDeepEqual(off.weights, on.weights);
 });
