@@ -235,7 +235,7 @@ async function gunzipIdx(compressed: Uint8Array, name: string): Promise<IdxArray
   const next = async (): Promise<Uint8Array | undefined> => {
     const { done, value } = await reader.read().catch((error: unknown) => {
       const after = received > 0 ? ` after ${received} decompressed bytes` : '';
-      throw new DataFormatError(name, `is not a valid gzip stream (${error instanceof Error ? error.message : String(error)})${after}`);
+      throw new DataFormatError(name, `is not a valid gzip stream (${inflateProblem(error)})${after}`);
     });
     if (done) return undefined;
     received += value.length;
@@ -300,6 +300,13 @@ async function gunzipIdx(compressed: Uint8Array, name: string): Promise<IdxArray
 }
 
 /** A reader of the decompressed bytes of `compressed`, fed to the decompressor in slices as it asks for them. */
+/** What a DecompressionStream's error says: Node 22 throws a TypeError with an empty message and zlib's as its cause. */
+function inflateProblem(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const { cause } = error as { cause?: unknown };
+  return error.message || (cause instanceof Error ? cause.message : '') || (error as { code?: string }).code || error.name;
+}
+
 function inflate(compressed: Uint8Array): ReadableStreamDefaultReader<Uint8Array> {
   // Small slices on demand: some runtimes inflate a whole input chunk at once, so a slice bounds what a bomb can
   // expand to before the checks see it.
