@@ -35,7 +35,7 @@ export function blockAB<P>(
       rowBlock<P>(C + (<usize>(i * ldc) << 2), ldc, work, 1, 4, B, ldb, N, K, accumulate);
     }
   } else if (work != 0 && M4 >= 8) {
-    const maxStrips = max(1, min(MAX_STRIPS, PANEL_FLOATS / (K * 8)));
+    const maxStrips = max(1, min(MAX_STRIPS, PANEL_FLOATS / (max(K, 1) * 8)));
     let j = 0;
     while (j + 8 <= N) {
       const strips = min(maxStrips, (N - j) >> 3);

@@ -134,7 +134,7 @@ export async function train(argv: string[]): Promise<void> {
   const scaling = scale === undefined ? '' : `, values × ${scale}`;
   const holding = heldOut === 0 ? '' : ` (the last ${heldOut} held out for validation)`;
   console.log(`training ${architecture(ae)} on ${source.describe}${scaling}: ${rows} rows${holding}, ${count(epochs, 'epoch')}, batch ${batchSize}`);
-  console.log(`  ${settings(ae, values.corruption, patience)}`);
+  console.log(`  ${settings(ae, values.corruption, patience, run)}`);
 
   const bar = new cliProgress.SingleBar(
     {
@@ -272,8 +272,8 @@ function reconcile(saved: Autoencoder, requested: ReturnType<typeof modelFlagVal
 /** --threads and --precision: how this process runs the model (not saved with it). */
 function runFlags(values: { threads?: string; precision?: string }): RunOptions {
   const given = values.threads;
-  const threads = given === undefined || given === 'auto' ? given : positiveInteger(given, '--threads');
-  if (typeof threads === 'number' && threads > 64) throw new RangeError(`--threads must be 'auto' or an integer from 1 to 64, got '${given}'`);
+  const threads = given === undefined || given === 'auto' ? given : /^\s*\d+\s*$/.test(given) ? Number(given) : NaN;
+  if (typeof threads === 'number' && !(threads >= 1 && threads <= 64)) throw new RangeError(`--threads must be 'auto' or an integer from 1 to 64, got '${given}'`);
   return { threads, precision: oneOf(values.precision ?? 'exact', ['exact', 'fast'] as const, '--precision') };
 }
 
@@ -334,11 +334,15 @@ function architecture(ae: Autoencoder): string {
 }
 
 /** The model's settings and the training flags in force, in the flags' words. */
-function settings(ae: Autoencoder, corruption: string | undefined, patience: number | undefined): string {
+function settings(ae: Autoencoder, corruption: string | undefined, patience: number | undefined, asked: RunOptions): string {
   const { activation, outputActivation, loss, optimizer, learningRate } = ae.options;
   const momentum = 'momentum' in optimizer && optimizer.momentum !== 0 ? `, momentum ${optimizer.momentum}` : '';
   const model = `activation ${activation}, output activation ${outputActivation}, loss ${loss}, optimizer ${optimizer.name}, learning rate ${learningRate}${momentum}`;
-  const run = `${ae.threads === 1 ? '' : `; ${ae.threads} threads`}${ae.precision === 'fast' ? '; precision fast' : ''}`;
+  // What the run got where it asked for more: Node without relaxed SIMD runs exact.
+  const precision = ae.precision === 'fast'
+    ? '; precision fast'
+    : asked.precision === 'fast' ? '; precision exact (fast needs relaxed SIMD: Node 22 and later, or node --experimental-wasm-relaxed-simd)' : '';
+  const run = `${ae.threads === 1 ? '' : `; ${ae.threads} threads`}${precision}`;
   return `${model}${corruption === undefined ? '' : `; corruption ${corruption}`}${patience === undefined ? '' : `; early stopping with patience ${patience}`}${run}`;
 }
 

@@ -299,7 +299,6 @@ async function gunzipIdx(compressed: Uint8Array, name: string): Promise<IdxArray
   }
 }
 
-/** A reader of the decompressed bytes of `compressed`, fed to the decompressor in slices as it asks for them. */
 /** What a DecompressionStream's error says: Node 22 throws a TypeError with an empty message and zlib's as its cause. */
 function inflateProblem(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -307,6 +306,7 @@ function inflateProblem(error: unknown): string {
   return error.message || (cause instanceof Error ? cause.message : '') || (error as { code?: string }).code || error.name;
 }
 
+/** A reader of the decompressed bytes of `compressed`, fed to the decompressor in slices as it asks for them. */
 function inflate(compressed: Uint8Array): ReadableStreamDefaultReader<Uint8Array> {
   // Small slices on demand: some runtimes inflate a whole input chunk at once, so a slice bounds what a bomb can
   // expand to before the checks see it.

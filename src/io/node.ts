@@ -22,8 +22,9 @@ export async function save(model: Autoencoder, path: string): Promise<void> {
 
 /**
  * Loads a model saved by `save` (or any `toBytes()` output), loading the WebAssembly module first if nothing has
- * (so this entry works on its own). Throws `CheckpointError` on a corrupt file, `DataFormatError` on something
- * that is not a regular file.
+ * (so this entry works on its own). `options.threads` (default 1) and `options.precision` (default `'exact'`) say
+ * how this process runs it, as `Autoencoder.fromBytes` takes them. Throws `CheckpointError` on a corrupt file,
+ * `DataFormatError` on something that is not a regular file.
  *
  * @example
  * ```ts

@@ -97,10 +97,12 @@ export type Threads = 'auto' | number;
 
 /**
  * `'exact'`: every multiply-add of the matrix products is a rounded product then a rounded sum, so a seed gives
- * the same bits on every machine and runtime. `'fast'`: each is one fused multiply-add (relaxed SIMD's
- * `f32x4.relaxed_madd`), faster where the CPU has FMA; the last bits then depend on the machine. Fast needs a
- * runtime with relaxed SIMD (Chrome, Node 22 and later, Node 20 with `--experimental-wasm-relaxed-simd`); elsewhere
- * a model runs exact whatever it asks for, and its `precision` property says so.
+ * the same bits on every machine and runtime. `'fast'`: their SIMD multiply-adds are fused (relaxed SIMD's
+ * `f32x4.relaxed_madd`; scalar edges stay as they are), one rounding instead of two; the last bits then depend on
+ * the machine. Fast needs a runtime with relaxed SIMD (Chromium, Node 22 and later, Node 20 with
+ * `--experimental-wasm-relaxed-simd`) and the build that uses it, which the package loads there by itself (with
+ * `init({ wasm })`, pass `wasm-autoencoder/wasm-fast`); elsewhere a model runs exact whatever it asks for, and its
+ * `precision` property says so.
  */
 export type Precision = 'exact' | 'fast';
 

@@ -43,7 +43,8 @@ export interface WorkerTrainResult {
 
 /**
  * Trains in a Web Worker so the page stays responsive: the data is sent once, progress comes back after every
- * epoch, and the trained model is rebuilt here from its checkpoint (same bits as training on this thread).
+ * epoch, and the trained model is rebuilt here from its checkpoint (same bits as training on this thread), to run
+ * with the `threads` and `precision` of `options.model`.
  *
  * @example
  * ```ts

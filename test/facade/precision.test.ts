@@ -85,7 +85,8 @@ test("'exact' gives the plain build's bits in the fast build; 'fast' fuses (othe
   // The plain build has no fused products: a 'fast' model there runs exact, says so, and gives exact bits.
   assert.equal(fastInPlain.precision, 'exact');
   assert.deepEqual(fastInPlain.weights, plain.weights);
-  // Fused: one rounding per multiply-add instead of two (V8 emits FMA on x86-64 with FMA3 and on ARM64).
+  // Fused: one rounding per multiply-add instead of two. V8 emits FMA on x86-64 with FMA3 and on ARM64; on a CPU
+  // without FMA relaxed_madd may round twice, and this inequality would not hold there.
   assert.equal(fast.precision, 'fast');
   assert.notDeepEqual(fast.weights, plain.weights);
   const worst = Math.max(...fast.weights.map((w, i) => Math.abs(w - plain.weights[i]!) / (1e-3 + Math.abs(plain.weights[i]!))));
@@ -110,4 +111,9 @@ test("init() without a source finds the fast twin where relaxed SIMD is on, and 
   const off = await train({ build: 'packaged', precision: 'fast', relaxed: false });
   assert.equal(off.precision, 'exact');
   assert.notDeepEqual(off.weights, on.weights);
+});
+
+test('wasm-autoencoder/wasm-fast is the fast twin (trained on above through init), for runtimes that hand modules in', () => {
+  const exported = import.meta.resolve('wasm-autoencoder/wasm-fast');
+  assert.ok(exported.endsWith('/build/autoencoder-fast.wasm'), exported);
 });

@@ -28,6 +28,7 @@ const SHAPES: StaticArray<i32> = [
   11, 24, 100,
   10, 8, 17,
   9, 75, 100, // more 8-column strips (9) than one packing holds at K = 100 (7)
+  9, 17, 0, // no depth, with the rows that take the packed path
 ];
 
 const DEPTHS: StaticArray<i32> = [0, 1, 3, 5, 17, 100];
