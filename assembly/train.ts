@@ -127,12 +127,17 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): 
     }
     const lr = real(desc, H_LR), rho = real(desc, H_OPT_A), momentum = real(desc, H_OPT_B), eps = real(desc, H_EPSILON);
     const gW = paramPtr(desc, param, P_GRAD), MS = paramPtr(desc, param, P_SLOT1), MOM = paramPtr(desc, param, P_SLOT2);
+    // Where nearly every unit is live, the gradient product then one contiguous RMSProp sweep beat the fused
+    // update (measured 1.06–1.08× at batches 10 and 100 with every unit live); where many are dead the fused one
+    // skips their tiles (0.80–0.92× unfused on saturated data); at batch 1 its outer-product path wins. Same bits.
+    const sweep = fusedUpdate && rows > 1 && gW != 0 && mostlyLive(desc, l, outDim);
     for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
       const i0 = share(inDim, ROW_ALIGN, p, parts), i1 = share(inDim, ROW_ALIGN, p + 1, parts);
       if (i0 == i1) continue;
       const rowsAt = <usize>(i0 * outDim) << 2, a = inp + (<usize>i0 << 2);
-      if (!fusedUpdate) {
+      if (!fusedUpdate || sweep) {
         dense_backward_weights(gW, delta, inp, rows, inDim, outDim, workOf(desc, t), i0, i1);
+        if (sweep) rmsprop(W + rowsAt, MS + rowsAt, MOM == 0 ? 0 : MOM + rowsAt, gW + rowsAt, (i1 - i0) * outDim, lr, rho, momentum, eps);
         continue;
       }
       // W −= RMSProp(inpᵀ · delta) on this part's rows, the gradient formed tile by tile inside the update; units
@@ -154,6 +159,15 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): 
     }
   }
   sync(desc, t);
+}
+
+/** Whether at most one in 8 of layer l's `units` is dead on every row of the batch (the output layer's never are). */
+function mostlyLive(desc: usize, l: i32, units: i32): bool {
+  if (isOutput(desc, l)) return true;
+  const flags = layerPtr(desc, l, L_LIVE);
+  let dead = 0;
+  for (let j = 0; j < units; j++) if (load<i32>(flags + (<usize>j << 2)) == 0) dead++;
+  return dead * 8 <= units;
 }
 
 /** Whether layer l is the model's output (its delta comes from the loss, so it has no live flags). */

@@ -163,6 +163,8 @@ function* runEpochs(
     bound = bindAll(data, options);
     const validationRows = bound.validation ? bound.validation.data.rows : plan.heldOut;
     network.ensureCapacity(Math.max(plan.batchSize, Math.min(validationRows, VALIDATION_CHUNK)));
+    // Batches of several rows may update RMSProp's weights in a sweep over their gradient (assembly/train.ts).
+    if (plan.batchSize > 1) network.ensureGradients();
     idxPtr = network.allocF32(trainRows);
     lossPtr = network.allocF32(plan.batches);
     const perPass = Math.ceil(trainRows / plan.batchSize);
