@@ -61,16 +61,18 @@ export function sync(desc: usize, t: i32): void {
   if (ASC_FEATURE_THREADS) barrier(block, threadsOf(desc), t);
 }
 
-/** A thread-0 value (serial phase) for every thread: thread 0 stores it before a sync, the others read it after. */
+/**
+ * A thread-0 value (serial phase) for every thread: thread 0 stores it before a sync, the others read it after.
+ * The caller meets at another barrier before thread 0 can share the next value (the loss stage's own last sync),
+ * so that no thread reads the next value in place of this one.
+ */
 export function shareValue(desc: usize, t: i32, value: f64): f64 {
   const block = ptr(desc, H_SYNC);
   if (block == 0) return value;
   const at = block + (<usize>S_SHARED << 2);
   if (t == 0) store<f64>(at, value);
   sync(desc, t);
-  const shared = load<f64>(at);
-  sync(desc, t); // no thread may overwrite it (the next step's loss) before all have read it
-  return shared;
+  return load<f64>(at);
 }
 
 // @ts-ignore: decorator

@@ -374,22 +374,23 @@ function trainStepsPart(
       rows = min(size, dataRows - first);
     }
     if (copyX || copyT) {
-      // Thread 0 draws the rows (the generator is one sequence); each thread then copies its share of them.
-      if (random) {
-        if (t == 0) rng_sample(ptr(desc, H_STATE), idx, dataRows, size);
-        sync(desc, t);
-      }
-      for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+      // Thread 0 draws the rows (the generator is one sequence). A large batch is then copied by every thread, each
+      // its share, once a barrier has published the rows drawn; a small one by thread 0 alone, without that barrier.
+      const split = rows * (inCols + outCols) >= SPLIT_COPY_VALUES;
+      if (random && t == 0) rng_sample(ptr(desc, H_STATE), idx, dataRows, size);
+      if (random && split) sync(desc, t);
+      const firstCopy = split ? firstPart(desc, t) : t == 0 ? 0 : parts, endCopy = split ? endPart(desc, t) : parts;
+      for (let p = firstCopy; p < endCopy; p++) {
         for (let r = share(rows, 1, p, parts), end = share(rows, 1, p + 1, parts); r < end; r++) {
           const row = <usize>(random ? load<i32>(idx + (<usize>r << 2)) : first + r);
           if (copyX) putRow(gather + <usize>r * inF32, data + row * inRow, inCols, dataBytes);
           if (copyT) putRow(gatherT + <usize>r * outF32, target + row * outRow, outCols, targetBytes);
         }
       }
-    }
-    if (corruption != 0) {
-      sync(desc, t); // every row is copied before thread 0 corrupts them, in one sequence of the generator
-      if (t == 0) corrupt(ptr(desc, H_STATE), gather, rows * inCols, corruption, real(desc, H_CORRUPT_A), real(desc, H_CORRUPT_B), real(desc, H_CORRUPT_C));
+      if (corruption != 0) {
+        if (split) sync(desc, t); // every row is copied before thread 0 corrupts them, in one sequence of the generator
+        if (t == 0) corrupt(ptr(desc, H_STATE), gather, rows * inCols, corruption, real(desc, H_CORRUPT_A), real(desc, H_CORRUPT_B), real(desc, H_CORRUPT_C));
+      }
     }
     const X = copyX ? gather : data + <usize>first * inRow;
     const T = copyT ? gatherT : sameTarget ? X : target + <usize>first * outRow;
@@ -400,6 +401,10 @@ function trainStepsPart(
   }
   return batches;
 }
+
+// Values of a batch (inputs and targets) from which its copy is split among the threads: below, one barrier costs
+// more than the copy it would share.
+const SPLIT_COPY_VALUES: i32 = 65536;
 
 /** One row of `cols` values into f32 at dst: copied, or widened from bytes (exactly). */
 @inline function putRow(dst: usize, src: usize, cols: i32, bytes: bool): void {

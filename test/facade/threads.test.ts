@@ -37,6 +37,8 @@ const CASES: Case[] = [
   { name: 'elu, SGD with Nesterov momentum, MSE', inputDim: 33, hidden: [17, 6, 3], model: { activation: 'elu', loss: 'mse', learningRate: 0.001, weightInit: 'glorot', optimizer: { name: 'sgd', momentum: 0.9, nesterov: true } } },
   { name: 'denoising, leaky relu, validation', inputDim: 52, hidden: [21], model: { activation: 'leakyRelu' }, train: { corruption: { type: 'mask', fraction: 0.3 }, validation: 0.2 } },
   { name: 'saturated raw pixels (dead units skipped)', inputDim: 48, hidden: 11, model: {}, train: {} },
+  // 37 rows of 1000 inputs and targets pass SPLIT_COPY_VALUES (assembly/train.ts): every thread copies its share.
+  { name: 'denoising, wide rows (a batch copied by every thread)', inputDim: 1000, hidden: 9, model: {}, train: { corruption: { type: 'gaussian', stddev: 0.1 } } },
 ];
 
 /** Weights, losses, test and gradients of a model of `c` trained at `batchSize` on `threads` threads, made by `build`. */
