@@ -45,6 +45,15 @@ export function dense_backward_input(
   }
 }
 
+/** Columns j0..j1 of dW = inpᵀ·delta, every row (the split of a layer wider than it is tall). */
+export function dense_backward_weight_columns(
+  dW: usize, delta: usize, inp: usize, rows: i32, inDim: i32, outDim: i32, work: usize, j0: i32, j1: i32,
+): void {
+  if (j0 >= j1) return;
+  const o = <usize>j0 << 2;
+  sgemm_tn(dW + o, outDim, inp, inDim, delta + o, outDim, inDim, j1 - j0, rows, false, work);
+}
+
 /** Rows i0..i1 of dW = inpᵀ·delta. */
 export function dense_backward_weights(
   dW: usize, delta: usize, inp: usize, rows: i32, inDim: i32, outDim: i32, work: usize, i0: i32, i1: i32,

@@ -2,7 +2,7 @@
 // the layers' backward passes in reverse, then the optimizer stage over the parameter ranges. The facade calls
 // in once per epoch and every step runs here, on data and parameters already in linear memory.
 
-import { dense_forward, dense_backward_input, dense_backward_weights } from "./dense";
+import { dense_forward, dense_backward_input, dense_backward_weights, dense_backward_weight_columns } from "./dense";
 import { bias_grad } from "./bias";
 import { loss_grad_part, loss_sum, loss_value, reportedLoss } from "./loss";
 import { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
@@ -131,21 +131,39 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): 
     // update (measured 1.06–1.08× at batches 10 and 100 with every unit live); where many are dead the fused one
     // skips their tiles (0.80–0.92× unfused on saturated data); at batch 1 its outer-product path wins. Same bits.
     const sweep = fusedUpdate && rows > 1 && gW != 0 && mostlyLive(desc, l, outDim);
-    for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
-      const i0 = share(inDim, ROW_ALIGN, p, parts), i1 = share(inDim, ROW_ALIGN, p + 1, parts);
-      if (i0 == i1) continue;
-      const rowsAt = <usize>(i0 * outDim) << 2, a = inp + (<usize>i0 << 2);
-      if (!fusedUpdate || sweep) {
-        dense_backward_weights(gW, delta, inp, rows, inDim, outDim, workOf(desc, t), i0, i1);
-        if (sweep) rmsprop(W + rowsAt, MS + rowsAt, MOM == 0 ? 0 : MOM + rowsAt, gW + rowsAt, (i1 - i0) * outDim, lr, rho, momentum, eps);
-        continue;
+    if (!fusedUpdate || sweep) {
+      // The gradient product (then, for RMSProp, its sweep over the same part): split by columns where the layer
+      // is wider than tall, whose many columns share out evenly, by rows otherwise.
+      const byColumns = outDim > inDim;
+      const size = byColumns ? outDim : inDim, align = byColumns ? COLUMN_ALIGN : ROW_ALIGN;
+      for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+        const s0 = share(size, align, p, parts), s1 = share(size, align, p + 1, parts);
+        if (s0 == s1) continue;
+        if (byColumns) {
+          dense_backward_weight_columns(gW, delta, inp, rows, inDim, outDim, workOf(desc, t), s0, s1);
+          if (!sweep) continue;
+          for (let i = 0; i < inDim; i++) {
+            const at = <usize>(i * outDim + s0) << 2;
+            rmsprop(W + at, MS + at, MOM == 0 ? 0 : MOM + at, gW + at, s1 - s0, lr, rho, momentum, eps);
+          }
+        } else {
+          dense_backward_weights(gW, delta, inp, rows, inDim, outDim, workOf(desc, t), s0, s1);
+          const at = <usize>(s0 * outDim) << 2;
+          if (sweep) rmsprop(W + at, MS + at, MOM == 0 ? 0 : MOM + at, gW + at, (s1 - s0) * outDim, lr, rho, momentum, eps);
+        }
       }
-      // W −= RMSProp(inpᵀ · delta) on this part's rows, the gradient formed tile by tile inside the update; units
-      // dead on every row (their live flag 0, set when the layer above passed its delta down) are skipped.
-      rmsprop_tn(
-        W + rowsAt, MS + rowsAt, MOM == 0 ? 0 : MOM + rowsAt, a, inDim, delta, outDim, i1 - i0, outDim, rows,
-        scratchOf(desc, t), workOf(desc, t), isOutput(desc, l) ? 0 : layerPtr(desc, l, L_LIVE), lr, rho, momentum, eps,
-      );
+    } else {
+      for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+        const i0 = share(inDim, ROW_ALIGN, p, parts), i1 = share(inDim, ROW_ALIGN, p + 1, parts);
+        if (i0 == i1) continue;
+        const rowsAt = <usize>(i0 * outDim) << 2, a = inp + (<usize>i0 << 2);
+        // W −= RMSProp(inpᵀ · delta) on this part's rows, the gradient formed tile by tile inside the update; units
+        // dead on every row (their live flag 0, set when the layer above passed its delta down) are skipped.
+        rmsprop_tn(
+          W + rowsAt, MS + rowsAt, MOM == 0 ? 0 : MOM + rowsAt, a, inDim, delta, outDim, i1 - i0, outDim, rows,
+          scratchOf(desc, t), workOf(desc, t), isOutput(desc, l) ? 0 : layerPtr(desc, l, L_LIVE), lr, rho, momentum, eps,
+        );
+      }
     }
     // The biases' gradient (each column summed over the rows in order) and update, each thread its share of columns.
     const gb = paramPtr(desc, param + 1, P_GRAD), bv = paramPtr(desc, param + 1, P_VALUE);
