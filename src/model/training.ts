@@ -2,7 +2,6 @@ import { BoundData, bindData } from '../data/bound-data.js';
 import { DivergenceError } from '../errors.js';
 import { checkData, type MatrixLike } from '../matrix.js';
 import type { Network } from '../runtime/network.js';
-import { ThreadGovernor } from '../runtime/thread-governor.js';
 import { corruptionSettings, type Corruption } from './corruption.js';
 import { checkCount, checkDimension, checkKeys } from './options.js';
 
@@ -168,7 +167,7 @@ function* runEpochs(
     idxPtr = network.allocF32(trainRows);
     lossPtr = network.allocF32(plan.batches);
     const perPass = Math.ceil(trainRows / plan.batchSize);
-    const governor = new ThreadGovernor(network.maxThreads);
+    const governor = network.governorFor(plan.batchSize);
     let sinceBest = 0;
     let firstLoss: number | undefined;
     for (let epoch = 0; epoch < plan.epochs; epoch++) {

@@ -2,6 +2,7 @@ import type { Abi, ActivationName, CorruptionName, HeaderField, LayerField, Loss
 import type { Arena } from './arena.js';
 import type { Kernels } from './kernels.js';
 import type { Pool } from './pool.js';
+import { ThreadGovernor } from './thread-governor.js';
 import { getRuntime } from './wasm.js';
 
 /** One layer of a network: a dense layer `out = activation(in·W + b)`, named as its parameters' scope. */
@@ -37,6 +38,9 @@ interface Region {
 }
 
 const STATE_BYTES = 24; // the generator's 16 bytes, then the u32 step count (assembly/train.ts)
+/** Batch sizes whose thread governors a model keeps (the oldest goes first). */
+const MAX_GOVERNORS = 8;
+
 /** The most threads a step is split among (each has 32 f32 of scratch in the descriptor's block). */
 export const MAX_THREADS = 64;
 
@@ -77,6 +81,7 @@ export class Network {
   private disposed = false;
   private threadCount = 1;
   private fusedProducts = false;
+  private readonly governors = new Map<number, ThreadGovernor>();
   private pool: Pool | undefined;
 
   constructor(
@@ -293,6 +298,20 @@ export class Network {
   /** Threads the model was given (see assembly/parallel.ts). */
   get maxThreads(): number {
     return this.threadCount;
+  }
+
+  /**
+   * The thread governor of this model's training at `batchSize` rows a step: kept from one `train` call to the
+   * next, so that short calls learn from earlier ones; one per batch size, since time per step depends on it.
+   */
+  governorFor(batchSize: number): ThreadGovernor {
+    let governor = this.governors.get(batchSize);
+    if (governor === undefined || governor.threads !== this.threadCount) {
+      if (this.governors.size >= MAX_GOVERNORS) this.governors.delete(this.governors.keys().next().value!);
+      governor = new ThreadGovernor(this.threadCount);
+      this.governors.set(batchSize, governor);
+    }
+    return governor;
   }
 
   /**

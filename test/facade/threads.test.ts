@@ -131,7 +131,7 @@ test('the pool grows to the most threads a live model asks for and shuts down wh
   assert.equal(await settle(0), 0);
 });
 
-test('the governor keeps to whichever of one thread and all of them took less time per step, probing the other every 16th call', () => {
+test('the governor keeps to whichever of one thread and all of them took less time per step, probing the other every PROBE_EVERY-th call', () => {
   const governor = new ThreadGovernor(2);
   const run = (calls: number, perStep: Record<number, number>) =>
     Array.from({ length: calls }, () => {
@@ -140,18 +140,34 @@ test('the governor keeps to whichever of one thread and all of them took less ti
       return threads;
     });
   const calls = run(PROBE_EVERY * 2, { 1: 1.0, 2: 0.6 });
-  assert.deepEqual(calls.map((t, i) => (t === 1 ? i : -1)).filter((i) => i >= 0), [15, 31], 'on 2 threads, one probe of 1 per 16 calls');
+  assert.deepEqual(calls.map((t, i) => (t === 1 ? i : -1)).filter((i) => i >= 0), [PROBE_EVERY - 1, 2 * PROBE_EVERY - 1], 'on 2 threads, one probe of 1 per PROBE_EVERY calls');
   // Another process takes a core: 2 threads now take 3× as long per step; at the next probe one thread wins.
   const loaded = run(PROBE_EVERY * 2, { 1: 1.0, 2: 3.0 });
   assert.equal(governor.onOneThread, true);
   assert.equal(loaded.at(-2), 1);
-  assert.deepEqual(loaded.slice(PROBE_EVERY).filter((t) => t === 2), [2], 'on one thread, one probe of 2 per 16 calls');
+  assert.deepEqual(loaded.slice(PROBE_EVERY).filter((t) => t === 2), [2], 'on one thread, one probe of 2 per PROBE_EVERY calls');
   // The core is free again: the probes of 2 threads bring the model back to them.
   run(PROBE_EVERY * 4, { 1: 1.0, 2: 0.5 });
   assert.equal(governor.onOneThread, false);
   assert.equal(governor.next(), 2);
   const single = new ThreadGovernor(1);
   assert.deepEqual(Array.from({ length: 40 }, () => single.next()), new Array(40).fill(1));
+});
+
+test('a model keeps its governor from one train call to the next, one per batch size', (t) => {
+  const seen = new Set<ThreadGovernor>();
+  const next = t.mock.method(ThreadGovernor.prototype, 'next', function (this: ThreadGovernor) {
+    seen.add(this);
+    return 1;
+  });
+  const ae = new Autoencoder(8, 3, { threads: 2 });
+  const data = randomRows(40, 8, 3, 0, 1);
+  for (let call = 0; call < 3; call++) ae.train(data, { epochs: 1, batchSize: 10, logEvery: 0 });
+  assert.equal(seen.size, 1, 'three train calls at batch 10, one governor');
+  ae.train(data, { epochs: 1, batchSize: 5, logEvery: 0 });
+  assert.equal(seen.size, 2, 'another batch size, another governor');
+  assert.ok(next.mock.callCount() >= 4);
+  ae.dispose();
 });
 
 test('switching between one thread and two from call to call changes no bit', (t) => {
