@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { imageFromMatrixRow, imageGrid, toPng, type Image, type Matrix } from 'wasm-autoencoder';
 import { writeFileAtomic } from 'wasm-autoencoder/node';
 import { loadModel } from './model-file.js';
+import { RUN_HELP, RUN_OPTIONS, runFlags } from './run-flags.js';
 import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, positiveInteger, type Source } from './sources.js';
 
 export const RECONSTRUCT_HELP = `usage: wasm-autoencoder reconstruct MODEL <data> [--png FILE] [--count N]
@@ -15,19 +16,20 @@ Prints the model's loss on the data (the loss it was trained with: RMSE unless t
 ${SOURCE_HELP}
 output:
   --png FILE             the picture grid (needs image data: CIFAR, IDX, Fashion-MNIST or a folder of images)
-  --count N              pairs in the grid (default 16)`;
+  --count N              pairs in the grid (default 16)
+${RUN_HELP}`;
 
 export async function reconstruct(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...SOURCE_OPTIONS, png: { type: 'string' }, count: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...SOURCE_OPTIONS, ...RUN_OPTIONS, png: { type: 'string' }, count: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) return void console.log(RECONSTRUCT_HELP);
   if (positionals.length !== 1) throw new RangeError('reconstruct needs exactly one MODEL file before the options');
   if (values.png !== undefined) await checkWritable(values.png, '--png');
   if (values.png !== undefined && values.csv !== undefined) throw new RangeError('--png needs image data (CIFAR, IDX, Fashion-MNIST or --images); rows from --csv are not pictures');
-  const ae = await loadModel(positionals[0]!);
+  const ae = await loadModel(positionals[0]!, false, runFlags(values));
   const source = await loadSource(values, modelScale(ae, values.scale));
   const { reconstructed, loss } = ae.test(source.data);
   console.log(`${source.describe}: ${source.data.rows} rows, loss (${ae.options.loss.toUpperCase()}) ${loss.toPrecision(5)}`);

@@ -9,6 +9,7 @@ import {
 import { checkpointTo, save } from 'wasm-autoencoder/node';
 import { count, duration } from './format.js';
 import { loadModel } from './model-file.js';
+import { RUN_HELP, RUN_OPTIONS, runFlags } from './run-flags.js';
 import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, numberIn, oneOf, positiveInteger, positiveNumber, scaleFlag } from './sources.js';
 
 export const TRAIN_HELP = `usage: wasm-autoencoder train <data> --out FILE [options]
@@ -41,14 +42,10 @@ training:
   --patience N           stop once the validation loss has not improved for N epochs, and keep the weights of
                          the best epoch (needs --validation)
   --checkpoint-every N   also save to FILE every N epochs
-  --threads N|auto       threads that share each step, 1 to 64 (default 1; auto: one per core); the same bits
-                         with any number
-  --precision exact|fast exact (default): the same bits on every machine; fast: fused multiply-adds where Node has
-                         relaxed SIMD (Node 22 and later; Node 20 with --experimental-wasm-relaxed-simd), which
-                         changes the last bits
   --resume               continue training the model already in FILE: model flags must equal the saved model's,
                          except --learning-rate, which it takes on; training flags apply
-  --force                replace FILE if it exists (without it, train refuses to overwrite a model)`;
+  --force                replace FILE if it exists (without it, train refuses to overwrite a model)
+${RUN_HELP}`;
 
 const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu'] as const satisfies readonly Activation[];
 const OUTPUT_ACTIVATIONS = ['linear', ...ACTIVATIONS] as const satisfies readonly OutputActivation[];
@@ -81,8 +78,7 @@ export async function train(argv: string[]): Promise<void> {
       validation: { type: 'string' },
       patience: { type: 'string' },
       'checkpoint-every': { type: 'string' },
-      threads: { type: 'string' },
-      precision: { type: 'string' },
+      ...RUN_OPTIONS,
       resume: { type: 'boolean' },
       force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -267,14 +263,6 @@ function reconcile(saved: Autoencoder, requested: ReturnType<typeof modelFlagVal
   const { header, tensors } = decodeCheckpoint(saved.toBytes());
   saved.dispose();
   return Autoencoder.fromBytes(encodeCheckpoint({ header: { ...header, options: { ...options, learningRate: want.learningRate } }, tensors }), run);
-}
-
-/** --threads and --precision: how this process runs the model (not saved with it). */
-function runFlags(values: { threads?: string; precision?: string }): RunOptions {
-  const given = values.threads;
-  const threads = given === undefined || given === 'auto' ? given : /^\s*\d+\s*$/.test(given) ? Number(given) : NaN;
-  if (typeof threads === 'number' && !(threads >= 1 && threads <= 64)) throw new RangeError(`--threads must be 'auto' or an integer from 1 to 64, got '${given}'`);
-  return { threads, precision: oneOf(values.precision ?? 'exact', ['exact', 'fast'] as const, '--precision') };
 }
 
 /** The new model's hidden widths and options, from the model flags (defaults: the chapter's). */

@@ -177,6 +177,17 @@ test('--threads and --precision say how this run trains, not what the model is: 
   d!.dispose();
   const resumed = await cli(['train', '--csv', 'wide.csv', '--epochs', '1', '--out', 'three.ae', '--resume', '--threads', 'auto'], dir);
   assert.equal(resumed.code, 0, resumed.stderr);
+  // encode and reconstruct take the same flags, with the same outputs on 2 threads as on 1.
+  for (const [out, flags] of [['one.csv', []], ['two.csv', ['--threads', '2']]] as const) {
+    const encoded = await cli(['encode', 'three.ae', '--csv', 'wide.csv', '--out', out, ...flags], dir);
+    assert.equal(encoded.code, 0, encoded.stderr);
+  }
+  assert.equal(fs.readFileSync(path.join(dir, 'two.csv'), 'utf8'), fs.readFileSync(path.join(dir, 'one.csv'), 'utf8'));
+  const tested = await Promise.all([[], ['--threads', '2', '--precision', 'exact']].map((flags) => cli(['reconstruct', 'three.ae', '--csv', 'wide.csv', ...flags], dir)));
+  assert.equal(tested[1]!.code, 0, tested[1]!.stderr);
+  assert.equal(tested[1]!.stdout, tested[0]!.stdout);
+  const badEncode = await cli(['encode', 'three.ae', '--csv', 'wide.csv', '--out', 'bad.csv', '--threads', '0'], dir);
+  assert.match(badEncode.stderr, /--threads must be 'auto' or an integer from 1 to 64, got '0'/);
   for (const [flags, message] of [
     [['--threads', '0'], /--threads must be 'auto' or an integer from 1 to 64, got '0'/],
     [['--threads', '65'], /--threads must be 'auto' or an integer from 1 to 64, got '65'/],
