@@ -6,6 +6,7 @@ import os from 'node:os';
 import { Bench } from 'tinybench';
 import { Autoencoder, bindData, memoryBytes, type Matrix } from '../src/entries/node.js';
 import { iris } from '../src/datasets/index.js';
+import { getRuntime } from '../src/runtime/wasm.js';
 import { makeTfAutoencoder, makeTfDeepAutoencoder, tfSgemm, useTfBackend, type TfBackend } from './tfjs.js';
 import { ourSgemm, type GemmShape } from './sgemm.js';
 import { startTorch, type Torch } from './pytorch.js';
@@ -59,12 +60,7 @@ async function medians(tasks: Timed[], time = 1500): Promise<Map<string, number>
 }
 
 /** The precisions to measure: 'fast' too where the loaded build has fused products (relaxed-simd-flag.ts). */
-function precisions(): ('exact' | 'fast')[] {
-  const probe = new Autoencoder(2, 1, { precision: 'fast' });
-  const fast = probe.precision === 'fast';
-  probe.dispose();
-  return fast ? ['exact', 'fast'] : ['exact'];
-}
+const PRECISIONS: readonly ('exact' | 'fast')[] = getRuntime().abi.fusedAvailable ? ['exact', 'fast'] : ['exact'];
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -100,7 +96,7 @@ async function trainingTable(pixels: Matrix<Uint8Array>, torch: Torch | string):
   for (const c of cases) {
     const source = c.data === 'raw 0–255' ? pixels : friendly;
     const bound = bindData(source);
-    const models = precisions().flatMap((precision) => [1, 2].map((threads) => new Autoencoder(INPUT, HIDDEN, { seed: 1, threads, precision })));
+    const models = PRECISIONS.flatMap((precision) => [1, 2].map((threads) => new Autoencoder(INPUT, HIDDEN, { seed: 1, threads, precision })));
     const runners: Runner[] = models.map((ae) => ({
       name: `${ae.precision}${ae.threads}`,
       samples: c.batch * c.steps,
@@ -201,7 +197,7 @@ async function sgemmTable(ceilings: Ceilings): Promise<string> {
       theirs.dispose();
       const flops = 2 * shape.M * shape.N * shape.K * reps;
       const g = (name: string) => flops / t.get(name)! / 1e9;
-      const fma = typeof ceilings.fma === 'number' && precisions().includes('fast') ? `${fmt(g('fused'), 1)} | ${fmt((100 * g('fused')) / ceilings.fma)} %` : '– | –';
+      const fma = typeof ceilings.fma === 'number' && PRECISIONS.includes('fast') ? `${fmt(g('fused'), 1)} | ${fmt((100 * g('fused')) / ceilings.fma)} %` : '– | –';
       rows.push(`| ${shape.label} | ${fmt(g('ours'), 1)} | ${fmt((100 * g('ours')) / ceilings.mulAdd)} % | ${fma} | ${fmt(g('tf'), 1)} | ${fmt(g('ours') / g('tf'), 1)}× |`);
       console.log(rows.at(-1));
     }
@@ -230,7 +226,7 @@ async function horseLine(pixels: Matrix<Uint8Array>, torch: Torch | string): Pro
   const data = new Float32Array(ROWS * inputs);
   for (let r = 0; r < ROWS; r++) data.set(friendly.data.subarray(r * INPUT, r * INPUT + inputs), r * inputs);
   const bound = bindData({ rows: ROWS, cols: inputs, data });
-  const models = [...precisions().map((precision) => new Autoencoder(inputs, HIDDEN, { seed: 1, precision })), new Autoencoder(inputs, HIDDEN, { seed: 1, threads: 2 })];
+  const models = [...PRECISIONS.map((precision) => new Autoencoder(inputs, HIDDEN, { seed: 1, precision })), new Autoencoder(inputs, HIDDEN, { seed: 1, threads: 2 })];
   const runners: Runner[] = models.map((ae) => ({ name: `${ae.precision}${ae.threads}`, samples: ROWS, seconds: () => seconds(() => ae.train(bound, { epochs: 1, batchSize: 1, logEvery: 0 })) }));
   if (typeof torch !== 'string') {
     await torch.model('centred', inputs, HIDDEN);
