@@ -25,10 +25,28 @@ export interface Torch {
   close(): void;
 }
 
+/**
+ * Seconds a 256×256 product may take on 1 and on 2 threads before PyTorch is taken to hang. Where Debian's
+ * libblas.so.3 alternative points at one OpenBLAS build (pthread) and libopenblas.so.0 at the other (openmp),
+ * torch 1.13 never returns from such a product on one thread (seen on a fresh machine); the bench would wait forever.
+ */
+const PROBE_SECONDS = 60;
+const PROBE = 'import torch\nfor n in (1, 2):\n    torch.set_num_threads(n)\n    a = torch.ones(256, 256)\n    assert (a @ a).sum().item() == 256 ** 3';
+
+/** Why PyTorch cannot be benchmarked here (its products hang or fail), or undefined when they run. */
+function productHangs(): string | undefined {
+  const run = spawnSync(PYTHON, ['-c', PROBE], { encoding: 'utf8', timeout: PROBE_SECONDS * 1000, killSignal: 'SIGKILL' });
+  if (run.status === 0) return undefined;
+  const why = run.error || run.signal ? `a 256×256 product did not finish in ${PROBE_SECONDS} s` : `a 256×256 product failed: ${run.stderr.trim().split('\n').at(-1)}`;
+  return `PyTorch skipped: ${why} (are libblas.so.3-x86_64-linux-gnu and libopenblas.so.0-x86_64-linux-gnu set to the same OpenBLAS? see update-alternatives --display)`;
+}
+
 /** Starts PyTorch with the bench's pixels, or returns why it cannot (Debian's python3-torch missing). */
 export async function startTorch(pixels: Matrix<Uint8Array>): Promise<Torch | string> {
   const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return `PyTorch skipped: ${PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-openmp)`;
+  const hang = productHangs();
+  if (hang) return hang;
   const child = spawn(PYTHON, [join(import.meta.dirname, 'torch_worker.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, unknown>> => {
