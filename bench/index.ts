@@ -2,7 +2,6 @@
 // Prints markdown tables; `npm run bench -- --write` also records them in bench/RESULTS.md.
 import './relaxed-simd-flag.js';
 import { writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { Bench } from 'tinybench';
 import { Autoencoder, bindData, memoryBytes, type Matrix } from '../src/entries/node.js';
 import { iris } from '../src/datasets/index.js';
@@ -14,6 +13,7 @@ import { measureCeilings, type Ceilings } from './ceiling.js';
 import { peakRss } from './peak-rss.js';
 import { dataTable } from './data.js';
 import { sizeTable } from './size.js';
+import { describeMachine } from './machine.js';
 
 const ROWS = 5000;
 const INPUT = 3072;
@@ -348,7 +348,7 @@ turns with PyTorch. Throughput columns are samples/s.
 
 Native PyTorch: ${torchLine}
 
-Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
+Machine: ${describeMachine()}.
 Model: the chapter's autoencoder (tanh encoder, linear decoder, RMSE loss, RMSProp lr 0.001 ρ 0.9 ε 1e-10);
 TF.js with \`tf.train.rmsprop(0.001, 0.9, 0, 1e-10)\` on the same shapes. Our batches > 1 are drawn at random
 (a gather copy per step), TF.js's are pre-sliced tensors. GFLOP/s counts the five products of a step
