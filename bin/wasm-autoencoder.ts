@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The command line: train, reconstruct/test and encode. A user mistake prints one line and exits 1.
+// The command line: train, reconstruct/test, encode and score. A user mistake prints one line and exits 1.
 import { train, TRAIN_HELP } from './train.js';
 import { reconstruct, RECONSTRUCT_HELP } from './reconstruct.js';
 import { encode, ENCODE_HELP } from './encode.js';
+import { score, SCORE_HELP } from './score.js';
 import { closestFlag } from './suggest.js';
 
 const HELP = `usage: wasm-autoencoder <command> [options]
@@ -11,15 +12,17 @@ commands:
   train        train an autoencoder on CIFAR-10, IDX, Fashion-MNIST, a folder of images or CSV
   reconstruct  the loss of a saved model on data, and a PNG of originals beside reconstructions (alias: test)
   encode       the codes of data under a saved model, as CSV or .npy
+  score        each row's anomaly score under a saved model, as CSV, flagging rows above a threshold
 
 'wasm-autoencoder <command> --help' describes each one. Set WASM_AUTOENCODER_DEBUG=1 to see stack traces.
 
 ${TRAIN_HELP.split('\n')[0]}
 ${RECONSTRUCT_HELP.split('\n')[0]}
-${ENCODE_HELP.split('\n')[0]}`;
+${ENCODE_HELP.split('\n')[0]}
+${SCORE_HELP.split('\n')[0]}`;
 
 const commands: Record<string, [run: (argv: string[]) => Promise<void>, help: string]> = {
-  train: [train, TRAIN_HELP], reconstruct: [reconstruct, RECONSTRUCT_HELP], test: [reconstruct, RECONSTRUCT_HELP], encode: [encode, ENCODE_HELP],
+  train: [train, TRAIN_HELP], reconstruct: [reconstruct, RECONSTRUCT_HELP], test: [reconstruct, RECONSTRUCT_HELP], encode: [encode, ENCODE_HELP], score: [score, SCORE_HELP],
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -7,6 +7,7 @@ export type {
   ResolvedOptimizer, WeightInit, Threads, Precision, RunOptions,
 } from '../model/options.js';
 export { corrupt, type Corruption } from '../model/corruption.js';
+export { anomalyThreshold, rocAuc, type Detection, type ThresholdOptions } from '../model/anomaly.js';
 export { pretrainStacked } from '../model/stacked.js';
 export { matrix, toArrays, type Matrix, type MatrixLike } from '../matrix.js';
 export { getBatch } from '../data/batch.js';

@@ -6,6 +6,7 @@ import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkDimension, checkHidden, checkKeys, checkRunOptions, optimizerSettings, resolveOptions, type AutoencoderOptions, type Precision, type ResolvedOptions, type RunOptions } from './options.js';
 import { autoencoderLayers, type ParameterName, type Weights } from './parameters.js';
 import { summaryTable } from './summary.js';
+import { checkThreshold, flagAbove, type Detection } from './anomaly.js';
 import { trainEpochs, type Trainee, type TrainHistory, type TrainOptions } from './training.js';
 
 /** What `test` returns. */
@@ -200,19 +201,9 @@ export class Autoencoder {
     const hidden = new Float32Array(rows * this.hiddenDim);
     const reconstructed = new Float32Array(rows * this.inputDim);
     const rowLosses = new Float64Array(rows);
-    let total = 0;
-    const rowBytes = this.inputDim * Float32Array.BYTES_PER_ELEMENT;
-    this.forEachChunk(data, rows, this.inputDim, [0, this.outputLayer], target, (start, count, input, targetAt) => {
-      const output = this.network.output(this.outputLayer, count);
+    const total = this.lossesOf(data, rows, target, rowLosses, (start, count, output) => {
       hidden.set(this.network.output(this.codeLayer, count), start * this.hiddenDim);
       reconstructed.set(output, start * this.inputDim);
-      const pre = this.network.outputPreActivation;
-      for (let row = 0; row < count; row++) {
-        const at = row * rowBytes;
-        const sum = this.network.lossSum(output.byteOffset + at, pre && pre + at, (targetAt ?? input) + at, this.inputDim);
-        rowLosses[start + row] = this.network.lossValue(sum, this.inputDim);
-        total += sum;
-      }
     });
     return {
       hidden: { rows, cols: this.hiddenDim, data: hidden },
@@ -220,6 +211,62 @@ export class Autoencoder {
       loss: this.network.lossValue(total, rows * this.inputDim),
       rowLosses,
     };
+  }
+
+  /**
+   * Each row's loss against itself (or `target`): its anomaly score, as `test`'s rowLosses, without keeping the
+   * codes and reconstructions. Pick a threshold from the scores of normal rows with `anomalyThreshold`.
+   *
+   * @example
+   * ```ts
+   * const scores = ae.anomalyScores([[8, 4, 6, 2], [80, 4, 6, 2]]);   // Float64Array(2), the second larger
+   * ```
+   */
+  anomalyScores(data: MatrixLike, options: TargetOptions = {}): Float64Array {
+    const { rows } = checkData(data, this.inputDim);
+    const target = checkTarget(options, rows, this.inputDim);
+    const scores = new Float64Array(rows);
+    this.lossesOf(data, rows, target, scores);
+    return scores;
+  }
+
+  /**
+   * Scores every row of `data` (as `anomalyScores`) and flags those above `threshold` (from `anomalyThreshold`
+   * on scores of normal rows).
+   *
+   * @example
+   * ```ts
+   * const threshold = anomalyThreshold(ae.anomalyScores(normalRows), { quantile: 0.99 });
+   * const { scores, anomalies } = ae.detect(newRows, threshold);   // anomalies[i] is 1 where scores[i] > threshold
+   * ```
+   */
+  detect(data: MatrixLike, threshold: number): Detection {
+    checkThreshold(threshold);
+    return flagAbove(this.anomalyScores(data), threshold);
+  }
+
+  /**
+   * Runs the model on `data` in chunks and writes each row's loss into `losses`; `onChunk` sees each chunk's
+   * output before the next overwrites it. Returns the sum of the loss terms over all rows.
+   */
+  private lossesOf(
+    data: MatrixLike, rows: number, target: MatrixLike | undefined, losses: Float64Array,
+    onChunk?: (start: number, count: number, output: Float32Array) => void,
+  ): number {
+    let total = 0;
+    const rowBytes = this.inputDim * Float32Array.BYTES_PER_ELEMENT;
+    this.forEachChunk(data, rows, this.inputDim, [0, this.outputLayer], target, (start, count, input, targetAt) => {
+      const output = this.network.output(this.outputLayer, count);
+      onChunk?.(start, count, output);
+      const pre = this.network.outputPreActivation;
+      for (let row = 0; row < count; row++) {
+        const at = row * rowBytes;
+        const sum = this.network.lossSum(output.byteOffset + at, pre && pre + at, (targetAt ?? input) + at, this.inputDim);
+        losses[start + row] = this.network.lossValue(sum, this.inputDim);
+        total += sum;
+      }
+    });
+    return total;
   }
 
   /**

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Autoencoder, decodeImage, encodeCsv, grayscale, loadCifar10, type Matrix } from '../../src/entries/index.js';
+import { Autoencoder, anomalyThreshold, decodeImage, encodeCsv, grayscale, loadCifar10, type Matrix } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
 import { load, save } from '../../src/io/node.js';
 
@@ -319,5 +319,53 @@ test('Ctrl-C during training saves a checkpoint and exits cleanly', async () => 
   assert.match(stdout, /interrupted after \d+ epochs in all; the model so far is saved in run\.ae/);
   const saved = await load(path.join(dir, 'run.ae'));
   assert.ok(saved.epochsTrained > 0);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('score: each row’s anomaly score as CSV, flagging the rows above --threshold or a --quantile of the scores', async () => {
+  const dir = irisDir();
+  const ae = new Autoencoder(4, 2, { seed: 3, weightInit: 'glorot' });
+  ae.train(iris, { epochs: 30, logEvery: 0 });
+  await save(ae, path.join(dir, 'iris.ae'));
+  const expected = ae.anomalyScores(iris);
+  ae.dispose();
+  const table = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n').map((line) => line.split(','));
+
+  const plain = await cli(['score', 'iris.ae', '--csv', 'iris.csv', '--out', 'scores.csv'], dir);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.equal(plain.stdout.trim(), 'wrote scores.csv: 150 scores');
+  const [header, ...rows] = table('scores.csv');
+  assert.deepEqual(header, ['row', 'score']);
+  assert.deepEqual(rows.map(([row, s]) => [Number(row), Number(s)]), Array.from(expected, (s, r) => [r, s]), 'every score, exactly');
+
+  const threshold = anomalyThreshold(expected, { quantile: 0.9 });
+  const above = expected.filter((s) => s > threshold).length;
+  const byQuantile = await cli(['score', 'iris.ae', '--csv', 'iris.csv', '--quantile', '0.9', '--out', 'q.csv'], dir);
+  assert.equal(byQuantile.code, 0, byQuantile.stderr);
+  assert.match(byQuantile.stdout, new RegExp(`threshold ${threshold} \\(the 0\\.9 quantile of these scores\\): ${above} of 150 rows above it`));
+  assert.ok(above >= 14 && above <= 15, `${above} rows above the 0.9 quantile of 150`);
+  const byThreshold = await cli(['score', 'iris.ae', '--csv', 'iris.csv', '--threshold', String(threshold), '--out', 't.csv'], dir);
+  assert.equal(byThreshold.code, 0, byThreshold.stderr);
+  assert.match(byThreshold.stdout, new RegExp(`\\(--threshold\\): ${above} of 150 rows above it`));
+  for (const file of ['q.csv', 't.csv']) {
+    const [head, ...flagged] = table(file);
+    assert.deepEqual(head, ['row', 'score', 'anomaly']);
+    assert.deepEqual(flagged.map(([, , a]) => Number(a)), Array.from(expected, (s) => (s > threshold ? 1 : 0)), file);
+  }
+
+  for (const [args, message] of [
+    [['--threshold', '1', '--quantile', '0.9'], 'give --threshold or --quantile, not both'],
+    [['--quantile', '0'], "--quantile must be a number in (0, 1], got '0'"],
+    [['--quantile', '1.5'], "--quantile must be a number in (0, 1], got '1.5'"],
+    [['--quantile', 'high'], "--quantile must be a number in (0, 1], got 'high'"],
+    [['--threshold', 'abc'], "--threshold must be a number, got 'abc'"],
+  ] as const) {
+    const wrong = await cli(['score', 'iris.ae', '--csv', 'iris.csv', ...args, '--out', 'x.csv'], dir);
+    assert.equal(wrong.code, 1);
+    assert.equal(wrong.stderr.trim(), `wasm-autoencoder: ${message}`);
+  }
+  const notCsv = await cli(['score', 'iris.ae', '--csv', 'iris.csv', '--out', 'x.npy'], dir);
+  assert.equal(notCsv.stderr.trim(), 'wasm-autoencoder: score needs --out FILE ending in .csv');
+  assert.equal(fs.existsSync(path.join(dir, 'x.csv')), false, 'nothing written on a mistake');
   fs.rmSync(dir, { recursive: true });
 });
