@@ -69,3 +69,16 @@ test('stacked-fashion-mnist: reports pre-training plus fine-tuning against train
   assert.ok(losses.every((loss) => loss > 0 && loss < 0.5), `test RMSEs ${losses}`);
   assert.match(result.stdout, /pre-training plus fine-tuning (beats|does not beat) training from scratch for the same 1 epochs/);
 });
+
+test('anomaly-fashion-mnist: a model of sneakers scores the other nine classes as anomalies (ROC AUC well above chance)', { skip: NO_FASHION }, async () => {
+  const result = await example(['examples/anomaly-fashion-mnist.ts', '--class', 'sneaker', '--limit', '6000', '--epochs', '10']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /training on 617 pictures of Sneaker; held out: 117 of it and 1083 of the other nine classes/);
+  const auc = Number(/ROC AUC ([\d.]+)/.exec(result.stdout)?.[1]);
+  assert.ok(auc > 0.9, `ROC AUC ${auc} (chance is 0.5)`);
+  const [, others, normal] = /flags ([\d.]+) % of the other classes and ([\d.]+) % of held-out Sneaker/.exec(result.stdout)!.map(Number);
+  assert.ok(others! > 5 * normal!, `the threshold flags ${others} % of other classes, ${normal} % of held-out sneakers`);
+  const wrong = await example(['examples/anomaly-fashion-mnist.ts', '--class', 'hat', '--limit', '100']);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /--class hat is not a Fashion-MNIST class \(T-shirt\/top, Trouser, /);
+});
