@@ -15,7 +15,8 @@ threshold a third column, "anomaly": 1 where the score is above it, else 0.
 ${SOURCE_HELP}
 output:
   --out FILE.csv
-  --threshold T          flag the rows scoring above T (e.g. a threshold an earlier --quantile run printed)
+  --threshold T          flag the rows scoring above T (e.g. a threshold an earlier --quantile run printed;
+                         a negative one as --threshold=-1)
   --quantile Q           flag the rows above the ⌈Q·n⌉-th smallest of these n scores (0 < Q ≤ 1) and print
                          that threshold: run it on normal data, then pass the threshold to new data
 ${RUN_HELP}`;
@@ -62,6 +63,8 @@ function thresholdFlag(text: string): number {
 
 function quantileFlag(text: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !(value > 0 && value <= 1)) throw new RangeError(`--quantile must be a number in (0, 1], got '${text}'`);
+  if (text.trim() === '' || !(value > 0 && value <= 1)) {
+    throw new RangeError(`--quantile must be a number in (0, 1], got '${text}'${value === 0 && /[1-9]/.test(text) ? ' (it rounds to 0)' : ''}`);
+  }
   return value;
 }

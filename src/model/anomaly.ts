@@ -17,7 +17,8 @@ export interface ThresholdOptions {
 
 /**
  * A threshold for `detect`, from anomaly scores of data known to be normal: the nearest-rank quantile, i.e. the
- * ⌈quantile · n⌉-th smallest of the n scores, so that that fraction of the normal rows is not flagged.
+ * ⌈quantile · n⌉-th smallest of the n scores, so that at least that fraction of the normal rows is not flagged
+ * (a quantile · n within 4 ulps of an integer counts as that integer, as 0.29 · 100 does).
  *
  * @example
  * ```ts
@@ -36,9 +37,9 @@ export function anomalyThreshold(scores: ArrayLike<number>, options: ThresholdOp
   }
   const sorted = finiteScores(scores, 'anomalyThreshold').sort();
   if (sorted.length === 0) throw new RangeError('anomalyThreshold needs at least one score');
-  // q·n may come out a hair above an integer (0.29 · 100 = 29.000000000000004): that integer is the rank.
+  // q·n may come out a hair above an integer (0.29 · 100 = 29.000000000000004): within 4 ulps, that integer is the rank.
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil(quantile * sorted.length * (1 - 4 * Number.EPSILON))));
-  return sorted[rank - 1]!;
+  return sorted[rank - 1]! + 0; // a -0 comes out as 0
 }
 
 /** Refuses a threshold that is not a number (Infinity flags nothing, -Infinity everything). */
@@ -66,7 +67,7 @@ export function flagAbove(scores: Float64Array, threshold: number): Detection {
  */
 export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): number {
   const values = finiteScores(scores, 'rocAuc');
-  if (!Array.isArray(labels) && !ArrayBuffer.isView(labels)) {
+  if (!Array.isArray(labels) && !(ArrayBuffer.isView(labels) && !(labels instanceof DataView))) {
     throw new TypeError('rocAuc labels must be an array or typed array of 0 and 1, one per score');
   }
   if (labels.length !== values.length) throw new RangeError(`rocAuc got ${values.length} scores and ${labels.length} labels, expected one label per score`);
@@ -77,8 +78,9 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number | boo
     while (end < order.length && values[order[end]!] === values[order[start]!]) end++;
     const meanRank = (start + 1 + end) / 2; // ranks start..end-1 (1-based start+1..end), tied: their mean
     for (let i = start; i < end; i++) {
-      const label = Number(labels[order[i]!]);
-      if (label !== 0 && label !== 1) throw new RangeError(`rocAuc label ${order[i]} is ${String(labels[order[i]!])}, expected 0 or 1`);
+      const given: unknown = labels[order[i]!];
+      const label = given === true ? 1 : given === false ? 0 : given;
+      if (label !== 0 && label !== 1) throw new RangeError(`rocAuc label ${order[i]} is ${String(given)}, expected 0 or 1 (or a boolean)`);
       if (label === 1) {
         positives++;
         rankSum += meanRank;
@@ -92,11 +94,17 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number | boo
 }
 
 function finiteScores(scores: ArrayLike<number>, caller: string): Float64Array {
-  if (!Array.isArray(scores) && !(ArrayBuffer.isView(scores) && !(scores instanceof DataView))) {
+  if (!Array.isArray(scores) && !(ArrayBuffer.isView(scores) && !(scores instanceof DataView) && !isBigIntArray(scores))) {
     throw new TypeError(`${caller} scores must be an array or typed array of numbers`);
   }
-  const values = Float64Array.from(scores);
-  const bad = values.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new RangeError(`${caller}: score ${bad} is ${String(scores[bad])}, expected a finite number`);
-  return values;
+  // Checked value by value before anything is allocated: a forged length fails at its first missing value.
+  for (let i = 0; i < scores.length; i++) {
+    const v: unknown = scores[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${caller}: score ${i} is ${String(v)}, expected a finite number`);
+  }
+  return Float64Array.from(scores);
+}
+
+function isBigIntArray(view: ArrayBufferView): boolean {
+  return view instanceof BigInt64Array || view instanceof BigUint64Array;
 }

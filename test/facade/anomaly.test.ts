@@ -8,7 +8,7 @@ import { Autoencoder, anomalyThreshold, loadFashionMnist, rocAuc } from '../../s
 import { randomRows } from './helpers.js';
 
 /** The k-th smallest (1-based) of the values. */
-const kthSmallest = (values: number[], k: number) => [...values].sort((a, b) => a - b)[k - 1]!;
+const kthSmallest = (values: number[], k: number) => [...values].sort((a, b) => a - b)[k - 1]! + 0;
 
 test('anomalyThreshold is the ⌈q·n⌉-th smallest score, q·n landing on an integer or not', () => {
   const shuffled = [37, 5, 100, 64, 1, 29, 99, 50, 2, 98, ...Array.from({ length: 90 }, (_, i) => i + 101)].map((v) => v / 7);
@@ -19,6 +19,10 @@ test('anomalyThreshold is the ⌈q·n⌉-th smallest score, q·n landing on an i
   assert.equal(anomalyThreshold(Float64Array.of(3, 1, 2)), 3, 'default 0.99 of three scores: the largest');
   assert.equal(anomalyThreshold([4, 1, 3, 2], { quantile: 0.5 }), 2, 'median of four: the 2nd smallest');
   assert.equal(anomalyThreshold([7]), 7);
+  const many = Float64Array.from({ length: 100000 }, (_, i) => 100000 - i);
+  assert.equal(anomalyThreshold(many, { quantile: 0.99999 }), 99999);
+  assert.equal(anomalyThreshold(many, { quantile: 0.999991 }), 100000);
+  assert.ok(Object.is(anomalyThreshold([0, -0, 0], { quantile: 1 / 3 }), 0), 'never -0');
   fc.assert(
     fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 300 }), fc.nat(), (scores, pick) => {
       const k = 1 + (pick % scores.length);
@@ -38,6 +42,10 @@ test('anomalyThreshold refuses what has no threshold, naming the problem', () =>
   assert.throws(() => anomalyThreshold([1, 2], { quantlie: 0.9 } as never), /unknown anomalyThreshold option 'quantlie'/);
   assert.throws(() => anomalyThreshold({ length: 1e12 } as never), /scores must be an array or typed array/);
   assert.throws(() => anomalyThreshold('123' as never), /scores must be an array or typed array/);
+  const forged = new Proxy([], { get: (t, k, r) => (k === 'length' ? 1e12 : Reflect.get(t, k, r)) });
+  assert.throws(() => anomalyThreshold(forged), /score 0 is undefined, expected a finite number/);
+  assert.throws(() => anomalyThreshold(['3', 1] as never), /score 0 is 3, expected a finite number/);
+  assert.throws(() => anomalyThreshold([1, null] as never), /score 1 is null/);
 });
 
 test('rocAuc is the chance that an anomaly outscores a normal row, ties half, as a pairwise count says', () => {
@@ -58,6 +66,8 @@ test('rocAuc is the chance that an anomaly outscores a normal row, ties half, as
   assert.throws(() => rocAuc([1, 2], [1]), /2 scores and 1 labels/);
   assert.throws(() => rocAuc([1, 2], [1, 1]), /needs both labels, got 2 ones and 0 zeros/);
   assert.throws(() => rocAuc([1, 2], [0, 2]), /label 1 is 2, expected 0 or 1/);
+  assert.throws(() => rocAuc([1, 2], [null, 1] as never), /label 0 is null, expected 0 or 1/);
+  assert.throws(() => rocAuc([1, 2], ['1', 0] as never), /label 0 is 1, expected 0 or 1/);
   assert.throws(() => rocAuc([1, Number.NaN], [0, 1]), /score 1 is NaN/);
 });
 

@@ -271,7 +271,7 @@ test('train\'s model and training flags: each mistake is one line on stderr and 
 
 test('every command has --help; mistakes are one line on stderr and exit 1', async () => {
   const dir = tmp();
-  for (const command of ['train', 'reconstruct', 'test', 'encode']) {
+  for (const command of ['train', 'reconstruct', 'test', 'encode', 'score']) {
     const help = await cli([command, '--help'], dir);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^usage: wasm-autoencoder /);
@@ -285,6 +285,9 @@ test('every command has --help; mistakes are one line on stderr and exit 1', asy
     [['train', '--cifar', CIFAR_PY, '--label', 'unicorn', '--out', 'x.ae'], /unknown label 'unicorn'/],
     [['reconstruct', 'missing.ae', '--cifar', CIFAR_PY], /missing\.ae|ENOENT/],
     [['encode', 'x.ae', '--cifar', CIFAR_PY, '--out', 'codes.txt'], /--out FILE ending in \.csv or \.npy/],
+    [['score', 'missing.ae', '--cifar', CIFAR_PY, '--out', 's.csv'], /model file 'missing\.ae' not found/],
+    [['score', '--cifar', CIFAR_PY, '--out', 's.csv'], /score needs exactly one MODEL file before the options/],
+    [['score', 'x.ae', '--cifar', CIFAR_PY, '--quantile', '0.9', '--tresh', '1', '--out', 's.csv'], /Unknown option '--tresh'/],
     [['train', '--bogus'], /Unknown option '--bogus'/],
     [['train', '--csv', 'd.csv', '--label', 'horse', '--out', 'x.ae'], /--label does not apply to --csv \(only to --cifar, --fashion-mnist\)/],
     [['train', '--cifar', CIFAR_PY, '--out', 'x.ae', '--resume', '--hidden', '5'], /--resume: model file 'x\.ae' not found \(train without --resume to start one\)/],
