@@ -5,7 +5,7 @@ import { anomalyThreshold } from 'wasm-autoencoder';
 import { writeFileAtomic } from 'wasm-autoencoder/node';
 import { loadModel } from './model-file.js';
 import { RUN_HELP, RUN_OPTIONS, runFlags } from './run-flags.js';
-import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale } from './sources.js';
+import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, numberIn } from './sources.js';
 
 export const SCORE_HELP = `usage: wasm-autoencoder score MODEL <data> --out FILE.csv [--threshold T | --quantile Q]
 
@@ -35,19 +35,23 @@ export async function score(argv: string[]): Promise<void> {
   if (values.out === undefined || !/\.csv$/i.test(values.out)) throw new RangeError('score needs --out FILE ending in .csv');
   if (values.threshold !== undefined && values.quantile !== undefined) throw new RangeError('give --threshold or --quantile, not both');
   const given = values.threshold === undefined ? undefined : thresholdFlag(values.threshold);
-  const quantile = values.quantile === undefined ? undefined : quantileFlag(values.quantile);
+  const quantile = values.quantile === undefined ? undefined : numberIn(values.quantile, '--quantile', (q) => q > 0 && q <= 1, 'a number in (0, 1]');
   await checkWritable(values.out, '--out');
   const ae = await loadModel(positionals[0]!, false, runFlags(values));
   const scores = ae.anomalyScores((await loadSource(values, modelScale(ae, values.scale))).data);
   const threshold = quantile === undefined ? given : anomalyThreshold(scores, { quantile });
   const lines = [threshold === undefined ? 'row,score' : 'row,score,anomaly'];
   let above = 0;
-  scores.forEach((s, row) => {
-    if (threshold === undefined) return void lines.push(`${row},${s}`);
+  for (let row = 0; row < scores.length; row++) {
+    const s = scores[row]!;
+    if (threshold === undefined) {
+      lines.push(`${row},${s}`);
+      continue;
+    }
     const anomaly = s > threshold ? 1 : 0;
     above += anomaly;
     lines.push(`${row},${s},${anomaly}`);
-  });
+  }
   await writeFileAtomic(values.out, new TextEncoder().encode(`${lines.join('\n')}\n`));
   console.log(`wrote ${values.out}: ${scores.length} scores`);
   if (threshold === undefined) return;
@@ -56,15 +60,7 @@ export async function score(argv: string[]): Promise<void> {
 }
 
 function thresholdFlag(text: string): number {
-  const value = Number(text);
+  const value = Number(text); // Infinity and -Infinity are thresholds too: nothing, or everything, flagged
   if (text.trim() === '' || Number.isNaN(value)) throw new RangeError(`--threshold must be a number, got '${text}'`);
-  return value;
-}
-
-function quantileFlag(text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !(value > 0 && value <= 1)) {
-    throw new RangeError(`--quantile must be a number in (0, 1], got '${text}'${value === 0 && /[1-9]/.test(text) ? ' (it rounds to 0)' : ''}`);
-  }
   return value;
 }

@@ -184,7 +184,10 @@ export function positiveNumber(text: string, flag: string): number {
  */
 export function numberIn(text: string, flag: string, accept: (n: number) => boolean, expected: string): number {
   const n = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
-  if (!Number.isFinite(n) || !accept(n)) throw new RangeError(`${flag} must be ${expected}, got '${text}'`);
+  if (!Number.isFinite(n) || !accept(n)) {
+    const underflow = n === 0 && /[1-9]/.test(text.split(/e/i)[0]!); // e.g. 1e-400, which is not 0 as written
+    throw new RangeError(`${flag} must be ${expected}, got '${text}'${underflow ? ' (it rounds to 0)' : ''}`);
+  }
   return n;
 }
 
