@@ -20,7 +20,7 @@ const LN2_LO: f32 = -2.12194440e-4;
 const EXP_LIMIT: f32 = 87.0;
 
 /** e^x for each lane, |error| ≲ 2 ulp on [-87, 87]; inputs outside are clamped (finite for any finite x). */
-@inline function expf4(x: v128): v128 {
+@inline export function expf4(x: v128): v128 {
   x = f32x4.min(f32x4.max(x, f32x4.splat(-EXP_LIMIT)), f32x4.splat(EXP_LIMIT));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));

@@ -6,6 +6,7 @@
 import { sgemm_nn, sgemm_nt, sgemm_tn } from "./gemm";
 import { bias_add } from "./bias";
 import { activation_forward, activation_backward, live_columns } from "./activations";
+import { VISIT_FIRST, VISIT_LAST } from "./model";
 
 /**
  * Columns j0..j1 of out = f(inp·W + b), every row; pre (if ≠ 0) keeps those columns of inp·W + b.
@@ -29,16 +30,18 @@ export function dense_forward(
 /**
  * Units j0..j1 of the layer below: dInp = (delta·Wᵀ) ⊙ f'(inp) for those columns, where inp is that layer's output
  * (activation inAct). Units whose derivative is 0 on every row (saturated, or dead relus) are marked 0 in inLive
- * (inDim i32) and skipped: their gradient is exactly 0.
+ * (inDim i32) and skipped: their gradient is exactly 0. Where two layers read the same source (a VAE's heads),
+ * `visit` (model.ts VISIT_*) says whether this one writes or adds, and whether it applies f' (the last one does).
  */
 export function dense_backward_input(
-  dInp: usize, inLive: usize, delta: usize, inp: usize, W: usize, rows: i32, inDim: i32, outDim: i32, inAct: i32, j0: i32, j1: i32,
+  dInp: usize, inLive: usize, delta: usize, inp: usize, W: usize, rows: i32, inDim: i32, outDim: i32, inAct: i32, visit: i32, j0: i32, j1: i32,
 ): void {
   // delta is (rows, outDim), W is (inDim, outDim), inp and dInp are (rows, inDim)
   if (j0 >= j1) return;
   const o = <usize>j0 << 2, cols = j1 - j0;
   live_columns(inAct, inLive + o, inp + o, inDim, rows, cols);
-  sgemm_nt(dInp + o, inDim, delta, outDim, W + (<usize>(j0 * outDim) << 2), outDim, rows, cols, outDim, false, inLive + o);
+  sgemm_nt(dInp + o, inDim, delta, outDim, W + (<usize>(j0 * outDim) << 2), outDim, rows, cols, outDim, visit == VISIT_LAST, inLive + o);
+  if (visit == VISIT_FIRST) return;
   for (let r = 0; r < rows; r++) {
     const at = o + (<usize>(r * inDim) << 2);
     activation_backward(inAct, dInp + at, inp + at, cols);

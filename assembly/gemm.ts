@@ -38,7 +38,7 @@ export function sgemm_tn(
 /**
  * C (M×N, ldc) (+)= A (M×K, lda) · Bᵀ, where B is N×K (ldb): dot products along contiguous rows.
  * live: 0, or N i32 flags; a column j whose flag is 0 is not computed and comes out as exactly 0 (backprop
- * passes the units whose activation derivative is 0 on every row). Flags need accumulate = false.
+ * passes the units whose activation derivative is 0 on every row), accumulating or not.
  */
 export function sgemm_nt(
   C: usize, ldc: i32, A: usize, lda: i32, B: usize, ldb: i32,

@@ -16,14 +16,15 @@ export { rng_seed, rng_next, rng_below, rng_uniform, rng_normal, rng_shuffle, rn
 export { dense_forward, dense_backward_input, dense_backward_weights } from "./dense";
 export { forward, train_step, gradients, optimize, loss_total, train_steps, worker_loop, OPT_RMSPROP, OPT_ADAM, OPT_SGD, DATA_BYTES, TARGET_BYTES } from "./train";
 export { widen_bytes } from "./widen";
+export { sampling_forward, sampling_backward, kl_sum, NOISE_DRAW, NOISE_GIVEN, NOISE_NONE } from "./sampling";
 export { set_precision, FUSED_AVAILABLE } from "./precision";
 export { shut_down, S_MAIN_WAITS, S_READY, S_EPOCH, SYNC_WORDS } from "./parallel";
 export {
   H_LAYERS, H_STATE, H_SCRATCH, H_GATHER, H_GATHER_T, H_WORK, H_CAPACITY, H_LOSS, H_OPTIMIZER, H_FUSED, H_LR, H_OPT_A,
   H_OPT_B, H_EPSILON, H_PARAMS, H_PARAM_COUNT, H_CORRUPTION, H_CORRUPT_A, H_CORRUPT_B, H_CORRUPT_C, H_THREADS, H_SYNC,
-  H_WORK_STRIDE, H_PRECISION, HEADER_WORDS,
-  L_KIND, L_SOURCE, L_IN, L_OUT, L_ACT, L_PARAM, L_OUTPUT, L_PRE, L_DELTA, L_LIVE, LAYER_WORDS,
-  P_VALUE, P_GRAD, P_SLOT1, P_SLOT2, P_COUNT, PARAM_WORDS, KIND_DENSE,
+  H_WORK_STRIDE, H_PRECISION, H_ROW_SUM, H_KL_WEIGHT, H_NOISE, H_KL, H_KL_LOG, HEADER_WORDS,
+  L_KIND, L_SOURCE, L_IN, L_OUT, L_ACT, L_PARAM, L_OUTPUT, L_PRE, L_DELTA, L_LIVE, L_SOURCE2, L_VISIT, LAYER_WORDS,
+  P_VALUE, P_GRAD, P_SLOT1, P_SLOT2, P_COUNT, PARAM_WORDS, KIND_DENSE, KIND_SAMPLING, VISIT_ONLY, VISIT_FIRST, VISIT_LAST,
 } from "./model";
 
 /** First byte of linear memory that the facade may lay data out in. */

@@ -27,7 +27,12 @@ export const H_THREADS = 20;    // threads a step is split among (parallel.ts); 
 export const H_SYNC = 21;       // the pool's synchronization block (parallel.ts); 0: one thread runs every part in turn
 export const H_WORK_STRIDE = 22; // bytes between the threads' workspaces (H_WORK) and scratch blocks (H_SCRATCH: 128 bytes each)
 export const H_PRECISION = 23;  // 1: the products fuse each multiply-add, where the build can (precision.ts); 0: exact
-export const HEADER_WORDS = 24;
+export const H_ROW_SUM = 24;    // 1: the loss is each row's sum of its terms, averaged over rows (the VAE's); 0: a mean over every value
+export const H_KL_WEIGHT = 25;  // f32 β, the weight of a sampling layer's KL term in the loss
+export const H_NOISE = 26;      // how sampling layers get ε (NOISE_* in sampling.ts)
+export const H_KL = 27;         // f32 the last loss stage's KL term, a mean over rows, unweighted
+export const H_KL_LOG = 28;     // train_steps writes each step's H_KL here (f32 per step); 0: nowhere
+export const HEADER_WORDS = 29;
 
 export const L_KIND = 0;        // layer kind (below)
 export const L_SOURCE = 1;      // index of the layer whose output is this layer's input; −1: the batch's input
@@ -39,6 +44,8 @@ export const L_OUTPUT = 6;      // activations, capacity × out
 export const L_PRE = 7;         // pre-activations, capacity × out, kept where the loss reads them (0: not kept)
 export const L_DELTA = 8;       // dL/d(pre-activation), capacity × out
 export const L_LIVE = 9;        // out i32 flags: units with a non-zero activation derivative in the batch
+export const L_SOURCE2 = 10;    // sampling: the log-variance head (L_SOURCE is the mean head)
+export const L_VISIT = 11;      // how backward passes this layer's delta to a source another layer also reads (VISIT_*)
 export const LAYER_WORDS = 12;
 
 export const P_VALUE = 0;       // the parameters (weights in × out row-major, forward is x·W + b; or biases)
@@ -50,13 +57,19 @@ export const PARAM_WORDS = 5;
 
 /**
  * Layer kinds: 0 is no kind, so a record left zeroed traps instead of running as something.
- * A variational autoencoder fits this layout as: dense encoder layers; two dense heads z_mean and z_log_var whose
- * L_SOURCE is the same layer; a sampling kind (a forward/backward pair beside dense's) reading both heads (a second
- * source word) that draws ε from the state's generator into its L_PRE buffer and adds β·KL to the step's loss; then
- * the dense decoder. What it adds here: that second source word, and a flag by which the second head's backward
- * adds into the shared source's delta (the source's activation derivative applied once, by the last visitor).
+ * A variational autoencoder is: dense encoder layers; two dense heads z_mean and z_log_var whose L_SOURCE is the
+ * same layer (z_log_var after z_mean, so backward visits it first); a sampling layer reading both heads
+ * (L_SOURCE, L_SOURCE2) that keeps ε in its L_PRE buffer and adds β·KL to the loss; then the dense decoder.
  */
 export const KIND_DENSE = 1;
+export const KIND_SAMPLING = 2;
+
+/** L_VISIT: the layer is its source's only reader: backward writes the source's delta and applies its derivative. */
+export const VISIT_ONLY = 0;
+/** L_VISIT: the first of two readers backward visits: writes the source's delta, leaves the derivative for the last. */
+export const VISIT_FIRST = 1;
+/** L_VISIT: the last of two readers: adds into the source's delta, then applies the source's activation derivative. */
+export const VISIT_LAST = 2;
 
 /** Traps: a kind, activation or loss id that this module does not know (the facade refuses such names first). */
 export function unknownKind(): void {

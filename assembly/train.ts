@@ -9,12 +9,14 @@ import { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
 import { corrupt } from "./corrupt";
 import { rng_sample } from "./rng";
 import { widen_bytes } from "./widen";
+import { sampling_forward, sampling_backward, kl_sum } from "./sampling";
 import { set_precision } from "./precision";
 import {
   H_LAYERS, H_STATE, H_SCRATCH, H_GATHER, H_GATHER_T, H_WORK, H_CAPACITY, H_LOSS, H_OPTIMIZER, H_FUSED, H_LR,
   H_OPT_A, H_OPT_B, H_EPSILON, H_PARAM_COUNT, H_CORRUPTION, H_CORRUPT_A, H_CORRUPT_B, H_CORRUPT_C, H_WORK_STRIDE, H_SYNC, H_PRECISION,
-  L_KIND, L_SOURCE, L_IN, L_OUT, L_ACT, L_PARAM, L_OUTPUT, L_PRE, L_DELTA, L_LIVE,
-  P_VALUE, P_GRAD, P_SLOT1, P_SLOT2, KIND_DENSE,
+  H_ROW_SUM, H_KL_WEIGHT, H_NOISE, H_KL, H_KL_LOG,
+  L_KIND, L_SOURCE, L_SOURCE2, L_IN, L_OUT, L_ACT, L_PARAM, L_OUTPUT, L_PRE, L_DELTA, L_LIVE, L_VISIT,
+  P_VALUE, P_GRAD, P_SLOT1, P_SLOT2, KIND_DENSE, KIND_SAMPLING,
   word, real, ptr, layerField, layerPtr, paramPtr, paramCount, unknownKind,
 } from "./model";
 import {
@@ -63,7 +65,19 @@ function forwardPart(desc: usize, X: usize, rows: i32, first: i32, last: i32, t:
   set_precision(word(desc, H_PRECISION));
   const parts = threadsOf(desc);
   for (let l = first; l <= last; l++) {
-    if (layerField(desc, l, L_KIND) != KIND_DENSE) unknownKind();
+    const kind = layerField(desc, l, L_KIND);
+    if (kind == KIND_SAMPLING) {
+      // Thread 0 alone: ε comes from the one generator, and rows × latent width is little work.
+      if (t == 0) {
+        sampling_forward(
+          layerPtr(desc, l, L_OUTPUT), layerPtr(desc, l, L_PRE), headOutput(desc, l, L_SOURCE), headOutput(desc, l, L_SOURCE2),
+          rows * layerField(desc, l, L_OUT), word(desc, H_NOISE), ptr(desc, H_STATE),
+        );
+      }
+      sync(desc, t);
+      continue;
+    }
+    if (kind != KIND_DENSE) unknownKind();
     const param = layerField(desc, l, L_PARAM);
     // With first > 0 the caller's X is layer first's input, whatever its source.
     const inp = l == first ? X : inputOf(desc, X, l);
@@ -79,6 +93,26 @@ function forwardPart(desc: usize, X: usize, rows: i32, first: i32, last: i32, t:
   }
 }
 
+/** The output buffer of the layer a sampling layer l names in its field `field` (L_SOURCE: mean, L_SOURCE2: log-variance). */
+@inline function headOutput(desc: usize, l: i32, field: i32): usize {
+  return layerPtr(desc, layerField(desc, l, field), L_OUTPUT);
+}
+
+/** The values over which the loss of `rows` rows of `cols` outputs is averaged: rows (H_ROW_SUM) or every value. */
+@inline function lossCount(desc: usize, rows: i32, cols: i32): i32 {
+  return word(desc, H_ROW_SUM) != 0 ? rows : rows * cols;
+}
+
+/** The KL terms (kl_sum) of the model's sampling layers on the batch's `rows` rows, summed; 0 without one. */
+function klTotal(desc: usize, rows: i32): f64 {
+  let total: f64 = 0;
+  for (let l = 0; l < word(desc, H_LAYERS); l++) {
+    if (layerField(desc, l, L_KIND) != KIND_SAMPLING) continue;
+    total += kl_sum(headOutput(desc, l, L_SOURCE), headOutput(desc, l, L_SOURCE2), rows * layerField(desc, l, L_OUT));
+  }
+  return total;
+}
+
 /**
  * The forward pass and the loss of the output against T (summed by thread 0, handed to all); leaves dL/d(pre-activation)
  * in the last layer's delta, each thread its share of the values.
@@ -87,13 +121,21 @@ function lossAndDelta(desc: usize, X: usize, T: usize, rows: i32, t: i32): f64 {
   const last = word(desc, H_LAYERS) - 1;
   forwardPart(desc, X, rows, 0, last, t);
   const kind = word(desc, H_LOSS), act = layerField(desc, last, L_ACT), n = rows * layerField(desc, last, L_OUT);
+  const count = lossCount(desc, rows, layerField(desc, last, L_OUT));
   const Y = layerPtr(desc, last, L_OUTPUT), Z = layerPtr(desc, last, L_PRE), dZ = layerPtr(desc, last, L_DELTA);
   let loss: f64 = 0;
-  if (t == 0) loss = loss_value(kind, loss_sum(kind, Y, Z, T, n), <f64>n);
+  if (t == 0) {
+    loss = loss_value(kind, loss_sum(kind, Y, Z, T, n), <f64>count);
+    // A sampling layer's KL term, a mean over rows, weighted by β (its gradient is the sampling layer's backward).
+    const kl = klTotal(desc, rows) / <f64>rows;
+    store<f32>(desc + (<usize>H_KL << 2), <f32>kl);
+    if (kl != 0) loss += <f64>real(desc, H_KL_WEIGHT) * kl;
+  }
   loss = shareValue(desc, t, loss);
   const parts = threadsOf(desc);
+  // dL/dZ of a mean over `count`: loss_grad_part's n is that divisor (the loss is only read by RMSE, never row-summed).
   for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
-    loss_grad_part(kind, act, dZ, Y, Z, T, n, loss, share(n, FLAT_ALIGN, p, parts), share(n, FLAT_ALIGN, p + 1, parts));
+    loss_grad_part(kind, act, dZ, Y, Z, T, count, loss, share(n, FLAT_ALIGN, p, parts), share(n, FLAT_ALIGN, p + 1, parts));
   }
   sync(desc, t);
   return reportedLoss(kind, loss);
@@ -109,7 +151,13 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): 
   set_precision(word(desc, H_PRECISION));
   const parts = threadsOf(desc);
   for (let l = word(desc, H_LAYERS) - 1; l >= 0; l--) {
-    if (layerField(desc, l, L_KIND) != KIND_DENSE) unknownKind();
+    const kind = layerField(desc, l, L_KIND);
+    if (kind == KIND_SAMPLING) {
+      if (t == 0) samplingBackward(desc, l, rows);
+      sync(desc, t);
+      continue;
+    }
+    if (kind != KIND_DENSE) unknownKind();
     const inDim = layerField(desc, l, L_IN), outDim = layerField(desc, l, L_OUT);
     const delta = layerPtr(desc, l, L_DELTA), inp = inputOf(desc, X, l), param = layerField(desc, l, L_PARAM);
     const W = paramPtr(desc, param, P_VALUE);
@@ -120,7 +168,7 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): 
       for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
         dense_backward_input(
           layerPtr(desc, source, L_DELTA), layerPtr(desc, source, L_LIVE), delta, inp, W, rows, inDim, outDim, layerField(desc, source, L_ACT),
-          share(inDim, COLUMN_ALIGN, p, parts), share(inDim, COLUMN_ALIGN, p + 1, parts),
+          layerField(desc, l, L_VISIT), share(inDim, COLUMN_ALIGN, p, parts), share(inDim, COLUMN_ALIGN, p + 1, parts),
         );
       }
       sync(desc, t); // W is read above before any thread updates it below
@@ -177,6 +225,22 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): 
     }
   }
   sync(desc, t);
+}
+
+/**
+ * The sampling layer l's backward: the heads' deltas from its own (dL/dz, which the decoder's first layer passed
+ * down) and from the KL term. The heads are linear, so every unit of theirs is live.
+ */
+function samplingBackward(desc: usize, l: i32, rows: i32): void {
+  const meanHead = layerField(desc, l, L_SOURCE), logVarHead = layerField(desc, l, L_SOURCE2), d = layerField(desc, l, L_OUT);
+  sampling_backward(
+    layerPtr(desc, meanHead, L_DELTA), layerPtr(desc, logVarHead, L_DELTA), layerPtr(desc, l, L_DELTA),
+    headOutput(desc, l, L_SOURCE), headOutput(desc, l, L_SOURCE2), layerPtr(desc, l, L_PRE), rows * d, <f32>(<f64>real(desc, H_KL_WEIGHT) / <f64>rows),
+  );
+  for (let j = 0; j < d; j++) {
+    store<i32>(layerPtr(desc, meanHead, L_LIVE) + (<usize>j << 2), 1);
+    store<i32>(layerPtr(desc, logVarHead, L_LIVE) + (<usize>j << 2), 1);
+  }
 }
 
 /** Whether at most one in 8 of layer l's `units` is dead on every row of the batch (the output layer's never are). */
@@ -292,6 +356,7 @@ function lossTotalPart(desc: usize, X: usize, T: usize, rows: i32, kinds: i32, t
     forwardPart(desc, input, count, 0, last, t);
     if (t == 0) {
       total += loss_sum(word(desc, H_LOSS), layerPtr(desc, last, L_OUTPUT), layerPtr(desc, last, L_PRE), targets, count * outCols);
+      total += <f64>real(desc, H_KL_WEIGHT) * klTotal(desc, count);
     }
     sync(desc, t); // the next chunk's forward pass overwrites the outputs just summed
   }
@@ -299,8 +364,9 @@ function lossTotalPart(desc: usize, X: usize, T: usize, rows: i32, kinds: i32, t
 }
 
 /**
- * The sum of the loss terms (loss_sum) of the model's outputs for rows×in inputs X against targets T, in chunks of
- * the activation buffers' capacity: the validation loss, with no corruption and no update. `kinds` as train_steps'.
+ * The sum of the loss terms (loss_sum) of the model's outputs for rows×in inputs X against targets T, plus β times
+ * the KL terms of a sampling layer (whose ε H_NOISE says), in chunks of the activation buffers' capacity: the
+ * validation loss, with no corruption and no update. `kinds` as train_steps'.
  */
 export function loss_total(desc: usize, X: usize, T: usize, rows: i32, kinds: i32): f64 {
   post(desc, CALL_LOSS_TOTAL, <i32>X, <i32>T, rows, kinds, 0, 0, 0, 0, 0, 0);
@@ -414,7 +480,11 @@ function trainStepsPart(
     const T = copyT ? gatherT : sameTarget ? X : target + <usize>first * outRow;
     sync(desc, t);
     const loss = stepPart(desc, X, T, rows, t);
-    if (t == 0) store<f32>(losses + (<usize>b << 2), loss);
+    if (t == 0) {
+      store<f32>(losses + (<usize>b << 2), loss);
+      const klLog = ptr(desc, H_KL_LOG);
+      if (klLog != 0) store<f32>(klLog + (<usize>b << 2), real(desc, H_KL));
+    }
     if (!isFinite(loss)) return b;
   }
   return batches;

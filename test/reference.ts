@@ -143,7 +143,7 @@ function checkLossFits(layers: RefLayer[], loss: RefLoss): void {
 }
 
 /** z_l = a_{l-1}·W_l + b_l and a_l = act(z_l) for every layer and row. */
-function forwardLayers(layers: RefLayer[], x: number[][]): ForwardPass {
+export function forwardLayers(layers: RefLayer[], x: number[][]): ForwardPass {
   const preActivations: number[][][] = [];
   const activations: number[][][] = [];
   let input = x;
@@ -170,7 +170,7 @@ function forwardLayers(layers: RefLayer[], x: number[][]): ForwardPass {
 }
 
 /** One element's contribution: (t - y)^2 for rmse/mse, max(z,0) - z*t + log1p(e^-|z|) for bce. */
-function elementLoss(loss: RefLoss, z: number, y: number, t: number): number {
+export function elementLoss(loss: RefLoss, z: number, y: number, t: number): number {
   if (loss === 'bce') return Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
   const d = t - y;
   return d * d;

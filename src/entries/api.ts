@@ -1,5 +1,8 @@
 // Every public export that runs in every runtime, without loading the module: the entries load it their way.
 export { Autoencoder, type TestResult, type TargetOptions } from '../model/autoencoder.js';
+export { VariationalAutoencoder, type Encoding, type Evaluation, type VaeGradientOptions, type VaeWeights } from '../model/vae.js';
+export type { VariationalAutoencoderOptions, ResolvedVaeOptions, Reconstruction, VaeParameterName } from '../model/vae-options.js';
+export { loadModel } from '../model/load-model.js';
 export type { TrainOptions, EpochInfo, TrainHistory, EarlyStopping, ValidationData } from '../model/training.js';
 export type { ParameterName, Weights } from '../model/parameters.js';
 export type {

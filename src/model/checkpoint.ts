@@ -1,10 +1,17 @@
 import { CheckpointError } from '../errors.js';
-import { decodeCheckpoint, encodeCheckpoint } from '../io/checkpoint.js';
-import { parameterRanges, type Network, type ParameterRange } from '../runtime/network.js';
-import { checkDimension, checkHidden, resolveOptions, type ResolvedOptions } from './options.js';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { parameterRanges, type LayerSpec, type Network, type ParameterRange } from '../runtime/network.js';
+import { checkDimension, checkHidden, resolveOptions, type ResolvedOptions, type ResolvedOptimizer } from './options.js';
 import { autoencoderLayers } from './parameters.js';
+import { resolveVaeOptions, vaeLayers, type ResolvedVaeOptions } from './vae-options.js';
 
-const FORMAT = 'wasm-autoencoder/autoencoder';
+/** The `format` of each model's checkpoints, and the class that reads them. */
+export const FORMATS = {
+  autoencoder: { format: 'wasm-autoencoder/autoencoder', className: 'Autoencoder' },
+  vae: { format: 'wasm-autoencoder/vae', className: 'VariationalAutoencoder' },
+} as const;
+export type ModelKind = keyof typeof FORMATS;
+const FORMAT = FORMATS.autoencoder.format;
 /** Bounds on metadata, so that whatever loads can be saved again: nesting, and its size as JSON. */
 const MAX_METADATA_NESTING = 64;
 const MAX_METADATA_BYTES = 1 << 20;
@@ -12,9 +19,14 @@ const MAX_METADATA_BYTES = 1 << 20;
 interface ModelShape {
   readonly inputDim: number;
   readonly hidden: readonly number[];
-  readonly options: ResolvedOptions;
+  /** A variational autoencoder's code width (its checkpoint is of the 'vae' kind). */
+  readonly latentDim?: number;
+  readonly options: ResolvedOptions | ResolvedVaeOptions;
   readonly metadata: Record<string, unknown>;
 }
+
+/** What a model's reader gets back: how to fill the model it built. */
+type Restorer = { network: Network; setEpochsTrained(epochs: number): void; setMetadata(metadata: Record<string, unknown>): void };
 
 interface StoredArray {
   name: string;
@@ -45,11 +57,33 @@ export function writeCheckpoint(model: ModelShape, network: Network, epochsTrain
   if (!isPlainObject(metadata)) throw new TypeError('metadata must be a plain object that JSON writes as one, e.g. { scale: 0.5 }');
   const problem = sizeProblem(metadata);
   if (problem) throw new TypeError(`metadata ${problem}`);
-  const header = {
-    format: FORMAT, inputDim: model.inputDim, hidden: model.hidden, options: model.options, epochsTrained,
-    rng: Array.from(network.generator), steps: network.steps, metadata,
-  };
+  const shape = model.latentDim === undefined ? { format: FORMAT, inputDim: model.inputDim, hidden: model.hidden } : { format: FORMATS.vae.format, inputDim: model.inputDim, latentDim: model.latentDim };
+  const header = { ...shape, options: model.options, epochsTrained, rng: Array.from(network.generator), steps: network.steps, metadata };
   return encodeCheckpoint({ header, tensors });
+}
+
+/** The kind of model checkpoint bytes hold (by their header's format), after checking the bytes. */
+export function checkpointKind(bytes: Uint8Array | ArrayBuffer): { kind: ModelKind } {
+  const checkpoint = decodeCheckpoint(bytes);
+  const kind = (Object.keys(FORMATS) as ModelKind[]).find((k) => FORMATS[k].format === checkpoint.header.format);
+  if (!kind) throw new CheckpointError(`not a model checkpoint (format ${JSON.stringify(checkpoint.header.format)}, expected "${FORMATS.autoencoder.format}" or "${FORMATS.vae.format}")`);
+  return { kind };
+}
+
+/** Throws unless the checkpoint holds a model of `kind`, naming the class that reads what it holds. */
+function expectKind(checkpoint: Checkpoint, kind: ModelKind): void {
+  const { format } = checkpoint.header;
+  if (format === FORMATS[kind].format) return;
+  const other = (Object.keys(FORMATS) as ModelKind[]).find((k) => FORMATS[k].format === format);
+  if (other) {
+    throw new CheckpointError(`this checkpoint holds ${article(FORMATS[other].className)}, not ${article(FORMATS[kind].className)}: read it with ${FORMATS[other].className}.fromBytes, or loadModel`);
+  }
+  throw new CheckpointError(`not an autoencoder checkpoint (format ${JSON.stringify(format)}, expected "${FORMATS[kind].format}")`);
+}
+
+/** 'an Autoencoder', 'a VariationalAutoencoder'. */
+function article(name: string): string {
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 /**
@@ -60,19 +94,51 @@ export function writeCheckpoint(model: ModelShape, network: Network, epochsTrain
 export function readCheckpoint<T>(
   bytes: Uint8Array | ArrayBuffer,
   build: (inputDim: number, hidden: number[], options: ResolvedOptions) => T,
-  restore: (model: T) => { network: Network; setEpochsTrained(epochs: number): void; setMetadata(metadata: Record<string, unknown>): void },
+  restore: (model: T) => Restorer,
 ): T {
-  const { header, tensors } = decodeCheckpoint(bytes);
-  if (header.format !== FORMAT) throw new CheckpointError(`not an autoencoder checkpoint (format ${JSON.stringify(header.format)}, expected "${FORMAT}")`);
+  const checkpoint = decodeCheckpoint(bytes);
+  expectKind(checkpoint, 'autoencoder');
+  const { header } = checkpoint;
   const inputDim = headerField(() => checkDimension(header.inputDim, 'inputDim'));
   const hidden = headerField(() => readHidden(header));
   const options = headerField(() => resolveOptions(header.options as ResolvedOptions), 'options');
-  const { epochsTrained, rng } = header;
   // Version 2 headers name `hidden` and the optimizer's `steps`; version 1 had `hiddenDim`, RMSProp and no steps.
   const version2 = header.hidden !== undefined;
   if (version2 ? header.hiddenDim !== undefined || header.steps === undefined : header.steps !== undefined || options.optimizer.name !== 'rmsprop') {
     throw new CheckpointError('checkpoint header mixes versions: expected hidden and steps (version 2), or hiddenDim with RMSProp (version 1)');
   }
+  const fill = checkContents(checkpoint, autoencoderLayers(inputDim, hidden, options), options.optimizer);
+  const model = build(inputDim, hidden, options);
+  fill(restore(model));
+  return model;
+}
+
+/** As `readCheckpoint`, for a variational autoencoder's checkpoint. */
+export function readVaeCheckpoint<T>(
+  bytes: Uint8Array | ArrayBuffer,
+  build: (inputDim: number, latentDim: number, options: ResolvedVaeOptions) => T,
+  restore: (model: T) => Restorer,
+): T {
+  const checkpoint = decodeCheckpoint(bytes);
+  expectKind(checkpoint, 'vae');
+  const { header } = checkpoint;
+  const inputDim = headerField(() => checkDimension(header.inputDim, 'inputDim'));
+  const latentDim = headerField(() => checkDimension(header.latentDim, 'latentDim'));
+  const options = headerField(() => resolveVaeOptions(header.options as ResolvedVaeOptions), 'options');
+  if (header.steps === undefined) throw new CheckpointError('checkpoint header has no optimizer step count (steps)');
+  const fill = checkContents(checkpoint, vaeLayers(inputDim, latentDim, options), options.optimizer);
+  const model = build(inputDim, latentDim, options);
+  fill(restore(model));
+  return model;
+}
+
+/**
+ * Checks a checkpoint's state (epochs, generator, step count, metadata) and its tensors against the layers it
+ * should hold, before anything is allocated; returns what fills a model built for them.
+ */
+function checkContents(checkpoint: Checkpoint, layers: LayerSpec[], optimizer: ResolvedOptimizer): (restorer: Restorer) => void {
+  const { header, tensors } = checkpoint;
+  const { epochsTrained, rng } = header;
   const steps = header.steps ?? 0;
   if (!Number.isSafeInteger(epochsTrained) || (epochsTrained as number) < 0) throw new CheckpointError('checkpoint header has an invalid epochsTrained');
   if (!isWord(steps)) throw new CheckpointError('checkpoint header has an invalid optimizer step count (expected an unsigned 32-bit integer)');
@@ -86,7 +152,7 @@ export function readCheckpoint<T>(
   const problem = metadataProblem(metadata) ?? sizeProblem(metadata);
   if (problem) throw new CheckpointError(`checkpoint header has invalid metadata: it ${problem}`);
   const byName = new Map(tensors.map((t) => [t.name, t]));
-  const expected = storedArrays(parameterRanges(autoencoderLayers(inputDim, hidden, options), options.optimizer));
+  const expected = storedArrays(parameterRanges(layers, optimizer));
   for (const t of expected) {
     const stored = byName.get(t.name);
     if (!stored) throw new CheckpointError(`checkpoint has no tensor '${t.name}'`);
@@ -102,14 +168,14 @@ export function readCheckpoint<T>(
     const problem = valueProblem(t, byName.get(t.name)!.data);
     if (problem) throw new CheckpointError(`checkpoint tensor '${t.name}' ${problem}`);
   }
-  const model = build(inputDim, hidden, options);
-  const { network, setEpochsTrained, setMetadata } = restore(model);
-  for (const t of expected) network.view(t.range, t.what).set(byName.get(t.name)!.data);
-  network.generator.set(rng as number[]);
-  network.steps = steps as number;
-  setEpochsTrained(epochsTrained as number);
-  setMetadata(metadata);
-  return model;
+  return ({ network, setEpochsTrained, setMetadata }) => {
+    const ranges = new Map(network.parameters.map((range) => [range.name, range]));
+    for (const t of expected) network.view(ranges.get(t.range.name)!, t.what).set(byName.get(t.name)!.data);
+    network.generator.set(rng as number[]);
+    network.steps = steps as number;
+    setEpochsTrained(epochsTrained as number);
+    setMetadata(metadata);
+  };
 }
 
 /** Why stored values are impossible for their array, or undefined: training never writes a NaN or an infinity into

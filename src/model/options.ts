@@ -210,7 +210,7 @@ export function checkKeys(value: unknown, known: readonly string[], what: string
 }
 
 /** The optimizer settings the kernels read. */
-export function optimizerSettings(o: ResolvedOptions): OptimizerSettings {
+export function optimizerSettings(o: Pick<ResolvedOptions, 'learningRate' | 'optimizer'>): OptimizerSettings {
   return { learningRate: o.learningRate, ...o.optimizer };
 }
 

@@ -84,8 +84,12 @@ export interface EpochInfo {
   loss: number;
   /** The loss of every step of the epoch, each computed before that step's update. */
   batchLosses: Float32Array;
-  /** The model's loss on the validation data after the epoch (with `validation`). */
+  /** The model's loss on the validation data after the epoch (with `validation`; a VAE's with z = mean). */
   validationLoss?: number;
+  /** A variational autoencoder's reconstruction term: the mean over the epoch's steps. */
+  reconstruction?: number;
+  /** A variational autoencoder's KL term (not weighted): the mean over the epoch's steps. */
+  kl?: number;
 }
 
 /** The mean loss of every epoch; with `validation`, also the validation loss of every epoch. */
@@ -157,6 +161,7 @@ function* runEpochs(
   let bound: Bound | undefined;
   let idxPtr: number | undefined;
   let lossPtr: number | undefined;
+  let klPtr: number | undefined;
   let best: { loss: number; weights: Float32Array[] | undefined } = { loss: Infinity, weights: undefined };
   try {
     bound = bindAll(data, options);
@@ -166,6 +171,8 @@ function* runEpochs(
     if (plan.batchSize > 1) network.ensureGradients();
     idxPtr = network.allocF32(trainRows);
     lossPtr = network.allocF32(plan.batches);
+    const klWeight = network.lossSettings.klWeight;
+    if (network.samplingLayer >= 0) klPtr = network.allocF32(plan.batches);
     const perPass = Math.ceil(trainRows / plan.batchSize);
     const governor = network.governorFor(plan.batchSize);
     let sinceBest = 0;
@@ -188,6 +195,7 @@ function* runEpochs(
         // Set for this call into the kernels only, so that another training of the model (an overlapping
         // trainAsync) never runs with this one's corruption.
         if (corruption) network.setCorruption(corruption.kind, corruption.a, corruption.b, corruption.c);
+        if (klPtr !== undefined) network.setKlLog(klPtr + 4 * steps);
         const threads = governor.next();
         const started = performance.now();
         const done = network.trainSteps(
@@ -196,6 +204,7 @@ function* runEpochs(
         );
         governor.record(threads, (performance.now() - started) / 1000 / Math.max(1, done));
         if (corruption) network.setCorruption('none');
+        network.setKlLog(0); // its buffer is this call's: nothing else may write there
         steps += done;
         if (done < count) break;
       }
@@ -224,7 +233,8 @@ function* runEpochs(
       if (plan.logEvery > 0 && epoch % plan.logEvery === 0) {
         console.log(`epoch ${epoch}: loss = ${loss}${validationLoss === undefined ? '' : `, validation loss = ${validationLoss}`}`);
       }
-      options.onEpoch?.({ epoch, loss, batchLosses, ...(validationLoss === undefined ? {} : { validationLoss }) });
+      const terms = klPtr === undefined ? {} : vaeTerms(network.f32(klPtr, steps), loss, klWeight);
+      options.onEpoch?.({ epoch, loss, batchLosses, ...(validationLoss === undefined ? {} : { validationLoss }), ...terms });
       if (plan.checkpointEvery > 0 && (epoch + 1) % plan.checkpointEvery === 0) options.onCheckpoint!(model.toBytes(), model.epochsTrained());
       if (plan.earlyStopping && validationLoss !== undefined) {
         model.checkAlive(); // onEpoch or onCheckpoint may have disposed the model
@@ -240,10 +250,17 @@ function* runEpochs(
     model.checkAlive();
     if (best.weights) network.parameters.forEach((p, i) => network.view(p, 'value').set(best.weights![i]!));
   } finally {
+    if (klPtr !== undefined) network.release(klPtr, plan.batches);
     if (lossPtr !== undefined) network.release(lossPtr, plan.batches);
     if (idxPtr !== undefined) network.release(idxPtr, trainRows);
     for (const copy of bound?.owned ?? []) copy.dispose();
   }
+}
+
+/** A VAE epoch's terms: the mean KL of its steps, and the reconstruction that leaves of the mean loss. */
+function vaeTerms(stepKl: Float32Array, loss: number, klWeight: number): { reconstruction: number; kl: number } {
+  const kl = stepKl.reduce((sum, k) => sum + k, 0) / stepKl.length;
+  return { reconstruction: loss - klWeight * kl, kl };
 }
 
 /**

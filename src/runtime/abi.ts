@@ -15,9 +15,15 @@ export type CorruptionName = (typeof CORRUPTION_NAMES)[number];
 const HEADER_FIELDS = [
   'LAYERS', 'STATE', 'SCRATCH', 'GATHER', 'GATHER_T', 'WORK', 'CAPACITY', 'LOSS', 'OPTIMIZER', 'FUSED', 'LR', 'OPT_A',
   'OPT_B', 'EPSILON', 'PARAMS', 'PARAM_COUNT', 'CORRUPTION', 'CORRUPT_A', 'CORRUPT_B', 'CORRUPT_C', 'THREADS', 'SYNC', 'WORK_STRIDE',
-  'PRECISION',
+  'PRECISION', 'ROW_SUM', 'KL_WEIGHT', 'NOISE', 'KL', 'KL_LOG',
 ] as const;
-const LAYER_FIELDS = ['KIND', 'SOURCE', 'IN', 'OUT', 'ACT', 'PARAM', 'OUTPUT', 'PRE', 'DELTA', 'LIVE'] as const;
+const LAYER_FIELDS = ['KIND', 'SOURCE', 'IN', 'OUT', 'ACT', 'PARAM', 'OUTPUT', 'PRE', 'DELTA', 'LIVE', 'SOURCE2', 'VISIT'] as const;
+/** How a sampling layer gets its ε: drawn (training), given by the facade, or 0 (z = mean). */
+export const NOISE_NAMES = ['draw', 'given', 'none'] as const;
+export type NoiseName = (typeof NOISE_NAMES)[number];
+/** How backward passes a layer's delta to a source that another layer also reads (assembly/model.ts VISIT_*). */
+export const VISIT_NAMES = ['only', 'first', 'last'] as const;
+export type VisitName = (typeof VISIT_NAMES)[number];
 const PARAM_FIELDS = ['VALUE', 'GRAD', 'SLOT1', 'SLOT2', 'COUNT'] as const;
 
 export type HeaderField = (typeof HEADER_FIELDS)[number];
@@ -33,6 +39,9 @@ export interface Abi {
   readonly layerWords: number;
   readonly paramWords: number;
   readonly kindDense: number;
+  readonly kindSampling: number;
+  readonly noise: Readonly<Record<NoiseName, number>>;
+  readonly visit: Readonly<Record<VisitName, number>>;
   /** Whether this build's products can fuse each multiply-add (precision 'fast'; assembly/precision.ts). */
   readonly fusedAvailable: boolean;
   readonly activation: Readonly<Record<ActivationName, number>>;
@@ -65,6 +74,9 @@ export function readAbi(exports: WebAssembly.Exports): Abi {
     layerWords: read('LAYER_WORDS'),
     paramWords: read('PARAM_WORDS'),
     kindDense: read('KIND_DENSE'),
+    kindSampling: read('KIND_SAMPLING'),
+    noise: table(NOISE_NAMES, 'NOISE_'),
+    visit: table(VISIT_NAMES, 'VISIT_'),
     fusedAvailable: read('FUSED_AVAILABLE') !== 0,
     activation: table(ACTIVATION_NAMES, 'ACT_'),
     loss: table(LOSS_NAMES, 'LOSS_'),

@@ -18,6 +18,8 @@ export interface Kernels {
   loss_grad(kind: number, act: number, dZ: number, Y: number, Z: number, T: number, n: number): number;
   loss_sum(kind: number, Y: number, Z: number, T: number, n: number): number;
   loss_value(kind: number, sum: number, count: number): number;
+  /** Σ of −½·(1 + logVar − mean² − exp(logVar)) over n values (assembly/sampling.ts). */
+  kl_sum(mean: number, logVar: number, n: number): number;
   rmsprop(W: number, MS: number, MOM: number, G: number, n: number, lr: number, rho: number, momentum: number, eps: number): void;
   rmsprop_tn(
     W: number, MS: number, MOM: number, A: number, lda: number, D: number, ldd: number,

@@ -1,16 +1,35 @@
-import type { Abi, ActivationName, CorruptionName, HeaderField, LayerField, LossName, ParamField } from './abi.js';
+import type { Abi, ActivationName, CorruptionName, HeaderField, LayerField, LossName, NoiseName, ParamField, VisitName } from './abi.js';
 import type { Arena } from './arena.js';
 import type { Kernels } from './kernels.js';
 import type { Pool } from './pool.js';
 import { ThreadGovernor } from './thread-governor.js';
 import { getRuntime } from './wasm.js';
 
-/** One layer of a network: a dense layer `out = activation(in·W + b)`, named as its parameters' scope. */
+/**
+ * One layer of a network, named as its parameters' scope: a dense layer `out = activation(in·W + b)`, or a VAE's
+ * sampling layer `z = mean + exp(logVar/2)·ε` over two heads (no parameters; its activation is 'linear').
+ */
 export interface LayerSpec {
   readonly name: string;
   readonly inDim: number;
   readonly outDim: number;
   readonly activation: ActivationName;
+  /** Default 'dense'. */
+  readonly kind?: 'dense' | 'sampling';
+  /** The layer whose output is this one's input (a sampling layer's: the mean head); −1 the batch. Default: the layer before. */
+  readonly source?: number;
+  /** A sampling layer's log-variance head. */
+  readonly source2?: number;
+  /** Where another layer reads the same source: which of the two backward visits first. Default 'only'. */
+  readonly visit?: VisitName;
+}
+
+/** What a variational autoencoder adds to a network's loss. */
+export interface LossSettings {
+  /** Each row's loss is the sum of its terms, and the loss their mean over rows (else a mean over every value). */
+  readonly rowSum: boolean;
+  /** β: the weight of the sampling layer's KL term. */
+  readonly klWeight: number;
 }
 
 /** The optimizer and its settings, as the optimizer stage reads them. */
@@ -51,13 +70,18 @@ function slotNames(o: Pick<OptimizerSettings, 'name'> & { momentum?: number }): 
   return o.momentum !== 0 ? ['RMSProp', 'RMSProp_1'] : ['RMSProp'];
 }
 
-/** The parameter arrays of a chain of layers (each layer's weights, then its biases) and their optimizer slots. */
+/** The parameter arrays of a list of layers (each dense layer's weights, then its biases) and their optimizer slots. */
 export function parameterRanges(layers: readonly LayerSpec[], optimizer: Pick<OptimizerSettings, 'name'> & { momentum?: number }): ParameterRange[] {
   const slots = slotNames(optimizer);
-  return layers.flatMap((layer, l) => [
-    { name: `${layer.name}/weights`, layer: l, rows: layer.inDim, cols: layer.outDim, entry: 2 * l, slots },
-    { name: `${layer.name}/biases`, layer: l, rows: 1, cols: layer.outDim, entry: 2 * l + 1, slots },
+  const dense = layers.flatMap((layer, l) => (isDense(layer) ? [[layer, l] as const] : []));
+  return dense.flatMap(([layer, l], q) => [
+    { name: `${layer.name}/weights`, layer: l, rows: layer.inDim, cols: layer.outDim, entry: 2 * q, slots },
+    { name: `${layer.name}/biases`, layer: l, rows: 1, cols: layer.outDim, entry: 2 * q + 1, slots },
   ]);
+}
+
+function isDense(layer: LayerSpec): boolean {
+  return (layer.kind ?? 'dense') === 'dense';
 }
 
 /**
@@ -88,6 +112,7 @@ export class Network {
     readonly layers: readonly LayerSpec[],
     readonly loss: LossName,
     readonly optimizer: OptimizerSettings,
+    readonly lossSettings: LossSettings = { rowSum: false, klWeight: 0 },
   ) {
     const { kernels, arena, abi } = getRuntime();
     this.kernels = kernels;
@@ -100,7 +125,7 @@ export class Network {
     // bias gradients and live flags.
     const sizes = [abi.headerWords + abi.layerWords * layers.length, abi.paramWords * counts.length, 32 * MAX_THREADS, STATE_BYTES / 4];
     for (let s = 0; s <= slots.length; s++) sizes.push(...counts);
-    for (const layer of layers) sizes.push(layer.outDim, layer.outDim);
+    for (const layer of layers) sizes.push(isDense(layer) ? layer.outDim : 0, layer.outDim);
     const [offsets, bytes] = pack(sizes);
     this.persistent = { offset: arena.alloc(bytes), bytes };
     const at = (i: number): number => this.persistent.offset + offsets[i]!;
@@ -117,19 +142,28 @@ export class Network {
     this.setHeader('OPTIMIZER', abi.optimizer[optimizer.name]);
     this.setHeader('FUSED', optimizer.name === 'rmsprop' ? 1 : 0);
     this.setOptimizerSettings(optimizer);
+    this.setHeader('ROW_SUM', lossSettings.rowSum ? 1 : 0);
+    this.setHeaderReal('KL_WEIGHT', lossSettings.klWeight);
     let next = 4;
     for (const field of ['VALUE', 'SLOT1', 'SLOT2'].slice(0, slots.length + 1) as ParamField[]) {
       for (let p = 0; p < counts.length; p++) this.setParam(p, field, at(next++));
     }
     counts.forEach((count, p) => this.setParam(p, 'COUNT', count));
+    let entry = 0;
     layers.forEach((layer, l) => {
-      this.setLayer(l, 'KIND', abi.kindDense);
-      this.setLayer(l, 'SOURCE', l - 1);
+      this.setLayer(l, 'KIND', isDense(layer) ? abi.kindDense : abi.kindSampling);
+      this.setLayer(l, 'SOURCE', layer.source ?? l - 1);
+      this.setLayer(l, 'SOURCE2', layer.source2 ?? 0);
+      this.setLayer(l, 'VISIT', abi.visit[layer.visit ?? 'only']);
       this.setLayer(l, 'IN', layer.inDim);
       this.setLayer(l, 'OUT', layer.outDim);
       this.setLayer(l, 'ACT', abi.activation[layer.activation]);
-      this.setLayer(l, 'PARAM', 2 * l);
-      this.setParam(2 * l + 1, 'GRAD', at(next++));
+      const biasGradient = at(next++);
+      if (isDense(layer)) {
+        this.setLayer(l, 'PARAM', entry);
+        this.setParam(entry + 1, 'GRAD', biasGradient);
+        entry += 2;
+      }
       this.setLayer(l, 'LIVE', at(next++));
     });
     try {
@@ -215,6 +249,8 @@ export class Network {
     const sizes = [workFloats * this.threadCount, rows * this.inputDim, rows * this.outputDim];
     for (const layer of this.layers) sizes.push(rows * layer.outDim, rows * layer.outDim);
     if (this.loss === 'bce') sizes.push(rows * this.outputDim);
+    const sampling = this.layers.flatMap((layer, l) => (isDense(layer) ? [] : [l]));
+    for (const l of sampling) sizes.push(rows * this.layers[l]!.outDim);
     const [offsets, bytes] = pack(sizes);
     const offset = this.arena.alloc(bytes); // first: if it fails, the old buffers stay in place and in use
     if (this.activations) this.arena.release(this.activations.offset, this.activations.bytes);
@@ -228,7 +264,9 @@ export class Network {
       this.setLayer(l, 'OUTPUT', at(3 + 2 * l));
       this.setLayer(l, 'DELTA', at(4 + 2 * l));
     });
-    if (this.loss === 'bce') this.setLayer(last, 'PRE', at(3 + 2 * this.layers.length));
+    const pre = 3 + 2 * this.layers.length;
+    if (this.loss === 'bce') this.setLayer(last, 'PRE', at(pre));
+    sampling.forEach((l, i) => this.setLayer(l, 'PRE', at(pre + (this.loss === 'bce' ? 1 : 0) + i)));
     this.setHeader('CAPACITY', rows);
     this.capacityRows = rows;
   }
@@ -269,16 +307,39 @@ export class Network {
     this.setHeader('THREADS', this.pool ? Math.min(active, 1 + this.pool.readyWorkers()) : active);
   }
 
-  /** Runs layers first..last on rows × their input width at X (packed); each layer's output lands in its buffer. */
+  /**
+   * Runs layers first..last on rows × their input width at X (packed); each layer's output lands in its buffer.
+   * A sampling layer takes z = mean.
+   */
   forward(X: number, rows: number, first: number, last: number): void {
     this.setActiveThreads();
+    this.setNoise('none');
     this.kernels.forward(this.desc, X, rows, first, last);
   }
 
-  /** The loss of the batch at X against T and every gradient, into the gradient buffers; nothing is updated. */
-  gradients(X: number, T: number, rows: number): number {
+  /**
+   * The loss of the batch at X against T and every gradient, into the gradient buffers; nothing is updated. A
+   * sampling layer draws ε, or (`'given'`) takes what its ε buffer holds (see `noise`).
+   */
+  gradients(X: number, T: number, rows: number, noise: 'draw' | 'given' = 'draw'): number {
     this.setActiveThreads();
+    this.setNoise(noise);
     return this.kernels.gradients(this.desc, X, T, rows);
+  }
+
+  /** The ε buffer of the sampling layer (rows × its width), for a given noise; undefined without one. */
+  noise(rows: number): Float32Array | undefined {
+    const l = this.samplingLayer;
+    return l < 0 ? undefined : this.f32(this.layerWord(l, 'PRE'), rows * this.layers[l]!.outDim);
+  }
+
+  /** Where train_steps writes each step's KL term from now on (f32 per step; 0: nowhere). */
+  setKlLog(pointer: number): void {
+    this.setHeader('KL_LOG', pointer);
+  }
+
+  private setNoise(noise: NoiseName): void {
+    this.setHeader('NOISE', this.abi.noise[noise]);
   }
 
   /** `train_steps` of assembly/train.ts (its arguments after the descriptor) on `threads` of the model's threads. */
@@ -287,6 +348,7 @@ export class Network {
     random: boolean, fresh: boolean, losses: number, kinds: number,
   ): number {
     this.setActiveThreads(threads);
+    this.setNoise('draw');
     return this.kernels.train_steps(this.desc, data, target, dataRows, idx, size, batches, firstBatch, random, fresh, losses, kinds);
   }
 
@@ -387,14 +449,37 @@ export class Network {
     return [this.statePointer, this.persistent.offset + this.persistent.bytes - this.statePointer];
   }
 
-  /** The loss of `count` values whose loss terms (the kernels' loss_sum) add up to `sum`. */
+  /** The loss of `count` output values (whole rows) whose loss terms (the kernels' loss_sum, plus β·KL) add up to `sum`. */
   lossValue(sum: number, count: number): number {
-    return this.kernels.loss_value(this.abi.loss[this.loss], sum, count);
+    return this.kernels.loss_value(this.abi.loss[this.loss], sum, this.lossSettings.rowSum ? count / this.outputDim : count);
   }
 
-  /** The sum of the loss terms of n output values (Y; the pre-activations Z where the loss reads them) against T. */
-  lossSum(Y: number, Z: number, T: number, n: number): number {
-    return this.kernels.loss_sum(this.abi.loss[this.loss], Y, Z, T, n);
+  /**
+   * The sum of the loss terms of rows r0..r0+count of the output (after `forward` over every layer, or
+   * `gradients`) against the targets at T, whose row 0 is output row 0.
+   */
+  reconstructionSum(r0: number, count: number, T: number): number {
+    const cols = this.outputDim, at = 4 * r0 * cols, pre = this.outputPreActivation;
+    return this.kernels.loss_sum(this.abi.loss[this.loss], this.output(this.layers.length - 1, r0 + count).byteOffset + at, pre && pre + at, T + at, count * cols);
+  }
+
+  /** The sum of the KL terms of rows r0..r0+count of the sampling layer's heads (after a forward pass); 0 without one. */
+  klSum(r0: number, count: number): number {
+    const l = this.samplingLayer;
+    if (l < 0) return 0;
+    const { source = 0, source2 = 0, outDim } = this.layers[l]!;
+    const at = 4 * r0 * outDim;
+    return this.kernels.kl_sum(this.layerWord(source, 'OUTPUT') + at, this.layerWord(source2, 'OUTPUT') + at, count * outDim);
+  }
+
+  /** The loss terms of rows r0..r0+count, summed: reconstructionSum, plus β·klSum where there is a sampling layer. */
+  outputLossSum(r0: number, count: number, T: number): number {
+    return this.reconstructionSum(r0, count, T) + this.lossSettings.klWeight * this.klSum(r0, count);
+  }
+
+  /** Index of the sampling layer, or −1. */
+  get samplingLayer(): number {
+    return this.layers.findIndex((layer) => !isDense(layer));
   }
 
   /**
@@ -403,6 +488,7 @@ export class Network {
    */
   evaluate(X: number, T: number, rows: number, kinds: number): number {
     this.setActiveThreads();
+    this.setNoise('none');
     return this.lossValue(this.kernels.loss_total(this.desc, X, T, rows, kinds), rows * this.outputDim);
   }
 

@@ -5,20 +5,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { Autoencoder, type AutoencoderOptions, type TrainOptions } from '../../src/entries/node.js';
+import { Autoencoder, VariationalAutoencoder, type AutoencoderOptions, type TrainOptions, type VariationalAutoencoderOptions } from '../../src/entries/node.js';
 import type { Network } from '../../src/runtime/network.js';
 import { getRuntime } from '../../src/runtime/wasm.js';
 import { runningWorkers } from '../../src/runtime/node-workers.js';
 import { PROBE_EVERY, ThreadGovernor } from '../../src/runtime/thread-governor.js';
 import { randomRows } from './helpers.js';
 
-function splitInto(ae: Autoencoder, threads: number): Autoencoder {
+function splitInto<M extends Autoencoder | VariationalAutoencoder>(ae: M, threads: number): M {
   (ae as unknown as { network: Network }).network.setThreads(threads, 0);
   return ae;
 }
 
 /** Every weight's bits, in order. */
-function bits(ae: Autoencoder): Uint32Array[] {
+function bits(ae: Autoencoder | VariationalAutoencoder): Uint32Array[] {
   return Object.values(ae.getWeights()).map((w) => new Uint32Array(Float32Array.from(w.data).buffer));
 }
 
@@ -74,6 +74,45 @@ for (const c of CASES) {
         });
         assert.deepEqual(result, one, `${threads} threads, batch ${batchSize}`);
       }
+    }
+  });
+}
+
+interface VaeCase {
+  name: string;
+  inputDim: number;
+  latentDim: number;
+  model: VariationalAutoencoderOptions;
+  train?: TrainOptions;
+}
+
+const VAE_CASES: VaeCase[] = [
+  { name: 'a VAE, hidden [13], BCE, RMSProp', inputDim: 40, latentDim: 3, model: { hidden: [13], outputActivation: 'sigmoid' } },
+  { name: 'a VAE, hidden [27, 9], relu, Adam, MSE, β 0.5', inputDim: 61, latentDim: 5, model: { hidden: [27, 9], activation: 'relu', optimizer: { name: 'adam' }, klWeight: 0.5, weightInit: 'glorot' } },
+  { name: 'a VAE without hidden layers, validation', inputDim: 33, latentDim: 2, model: { learningRate: 0.01 }, train: { validation: 0.2 } },
+];
+
+/** Weights, losses, evaluation, gradients for a given noise, and samples of a VAE of `c` trained at `batchSize`. */
+function vaeOutcome(c: VaeCase, batchSize: number, build: (c: VaeCase) => VariationalAutoencoder) {
+  const data = randomRows(90, c.inputDim, 7, 0, 1);
+  const vae = build(c);
+  const history = vae.train(data, { epochs: 2, batchSize, logEvery: 0, ...c.train });
+  const result = {
+    weights: bits(vae), losses: [...history], validation: history.validation, evaluate: vae.evaluate(data.slice(0, 13)),
+    gradients: vae.gradients(data.slice(0, 9), { noise: randomRows(9, c.latentDim, 5) }), sample: vae.sample(3),
+  };
+  vae.dispose();
+  return result;
+}
+
+const vae = (c: VaeCase, threads: number) => new VariationalAutoencoder(c.inputDim, c.latentDim, { seed: 3, ...c.model, threads });
+
+for (const c of VAE_CASES) {
+  test(`split among 2, 3 and 4 threads, and on real threads (2 and 4), ${c.name} trains the bits of one thread at batches 1, 5 and 37`, () => {
+    for (const batchSize of [1, 5, 37]) {
+      const one = vaeOutcome(c, batchSize, (c) => vae(c, 1));
+      for (const threads of [2, 3, 4]) assert.deepEqual(vaeOutcome(c, batchSize, (c) => splitInto(vae(c, 1), threads)), one, `split in ${threads}, batch ${batchSize}`);
+      for (const threads of [2, 4]) assert.deepEqual(vaeOutcome(c, batchSize, (c) => vae(c, threads)), one, `${threads} threads, batch ${batchSize}`);
     }
   });
 }
