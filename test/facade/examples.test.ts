@@ -70,15 +70,36 @@ test('stacked-fashion-mnist: reports pre-training plus fine-tuning against train
   assert.match(result.stdout, /pre-training plus fine-tuning (beats|does not beat) training from scratch for the same 1 epochs/);
 });
 
-test('anomaly-fashion-mnist: a model of sneakers scores the other nine classes as anomalies (ROC AUC well above chance)', { skip: NO_FASHION }, async () => {
+test('anomaly-fashion-mnist: models of sneakers (an autoencoder and a VAE) score the other nine classes as anomalies (ROC AUC well above chance)', { skip: NO_FASHION }, async () => {
   const result = await example(['examples/anomaly-fashion-mnist.ts', '--class', 'sneaker', '--limit', '6000', '--epochs', '10']);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /training on 617 pictures of Sneaker; held out: 117 of it and 1083 of the other nine classes/);
-  const auc = Number(/ROC AUC ([\d.]+)/.exec(result.stdout)?.[1]);
-  assert.ok(auc > 0.9, `ROC AUC ${auc} (chance is 0.5)`);
-  const [, others, normal] = /flags ([\d.]+) % of the other classes and ([\d.]+) % of held-out Sneaker/.exec(result.stdout)!.map(Number);
-  assert.ok(others! > 5 * normal!, `the threshold flags ${others} % of other classes, ${normal} % of held-out sneakers`);
+  const aucs = [...result.stdout.matchAll(/^(autoencoder|variational autoencoder) \(.*\): ROC AUC ([\d.]+)/gm)].map((m) => [m[1], Number(m[2])]);
+  assert.deepEqual(aucs.map(([name]) => name), ['autoencoder', 'variational autoencoder']);
+  for (const [name, auc] of aucs) assert.ok((auc as number) > 0.9, `${name}: ROC AUC ${auc} (chance is 0.5)`);
+  const flagged = [...result.stdout.matchAll(/flags ([\d.]+) % of the other classes and ([\d.]+) % of held-out Sneaker/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.equal(flagged.length, 2);
+  for (const [others, normal] of flagged) assert.ok(others! > 5 * normal!, `the threshold flags ${others} % of other classes, ${normal} % of held-out sneakers`);
   const wrong = await example(['examples/anomaly-fashion-mnist.ts', '--class', 'hat', '--limit', '100']);
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /--class hat is not a Fashion-MNIST class \(T-shirt\/top, Trouser, /);
+});
+
+test('vae-fashion-mnist: writes the decoded latent grid, an interpolation strip and samples, and reports both loss terms', { skip: NO_FASHION }, async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wae-vae-'));
+  const result = await example(['examples/vae-fashion-mnist.ts', '--epochs', '2', '--limit', '1000', '--from', 'sneaker', '--to', 'dress', '--out', out]);
+  assert.equal(result.code, 0, result.stderr);
+  const epochs = [...result.stdout.matchAll(/^epoch \d+: loss ([\d.]+) = reconstruction ([\d.]+) \+ KL ([\d.]+)$/gm)].map((m) => m.slice(1).map(Number));
+  assert.equal(epochs.length, 2);
+  for (const [loss, reconstruction, kl] of epochs) assert.ok(Math.abs(loss! - reconstruction! - kl!) < 0.02 && kl! > 0, `${loss} = ${reconstruction} + ${kl}`);
+  assert.match(result.stdout, /test picture \d+ \(Sneaker\), 10 decodings from its code to that of test picture \d+ \(Dress\)/);
+  const sizes = Object.fromEntries(['latent-grid', 'interpolation', 'samples'].map((name) => {
+    const image = decodeImage(fs.readFileSync(path.join(out, `${name}.png`)));
+    return [name, [image.width, image.height]];
+  }));
+  assert.deepEqual(sizes, { 'latent-grid': [15 * 28, 15 * 28], interpolation: [12 * 28 + 11 * 2, 28], samples: [8 * 28 + 7 * 2, 4 * 28 + 3 * 2] });
+  const wrong = await example(['examples/vae-fashion-mnist.ts', '--from', 'hat', '--limit', '100']);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /hat is not a Fashion-MNIST class/);
+  fs.rmSync(out, { recursive: true });
 });
