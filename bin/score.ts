@@ -3,14 +3,15 @@
 import { parseArgs } from 'node:util';
 import { anomalyThreshold } from 'wasm-autoencoder';
 import { writeFileAtomic } from 'wasm-autoencoder/node';
-import { loadModel } from './model-file.js';
+import { loadAnyKind } from './model-file.js';
 import { RUN_HELP, RUN_OPTIONS, runFlags } from './run-flags.js';
 import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, numberIn } from './sources.js';
 
 export const SCORE_HELP = `usage: wasm-autoencoder score MODEL <data> --out FILE.csv [--threshold T | --quantile Q]
 
-Writes each row's anomaly score (its reconstruction loss under the model) as CSV, "row,score", and with a
-threshold a third column, "anomaly": 1 where the score is above it, else 0.
+Writes each row's anomaly score as CSV, "row,score" (its reconstruction loss under an autoencoder; under a
+variational autoencoder, its loss with z = mean), and with a threshold a third column, "anomaly": 1 where the
+score is above it, else 0.
 
 ${SOURCE_HELP}
 output:
@@ -37,8 +38,8 @@ export async function score(argv: string[]): Promise<void> {
   const given = values.threshold === undefined ? undefined : thresholdFlag(values.threshold);
   const quantile = values.quantile === undefined ? undefined : numberIn(values.quantile, '--quantile', (q) => q > 0 && q <= 1, 'a number in (0, 1]');
   await checkWritable(values.out, '--out');
-  const ae = await loadModel(positionals[0]!, false, runFlags(values));
-  const scores = ae.anomalyScores((await loadSource(values, modelScale(ae, values.scale))).data);
+  const model = await loadAnyKind(positionals[0]!, false, runFlags(values));
+  const scores = model.anomalyScores((await loadSource(values, modelScale(model, values.scale))).data);
   const threshold = quantile === undefined ? given : anomalyThreshold(scores, { quantile });
   const lines = [threshold === undefined ? 'row,score' : 'row,score,anomaly'];
   let above = 0;

@@ -73,7 +73,7 @@ export function scaleFlag(given: string | undefined): number | undefined {
  * The scale to apply with a saved model: the one train kept in it (1: none); --scale may repeat it, not change
  * it. A model without one (saved by other code) takes --scale as given.
  */
-export function modelScale(ae: Autoencoder, given: string | undefined): number | undefined {
+export function modelScale(ae: Pick<Autoencoder, 'metadata'>, given: string | undefined): number | undefined {
   const factor = scaleFlag(given);
   const { scale } = ae.metadata;
   if (scale === undefined) return factor;

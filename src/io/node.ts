@@ -1,5 +1,7 @@
 import { Autoencoder } from '../model/autoencoder.js';
+import { loadModel } from '../model/load-model.js';
 import type { RunOptions } from '../model/options.js';
+import type { VariationalAutoencoder } from '../model/vae.js';
 import { init } from '../runtime/wasm.js';
 import { CheckpointError } from '../errors.js';
 import { readFileBytes, writeFileAtomic, writeFileAtomicSync } from './node-fs.js';
@@ -8,7 +10,8 @@ export { readFileBytes, writeFileAtomic, writeFileAtomicSync };
 export { loadImageFolder, type ImageFolder, type ImageFolderOptions } from '../data/image-folder.js';
 
 /**
- * Saves a model to `path` atomically (temp file, fsync, rename): a crash mid-save leaves the old file whole.
+ * Saves a model (an `Autoencoder` or a `VariationalAutoencoder`) to `path` atomically (temp file, fsync, rename): a
+ * crash mid-save leaves the old file whole.
  *
  * @example
  * ```ts
@@ -16,7 +19,7 @@ export { loadImageFolder, type ImageFolder, type ImageFolderOptions } from '../d
  * await save(ae, 'iris.ae');
  * ```
  */
-export async function save(model: Autoencoder, path: string): Promise<void> {
+export async function save(model: Autoencoder | VariationalAutoencoder, path: string): Promise<void> {
   await writeFileAtomic(path, model.toBytes());
 }
 
@@ -34,9 +37,29 @@ export async function save(model: Autoencoder, path: string): Promise<void> {
  * ```
  */
 export async function load(path: string, options: RunOptions = {}): Promise<Autoencoder> {
+  return readModel(path, (bytes) => Autoencoder.fromBytes(bytes, options));
+}
+
+/**
+ * Loads whichever model a file saved by `save` holds: an `Autoencoder` or a `VariationalAutoencoder` (as
+ * `loadModel` does for bytes), with `options` as `load` takes them.
+ *
+ * @example
+ * ```ts
+ * import { loadAnyModel } from 'wasm-autoencoder/node';
+ * const model = await loadAnyModel('model.ae');
+ * const scores = model.anomalyScores(rows);   // both kinds score rows
+ * ```
+ */
+export async function loadAnyModel(path: string, options: RunOptions = {}): Promise<Autoencoder | VariationalAutoencoder> {
+  return readModel(path, (bytes) => loadModel(bytes, options));
+}
+
+/** Reads `path` (and the module) and rebuilds a model from its bytes; a refused checkpoint names the file. */
+async function readModel<T>(path: string, rebuild: (bytes: Uint8Array) => T): Promise<T> {
   const [bytes] = await Promise.all([readFileBytes(path), init()]);
   try {
-    return Autoencoder.fromBytes(bytes, options);
+    return rebuild(bytes);
   } catch (error) {
     if (error instanceof CheckpointError) error.message = `${path}: ${error.message}`; // which file was refused
     throw error;

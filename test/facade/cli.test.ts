@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Autoencoder, anomalyThreshold, decodeImage, encodeCsv, grayscale, loadCifar10, type Matrix } from '../../src/entries/index.js';
+import { Autoencoder, VariationalAutoencoder, anomalyThreshold, decodeImage, encodeCsv, grayscale, loadCifar10, type Matrix } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
 import { load, save } from '../../src/io/node.js';
 
@@ -371,4 +371,24 @@ test('score: each row’s anomaly score as CSV, flagging the rows above --thresh
   assert.equal(notCsv.stderr.trim(), 'wasm-autoencoder: score needs --out FILE ending in .csv');
   assert.equal(fs.existsSync(path.join(dir, 'x.csv')), false, 'nothing written on a mistake');
   fs.rmSync(dir, { recursive: true });
+});
+
+test('score takes a variational autoencoder\'s file too (its loss with z = mean); the other commands say they take an autoencoder', async () => {
+  const dir = irisDir();
+  const vae = new VariationalAutoencoder(4, 2, { hidden: [3], seed: 2 });
+  vae.train(iris, { epochs: 20, batchSize: 10, logEvery: 0 });
+  await save(vae, path.join(dir, 'iris-vae.ae'));
+  const expected = vae.anomalyScores(iris);
+  vae.dispose();
+  const result = await cli(['score', 'iris-vae.ae', '--csv', 'iris.csv', '--quantile', '0.95', '--out', 'vae.csv'], dir);
+  assert.equal(result.code, 0, result.stderr);
+  const rows = fs.readFileSync(path.join(dir, 'vae.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
+  assert.deepEqual(rows.map(([, s]) => s), Array.from(expected), 'every score, exactly');
+  const threshold = anomalyThreshold(expected, { quantile: 0.95 });
+  assert.deepEqual(rows.map(([, , a]) => a), Array.from(expected, (s) => (s > threshold ? 1 : 0)));
+  for (const command of [['reconstruct', 'iris-vae.ae', '--csv', 'iris.csv'], ['encode', 'iris-vae.ae', '--csv', 'iris.csv', '--out', 'e.csv']]) {
+    const refused = await cli(command, dir);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /iris-vae\.ae holds a variational autoencoder: of the commands, only score takes one/);
+  }
 });
