@@ -2,7 +2,6 @@
 // Prints markdown tables; `npm run bench -- --write` also records them in bench/RESULTS.md.
 import './relaxed-simd-flag.js';
 import { writeFileSync } from 'node:fs';
-import { Bench } from 'tinybench';
 import { Autoencoder, bindData, memoryBytes, type Matrix } from '../src/entries/node.js';
 import { iris } from '../src/datasets/index.js';
 import { getRuntime } from '../src/runtime/wasm.js';
@@ -14,6 +13,8 @@ import { peakRss } from './peak-rss.js';
 import { dataTable } from './data.js';
 import { sizeTable } from './size.js';
 import { describeMachine } from './machine.js';
+import { fmt, medians } from './timing.js';
+import { vaeTable } from './vae.js';
 
 const ROWS = 5000;
 const INPUT = 3072;
@@ -39,30 +40,8 @@ function unsaturated(pixels: Matrix<Uint8Array>): Matrix<Float32Array> {
   return { rows: pixels.rows, cols: pixels.cols, data: Float32Array.from(pixels.data, (p) => (p - 127.5) / (255 * 16)) };
 }
 
-interface Timed {
-  name: string;
-  perIteration: number; // samples (or flops) one iteration processes
-  fn: () => void;
-}
-
-/** Runs tasks one after another (never two at once) and returns the median seconds per iteration of each. */
-async function medians(tasks: Timed[], time = 1500): Promise<Map<string, number>> {
-  const bench = new Bench({ time, warmupTime: 300, iterations: 3 });
-  for (const task of tasks) bench.add(task.name, task.fn);
-  await bench.run();
-  const out = new Map<string, number>();
-  for (const task of bench.tasks) {
-    const result = task.result;
-    if (result.state !== 'completed') throw new Error(`benchmark ${task.name} did not complete: ${result.state}`);
-    out.set(task.name, result.latency.p50 / 1000);
-  }
-  return out;
-}
-
 /** The precisions to measure: 'fast' too where the loaded build has fused products (relaxed-simd-flag.ts). */
 const PRECISIONS: readonly ('exact' | 'fast')[] = getRuntime().abi.fusedAvailable ? ['exact', 'fast'] : ['exact'];
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Samples per second of each runner: the median over rounds in which the runners take turns (order alternating). */
 interface Runner {
@@ -334,6 +313,8 @@ console.log(ceilingLine(ceilings));
 const sgemm = await sgemmTable(ceilings);
 const deep = await deepTable();
 console.log(deep);
+const vae = await vaeTable();
+console.log(vae);
 const data = await dataTable();
 console.log(data);
 const size = await sizeTable();
@@ -369,6 +350,15 @@ ${deep}
 
 GFLOP/s counts the products a step needs: forward, weight gradients, and the gradients passed down (none to
 the data), ${fmt(deepFlopsPerSample(DEEP))} flops per sample. Batches are consecutive rows in both.
+
+## A variational autoencoder
+
+${vae}
+
+The model of examples/vae-fashion-mnist.ts (relu, sigmoid output, BCE summed over each row + KL, Adam, Glorot) on
+2,000 blob pictures of 28×28 in [0, 1], consecutive batches; TF.js the same layers and loss written with its ops, ε
+drawn by \`tf.randomNormal\` each step. GFLOP/s counts the dense products (forward, weight gradients, gradients
+passed down).
 
 ## The products of a training step (3072→100, batches 10 and 100)
 
