@@ -17,6 +17,11 @@ export interface VariationalAutoencoderOptions extends Omit<AutoencoderOptions, 
   reconstruction?: Reconstruction;
   /** β, the weight of the KL term in the loss (≥ 0; 1 is the usual ELBO). Default 1. */
   klWeight?: number;
+  /**
+   * As `Autoencoder`'s, but the default is `'glorot'`: with the chapter's N(0, 1) weights, log-variances of order
+   * √width make exp(logVar) overflow the KL term from the first step.
+   */
+  weightInit?: AutoencoderOptions['weightInit'];
 }
 
 /** A variational autoencoder's options after defaults were applied and every value was checked. */
@@ -46,7 +51,7 @@ export function resolveVaeOptions(options: VariationalAutoencoderOptions = {}): 
     throw new RangeError(`reconstruction 'bce' needs outputActivation 'sigmoid' (outputs in (0, 1)), got '${String(rest.outputActivation ?? 'linear')}'`);
   }
   if (typeof klWeight !== 'number' || !Number.isFinite(klWeight) || klWeight < 0) throw new RangeError(`klWeight must be a finite number ≥ 0, got ${String(klWeight)}`);
-  const { loss: _loss, ...resolved } = resolveOptions({ ...rest, loss: term });
+  const { loss: _loss, ...resolved } = resolveOptions({ ...rest, weightInit: rest.weightInit ?? 'glorot', loss: term });
   return Object.freeze({ ...resolved, hidden: Object.freeze(widths), reconstruction: term, klWeight });
 }
 

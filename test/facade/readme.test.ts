@@ -13,9 +13,9 @@ const README = readFileSync('README.md', 'utf8');
 const section = (from: string, to: string) => README.slice(README.indexOf(from), README.indexOf(to));
 const API = section('### `new Autoencoder(inputDim, hidden, options?)`', '### Using a trained model');
 const RUNTIMES = section('## Node, browsers, workers and edge functions', '## Benchmarks');
-const API_SNIPPETS = ['test/readme/api/deep.ts', 'test/readme/api/denoise.ts', 'test/readme/api/stacked.ts'];
+const API_SNIPPETS = ['test/readme/api/deep.ts', 'test/readme/api/denoise.ts', 'test/readme/api/stacked.ts', 'test/readme/api/vae.ts'];
 
-for (const [name, text, count] of [['API', API, 3], ['runtime', RUNTIMES, 5]] as const) {
+for (const [name, text, count] of [['API', API, 4], ['runtime', RUNTIMES, 5]] as const) {
   test(`every snippet in the README's ${name} section is a tested file, shown word for word`, () => {
     const blocks = [...text.matchAll(/(?:<!-- tested: (\S+) -->\n)?```ts\n([\s\S]*?)```/g)];
     assert.equal(blocks.length, count);
@@ -28,12 +28,17 @@ for (const [name, text, count] of [['API', API, 3], ['runtime', RUNTIMES, 5]] as
 
 test('the API snippets run and print what they promise', { timeout: 60_000 }, async () => {
   const run = async (file: string) => (await promisify(execFile)(process.execPath, ['--import', 'tsx', file])).stdout;
-  const [deep, denoise, stacked] = await Promise.all(API_SNIPPETS.map(run));
+  const [deep, denoise, stacked, vae] = await Promise.all(API_SNIPPETS.map(run));
   assert.match(deep!, /^layer +shape +activation +parameters\nencode +4 → 8 +elu +40\n[\s\S]*\nloss mse, optimizer adam\n\d+ epochs, best validation loss [\d.]+\n$/);
   const [, loss] = /^denoised loss ([\d.]+)\n$/.exec(denoise!)!;
   assert.ok(Number(loss) < 0.6, `denoising brings the noisy rows near the clean ones (BCE ${loss})`);
   const [, before, after] = /^fine-tuning from ([\d.]+) to ([\d.]+)\n$/.exec(stacked!)!;
   assert.ok(Number(after) < Number(before), 'fine-tuning lowers the loss');
+  const [, vaeLoss, reconstruction, kl] = /^loss ([\d.]+) = reconstruction ([\d.]+) \+ KL ([\d.]+)\n/.exec(vae!)!.map(Number);
+  assert.ok(Math.abs(vaeLoss! - reconstruction! - kl!) < 0.011 && kl! > 0, `the VAE's loss is its two terms: ${vae}`);
+  const flower = /a new flower: ([-\d.,]+)\n/.exec(vae!)![1]!.split(',').map(Number);
+  assert.ok(flower.length === 4 && flower.every((v) => v > 0 && v < 8), `a sampled flower looks like one: ${flower}`);
+  assert.match(vae!, /between the first and the last flower: [-\d.,]+\n$/);
 });
 
 function irisLine(): string {
