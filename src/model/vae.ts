@@ -7,6 +7,9 @@ import { checkDimension, checkKeys, checkRunOptions, optimizerSettings, type Run
 import { summaryTable } from './summary.js';
 import { resolveVaeOptions, vaeLayers, type ResolvedVaeOptions, type VaeParameterName, type VariationalAutoencoderOptions } from './vae-options.js';
 
+/** The most values `sample` and `interpolate` return at once (1 GiB of f32). */
+const MAX_OUTPUT_VALUES = 2 ** 28;
+
 /** The parameters of a variational autoencoder by name. */
 export type VaeWeights = Record<VaeParameterName, Matrix<Float32Array>>;
 
@@ -150,8 +153,8 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
     this.checkAlive();
     checkDimension(n, 'n');
     if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new RangeError(`seed must be a non-negative integer, got ${String(seed)}`);
+    this.checkOutputRows(n, `sample(${n})`);
     const values = n * this.latentDim;
-    if (values > 1 << 26) throw new RangeError(`sample(${n}) would draw ${values} code values; at most ${1 << 26} at a time`);
     const codes = this.network.allocF32(values + 4);
     try {
       const { kernels } = this.network;
@@ -180,7 +183,7 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
     this.checkAlive();
     const ends = [singleRow(a, this.inputDim, 'a'), singleRow(b, this.inputDim, 'b')];
     if (!Number.isSafeInteger(steps) || steps < 2) throw new RangeError(`steps must be an integer ≥ 2, got ${String(steps)}`);
-    checkDimension(steps, 'steps');
+    this.checkOutputRows(steps, `interpolate with ${steps} steps`);
     const { mean } = this.encode([ends[0]!, ends[1]!]);
     const d = this.latentDim;
     const codes = new Float32Array(steps * d);
@@ -189,6 +192,12 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
       for (let j = 0; j < d; j++) codes[i * d + j] = mean.data[j]! + t * (mean.data[d + j]! - mean.data[j]!);
     }
     return this.decode({ rows: steps, cols: d, data: codes });
+  }
+
+  /** Throws unless `rows` decoded rows (and their codes) fit in MAX_OUTPUT_VALUES values. */
+  private checkOutputRows(rows: number, what: string): void {
+    const values = rows * Math.max(this.inputDim, this.latentDim);
+    if (values > MAX_OUTPUT_VALUES) throw new RangeError(`${what} would make ${values} values; at most ${MAX_OUTPUT_VALUES} at a time (ask for fewer rows)`);
   }
 
   /**

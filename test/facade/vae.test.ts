@@ -3,7 +3,8 @@
 // interpolation, anomaly scores and checkpoints.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, CheckpointError, VariationalAutoencoder, anomalyThreshold, loadModel, type VariationalAutoencoderOptions } from '../../src/entries/index.js';
+import fc from 'fast-check';
+import { Autoencoder, CheckpointError, DivergenceError, VariationalAutoencoder, anomalyThreshold, decodeCheckpoint, encodeCheckpoint, loadModel, memoryBytes, type VariationalAutoencoderOptions } from '../../src/entries/index.js';
 import { namedLayers, vaeFiniteDifferences, vaeLoss, type RefVae } from '../reference-vae.js';
 import type { RefLayer } from '../reference.js';
 import { randomRows } from './helpers.js';
@@ -181,7 +182,8 @@ test('sample draws codes from N(0, I): with a seed, its own generator; without, 
   assert.deepEqual(vae.decode(codes).rows, 1);
   assert.throws(() => vae.sample(0), /n must be a positive integer, got 0/);
   assert.throws(() => vae.sample(2, -1), /seed must be a non-negative integer, got -1/);
-  assert.throws(() => vae.sample(1e8), /at most/);
+  assert.throws(() => vae.sample(1e8), /n is 100000000; at most 16777216 is supported/);
+  assert.throws(() => new VariationalAutoencoder(50000, 2).sample(10000), /sample\(10000\) would make 500000000 values; at most 268435456 at a time/);
   vae.dispose();
 });
 
@@ -240,5 +242,69 @@ test('trainAsync trains the bits of train', async () => {
 test('the layer records the reference names are the model\'s names', () => {
   const vae = new VariationalAutoencoder(4, 2, { hidden: [3] });
   assert.deepEqual(namedLayers(reference(vae)).map(([n]) => n), ['encode', 'z_mean', 'z_log_var', 'decode', 'decode_1']);
+  vae.dispose();
+});
+
+test('forged VAE checkpoints are refused with CheckpointError before anything is allocated', () => {
+  const vae = new VariationalAutoencoder(6, 2, { hidden: [4], outputActivation: 'sigmoid' });
+  const bytes = vae.toBytes();
+  for (let cut = 0; cut < bytes.length; cut += 11) assert.throws(() => VariationalAutoencoder.fromBytes(bytes.slice(0, cut)), CheckpointError);
+  for (let at = 0; at < bytes.length; at += 13) {
+    const bad = bytes.slice();
+    bad[at]! ^= 0x20;
+    assert.throws(() => loadModel(bad), CheckpointError);
+  }
+  const { header, tensors } = decodeCheckpoint(bytes);
+  const options = header.options as Record<string, unknown>;
+  const forged: [Record<string, unknown>, RegExp][] = [
+    [{ latentDim: 2 ** 24 }, /checkpoint tensor 'z_mean\/weights' is 4×2, expected 4×16777216/],
+    [{ latentDim: 0 }, /invalid dimensions: latentDim must be a positive integer/],
+    [{ options: { ...options, outputActivation: 'linear' } }, /invalid options: reconstruction 'bce' needs outputActivation 'sigmoid'/],
+    [{ options: { ...options, klWeight: -2 } }, /invalid options: klWeight must be a finite number ≥ 0/],
+    [{ options: { ...options, hidden: [4, 3] } }, /checkpoint has no tensor 'encode_1\/weights'/],
+    [{ options: { ...options, loss: 'rmse' } }, /invalid options: unknown options 'loss'/],
+    [{ steps: undefined }, /checkpoint header has no optimizer step count/],
+    [{ rng: [0, 0, 0, 0] }, /impossible generator state/],
+  ];
+  const before = memoryBytes();
+  for (const [change, message] of forged) {
+    const forgedBytes = encodeCheckpoint({ header: { ...header, ...change }, tensors });
+    assert.throws(() => VariationalAutoencoder.fromBytes(forgedBytes), (e: unknown) => e instanceof CheckpointError && message.test(e.message), String(message));
+  }
+  assert.equal(memoryBytes(), before, 'no memory grew for a refused checkpoint');
+  const nan = tensors.map((t) => (t.name === 'z_log_var/biases' ? { ...t, data: Float32Array.of(0, Number.NaN) } : t));
+  assert.throws(() => VariationalAutoencoder.fromBytes(encodeCheckpoint({ header, tensors: nan })), /checkpoint tensor 'z_log_var\/biases' holds NaN at 1/);
+  vae.dispose();
+});
+
+test('whatever a caller passes, a VAE answers with a result or a typed error, never a trap, and stays usable', () => {
+  const vae = new VariationalAutoencoder(4, 2, { hidden: [3], seed: 1 });
+  const number = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -0, 1e38), fc.integer({ min: -300, max: 300 }));
+  const anything = fc.oneof(
+    fc.array(fc.array(number, { maxLength: 5 }), { maxLength: 6 }),
+    fc.record({ rows: fc.integer({ min: -2, max: 5 }), cols: fc.integer({ min: -2, max: 5 }), data: fc.float32Array({ maxLength: 30 }) }),
+    fc.constantFrom(null, undefined, 'text', 42, {}, [[]]),
+  );
+  const typedOrNothing = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      assert.ok(error instanceof RangeError || error instanceof TypeError || error instanceof DivergenceError, `untyped error: ${String(error)}`);
+    }
+  };
+  fc.assert(
+    fc.property(anything, anything, fc.oneof(fc.integer({ min: -3, max: 12 }), fc.double()), (a, b, k) => {
+      typedOrNothing(() => vae.encode(a as never));
+      typedOrNothing(() => vae.decode(a as never));
+      typedOrNothing(() => vae.evaluate(a as never, { target: b as never }));
+      typedOrNothing(() => vae.gradients(a as never, { noise: b as never }));
+      typedOrNothing(() => vae.interpolate(a as never, b as never, k));
+      typedOrNothing(() => vae.sample(k, k as never));
+      typedOrNothing(() => vae.train(a as never, { epochs: 1, batchSize: k, logEvery: 0 }));
+      assert.equal(typeof vae.evaluate([[1, 2, 3, 4]]).loss, 'number');
+      assert.equal(vae.sample(1, 3).rows, 1);
+    }),
+    { numRuns: 300, seed: 20261202 },
+  );
   vae.dispose();
 });
