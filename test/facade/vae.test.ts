@@ -167,6 +167,10 @@ test('validation and early stopping use the deterministic loss (z = mean)', () =
   const history = vae.train(data, { epochs: 3, batchSize: 10, logEvery: 0, validation: data.slice(0, 30) });
   assert.equal(history.validation!.length, 3);
   assert.ok(Math.abs(history.validation!.at(-1)! - vae.evaluate(data.slice(0, 30)).loss) < 1e-6 * history.validation!.at(-1)!);
+  const stopped = vae.train(data, { epochs: 200, batchSize: 10, logEvery: 0, validation: 0.25, earlyStopping: { patience: 2 } });
+  assert.ok(stopped.length < 200, `early stopping ended training after ${stopped.length} epochs`);
+  const best = Math.min(...stopped.validation!);
+  assert.ok(Math.abs(vae.evaluate(data.slice(90)).loss - best) < 1e-6 * best, 'the best epoch\'s weights are kept');
   vae.dispose();
 });
 
