@@ -2,4 +2,4 @@
 // cannot run there.
 export * from './api.js';
 export { trainInWorker } from '../worker/no-worker.js';
-export type { WorkerTrainOptions, WorkerTrainResult } from '../worker/train-in-worker.js';
+export type { WorkerTrainOptions, WorkerTrainResult, VaeWorkerTrainOptions, VaeWorkerTrainResult } from '../worker/train-in-worker.js';

@@ -1,10 +1,15 @@
-import { Autoencoder } from '../model/autoencoder.js';
+import type { Autoencoder } from '../model/autoencoder.js';
+import type { VariationalAutoencoder } from '../model/vae.js';
 import { asMatrix, checkData, type Matrix, type MatrixLike } from '../matrix.js';
 import type { AutoencoderOptions } from '../model/options.js';
+import { resolveVaeOptions, type VariationalAutoencoderOptions } from '../model/vae-options.js';
 import type { Corruption } from '../model/corruption.js';
-import type { EarlyStopping, TrainHistory } from '../model/training.js';
+import type { EarlyStopping, EpochInfo, TrainHistory } from '../model/training.js';
+import { checkpointKind } from '../model/checkpoint.js';
+import { loadModel } from '../model/load-model.js';
+import { decodeCheckpoint } from '../io/checkpoint.js';
 import { CheckpointError, DataFormatError, DisposedError, DivergenceError, WasmNotReadyError } from '../errors.js';
-import type { ErrorReply, TrainReply, TrainRequest, WorkerTrainSettings } from './protocol.js';
+import type { ErrorReply, ModelRequest, TrainReply, TrainRequest, WorkerTrainSettings } from './protocol.js';
 
 /** Options of `trainInWorker`. */
 export interface WorkerTrainOptions {
@@ -41,6 +46,25 @@ export interface WorkerTrainResult {
   history: TrainHistory;
 }
 
+/** Options of `trainInWorker` for a `VariationalAutoencoder`: the same training options, with `latentDim` instead of `hidden`. */
+export interface VaeWorkerTrainOptions extends Omit<WorkerTrainOptions, 'hidden' | 'model' | 'onEpoch'> {
+  /** The code's width, as `new VariationalAutoencoder(inputDim, latentDim)` takes it (with `checkpoint`: the checkpoint's). */
+  latentDim: number;
+  /** Not here: a VariationalAutoencoder's hidden layers are `model.hidden`, e.g. `{ latentDim: 2, model: { hidden: [256] } }`. */
+  hidden?: never;
+  /** Model options, as for `new VariationalAutoencoder` (the hidden layers among them). */
+  model?: VariationalAutoencoderOptions;
+  /** Called on the main thread after every epoch, with the loss's two terms (`kl` not weighted). */
+  onEpoch?: (info: { epoch: number; loss: number; validationLoss?: number; reconstruction: number; kl: number }) => void;
+}
+
+/** What `trainInWorker` resolves with for a `VariationalAutoencoder`. */
+export interface VaeWorkerTrainResult {
+  model: VariationalAutoencoder;
+  checkpoint: Uint8Array;
+  history: TrainHistory;
+}
+
 /**
  * Trains in a Web Worker so the page stays responsive: the data is sent once, progress comes back after every
  * epoch, and the trained model is rebuilt here from its checkpoint (same bits as training on this thread), to run
@@ -55,9 +79,27 @@ export interface WorkerTrainResult {
  * const { reconstructed } = model.test(pixels);
  * ```
  */
-export async function trainInWorker(data: MatrixLike, options: WorkerTrainOptions): Promise<WorkerTrainResult> {
+export function trainInWorker(data: MatrixLike, options: WorkerTrainOptions): Promise<WorkerTrainResult>;
+/**
+ * Trains a `VariationalAutoencoder` in a Web Worker, as the `hidden` form trains an `Autoencoder`: `latentDim`
+ * asks for one (its hidden layers are `model.hidden`), `onEpoch` also gets the loss's `reconstruction` and `kl`
+ * terms, and the model is rebuilt here, with the `threads` and `precision` of `options.model`.
+ *
+ * @example
+ * ```ts
+ * const { model, history } = await trainInWorker(pixels, {   // pixels scaled to [0, 1]
+ *   latentDim: 2, epochs: 20, batchSize: 100,
+ *   model: { hidden: [256], activation: 'relu', outputActivation: 'sigmoid', optimizer: { name: 'adam' } },
+ *   onEpoch: ({ epoch, reconstruction, kl }) => console.log(epoch, reconstruction, kl),
+ * });
+ * const samples = model.sample(16);
+ * ```
+ */
+export function trainInWorker(data: MatrixLike, options: VaeWorkerTrainOptions): Promise<VaeWorkerTrainResult>;
+export async function trainInWorker(data: MatrixLike, options: WorkerTrainOptions | VaeWorkerTrainOptions): Promise<TrainedInWorker> {
   const { rows, cols } = checkData(data, undefined);
   const matrix: Matrix = asMatrix(data);
+  const model = modelRequest(options); // the call's own mistakes, in every runtime
   options.signal?.throwIfAborted();
   if (!options.worker && typeof Worker === 'undefined') {
     throw new TypeError('trainInWorker needs Web Workers (browsers, Deno, Bun); in Node, use train or trainAsync');
@@ -69,12 +111,13 @@ export async function trainInWorker(data: MatrixLike, options: WorkerTrainOption
   const request: TrainRequest = {
     type: 'train',
     data: { rows, cols, data: matrix.data.slice() },
-    hidden: options.hidden,
-    model: options.model ?? {},
+    ...model,
     train,
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
   };
-  return new Promise<WorkerTrainResult>((resolve, reject) => {
+  // A VAE's worker sends its loss's terms too: each epoch's info as its model's onEpoch got it.
+  const onEpoch = options.onEpoch as ((info: Omit<EpochInfo, 'batchLosses'>) => void) | undefined;
+  return new Promise<TrainedInWorker>((resolve, reject) => {
     const finish = (outcome: () => void) => {
       options.signal?.removeEventListener('abort', onAbort);
       worker.removeEventListener('message', onMessage);
@@ -91,13 +134,16 @@ export async function trainInWorker(data: MatrixLike, options: WorkerTrainOption
     };
     const onError = (event: Event) => finish(() => reject(new Error(`the training worker failed: ${(event as ErrorEvent).message ?? event.type}`)));
     const onMessage = ({ data: reply }: MessageEvent<TrainReply>) => {
-      if (reply.type === 'epoch') return options.onEpoch?.({ epoch: reply.epoch, loss: reply.loss, ...(reply.validationLoss === undefined ? {} : { validationLoss: reply.validationLoss }) });
+      if (reply.type === 'epoch') {
+        const { type: _type, ...info } = reply;
+        return onEpoch?.(info);
+      }
       finish(() => {
         if (reply.type === 'error') return reject(revive(reply));
         try {
           const history: TrainHistory = reply.history;
           if (reply.validation) history.validation = reply.validation;
-          resolve({ model: Autoencoder.fromBytes(reply.checkpoint, { threads: options.model?.threads, precision: options.model?.precision }), checkpoint: reply.checkpoint, history });
+          resolve({ model: loadModel(reply.checkpoint, { threads: options.model?.threads, precision: options.model?.precision }), checkpoint: reply.checkpoint, history });
         } catch (error) {
           reject(error);
         }
@@ -113,8 +159,58 @@ export async function trainInWorker(data: MatrixLike, options: WorkerTrainOption
 
 const busy = new WeakSet<Worker>();
 
+/** What the implementation resolves with: each overload's result. */
+interface TrainedInWorker {
+  model: Autoencoder | VariationalAutoencoder;
+  checkpoint: Uint8Array;
+  history: TrainHistory;
+}
+
+const BOTH_FORMS = "an Autoencoder's hidden layer widths (e.g. { hidden: 64 }) or a VariationalAutoencoder's latentDim (e.g. { latentDim: 2, model: { hidden: [256] } })";
+
+/**
+ * The model the options ask for, checked before a worker exists: an Autoencoder (`hidden`) or a
+ * VariationalAutoencoder (`latentDim`), and a checkpoint of that kind.
+ */
+function modelRequest(options: WorkerTrainOptions | VaeWorkerTrainOptions): ModelRequest {
+  const request: ModelRequest = asksForVae(options) ? vaeRequest(options) : { kind: 'autoencoder', hidden: options.hidden, model: options.model ?? {} };
+  if (options.checkpoint) checkCheckpoint(options.checkpoint, request);
+  else if (request.kind === 'autoencoder' && request.hidden === undefined) throw new TypeError(`trainInWorker needs ${BOTH_FORMS}`);
+  return request;
+}
+
+/** `latentDim` marks the VariationalAutoencoder form (from JavaScript, `hidden` may come with it: vaeRequest refuses that). */
+function asksForVae(options: WorkerTrainOptions | VaeWorkerTrainOptions): options is VaeWorkerTrainOptions {
+  return (options as VaeWorkerTrainOptions).latentDim !== undefined;
+}
+
+function vaeRequest(options: VaeWorkerTrainOptions): ModelRequest {
+  if (options.hidden !== undefined) throw new TypeError(`trainInWorker takes ${BOTH_FORMS}, not both: a VariationalAutoencoder's hidden layers go in model.hidden`);
+  const { latentDim } = options;
+  if (typeof latentDim !== 'number' || !Number.isInteger(latentDim) || latentDim < 1) {
+    throw new RangeError(`latentDim must be a positive integer, the width of the VariationalAutoencoder's code (e.g. { latentDim: 2 }), got ${String(latentDim)}`);
+  }
+  resolveVaeOptions(options.model); // throws naming a bad option, e.g. hidden: 64 for hidden: [64]
+  return { kind: 'vae', latentDim, model: options.model ?? {} };
+}
+
+/** Refuses a checkpoint of the other kind of model, or a VAE's of another code width, saying what to pass. */
+function checkCheckpoint(checkpoint: Uint8Array, request: ModelRequest): void {
+  const { kind } = checkpointKind(checkpoint); // refuses corrupt and foreign bytes
+  const stored = decodeCheckpoint(checkpoint).header;
+  if (kind === 'vae' && request.kind === 'autoencoder') {
+    throw new CheckpointError(`this checkpoint holds a VariationalAutoencoder, not an Autoencoder: pass its latentDim instead of hidden, e.g. { latentDim: ${String(stored.latentDim)}, checkpoint }`);
+  }
+  if (kind === 'autoencoder' && request.kind === 'vae') {
+    throw new CheckpointError(`this checkpoint holds an Autoencoder, not a VariationalAutoencoder: pass its hidden instead of latentDim, e.g. { hidden: ${JSON.stringify(stored.hidden ?? stored.hiddenDim)}, checkpoint }`);
+  }
+  if (request.kind === 'vae' && stored.latentDim !== request.latentDim) {
+    throw new RangeError(`latentDim is ${request.latentDim}, but the checkpoint's VariationalAutoencoder has latentDim ${String(stored.latentDim)}: pass { latentDim: ${String(stored.latentDim)}, checkpoint }`);
+  }
+}
+
 /** The train options as they cross to the worker: data as matrices (copies, checked where the worker will check them). */
-function workerSettings(options: WorkerTrainOptions): WorkerTrainSettings {
+function workerSettings(options: WorkerTrainOptions | VaeWorkerTrainOptions): WorkerTrainSettings {
   const { epochs, batchSize, batchesPerEpoch, shuffle, corruption, earlyStopping, target, validation } = options;
   const copy = (m: MatrixLike, what: string): Matrix => {
     checkData(m, undefined, what);

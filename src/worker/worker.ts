@@ -1,6 +1,7 @@
 // The training worker: a module Web Worker that trains on what it is sent and streams progress back, so the
 // page's main thread stays free.
 import { Autoencoder } from '../model/autoencoder.js';
+import { VariationalAutoencoder } from '../model/vae.js';
 import { init } from '../runtime/wasm.js';
 import { relaxedSimdAvailable } from '../runtime/relaxed-simd.js';
 import type { TrainReply, TrainRequest } from './protocol.js';
@@ -14,22 +15,20 @@ const port = globalThis as unknown as Port;
 
 port.addEventListener('message', async ({ data: request }) => {
   if (request.type !== 'train') return;
-  let ae: Autoencoder | undefined;
+  let model: Autoencoder | VariationalAutoencoder | undefined;
   try {
     // Literal URLs, for bundlers to follow; the build with fused products where precision 'fast' can use them.
     const wasm = relaxedSimdAvailable()
       ? new URL('../../build/autoencoder-fast.wasm', import.meta.url)
       : new URL('../../build/autoencoder.wasm', import.meta.url);
     await init({ wasm });
-    ae = request.checkpoint
-      ? Autoencoder.fromBytes(request.checkpoint, { precision: request.model.precision })
-      : new Autoencoder(request.data.cols, request.hidden, request.model);
-    const history = await ae.trainAsync(request.data, {
+    model = modelFor(request);
+    const history = await model.trainAsync(request.data, {
       ...request.train,
       logEvery: 0,
-      onEpoch: ({ epoch, loss, validationLoss }) => port.postMessage({ type: 'epoch', epoch, loss, ...(validationLoss === undefined ? {} : { validationLoss }) }),
+      onEpoch: ({ batchLosses: _batchLosses, ...info }) => port.postMessage({ type: 'epoch', ...info }),
     });
-    const checkpoint = ae.toBytes();
+    const checkpoint = model.toBytes();
     const validation = history.validation ? { validation: history.validation } : {};
     port.postMessage({ type: 'done', checkpoint, history: [...history], ...validation }, [checkpoint.buffer]);
   } catch (error) {
@@ -37,6 +36,16 @@ port.addEventListener('message', async ({ data: request }) => {
     const { history, file } = error as { history?: number[]; file?: string };
     port.postMessage({ type: 'error', name, message, ...(history ? { history } : {}), ...(file ? { file } : {}) });
   } finally {
-    ae?.dispose();
+    model?.dispose();
   }
 });
+
+/** The model the request asks for: a new one, or the checkpoint's (in the precision asked for). */
+function modelFor(request: TrainRequest): Autoencoder | VariationalAutoencoder {
+  const { checkpoint, data } = request;
+  const run = { precision: request.model.precision };
+  if (request.kind === 'vae') {
+    return checkpoint ? VariationalAutoencoder.fromBytes(checkpoint, run) : new VariationalAutoencoder(data.cols, request.latentDim, request.model);
+  }
+  return checkpoint ? Autoencoder.fromBytes(checkpoint, run) : new Autoencoder(data.cols, request.hidden, request.model);
+}

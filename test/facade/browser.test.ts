@@ -1,8 +1,13 @@
 // A real browser (Debian's Chromium): pages built with Vite and with webpack 5 train with fixed seeds and must
-// match Node bit for bit; training in a Web Worker streams progress while the page keeps answering clicks.
+// match Node bit for bit; training in a Web Worker streams progress while the page keeps answering clicks, and
+// trains a VariationalAutoencoder as Node does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder } from '../../src/entries/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Autoencoder, VariationalAutoencoder, type VaeWorkerTrainOptions } from '../../src/entries/index.js';
 import type { Page } from 'playwright-core';
 import { NO_BROWSER, withPage } from '../browser/harness.js';
 import { trainReference } from '../browser/determinism/train.js';
@@ -40,6 +45,59 @@ for (const bundler of ['vite', 'webpack'] as const) {
     }, { bundler });
   });
 }
+
+// The worker page's data, a variational autoencoder of it: bce needs the data in [0, 1], which jobData's are.
+const VAE_JOB = {
+  latentDim: 4,
+  model: { hidden: [32], seed: 99, weightInit: 'glorot', activation: 'elu', outputActivation: 'sigmoid', optimizer: { name: 'adam' } },
+  epochs: 3,
+  batchSize: 10,
+  corruption: { type: 'mask', fraction: 0.1 },
+  validation: 0.1,
+} as const satisfies VaeWorkerTrainOptions;
+
+interface VaeState { epochs: unknown[]; weightsHex?: string; error?: string }
+
+/** A page (in a temporary folder) that trains VAE_JOB through trainInWorker and publishes window.vae. */
+function vaeWorkerPage(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wae-vae-worker-'));
+  const from = (path: string) => relative(dir, fileURLToPath(new URL(path, import.meta.url)));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html>\n<meta charset="utf-8">\n<script type="module" src="./main.ts"></script>\n');
+  writeFileSync(join(dir, 'main.ts'), `
+import { trainInWorker } from '${from('../../dist/entries/index.js')}';
+import { jobData, weightsHex } from '${from('../browser/worker/job.ts')}';
+const state: { epochs: unknown[]; weightsHex?: string; error?: string } = { epochs: [] };
+trainInWorker(jobData(), { ...${JSON.stringify(VAE_JOB)}, onEpoch: (info) => state.epochs.push(info) })
+  .then(({ model }) => {
+    state.weightsHex = weightsHex(model.getWeights());
+    model.dispose();
+  })
+  .catch((error: Error) => (state.error = \`\${error.name}: \${error.message}\`))
+  .finally(() => ((window as unknown as { vae: typeof state }).vae = state));
+`);
+  return dir;
+}
+
+test('trainInWorker trains a VariationalAutoencoder in Chromium to the bits Node trains, with reconstruction and kl every epoch', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
+  const dir = vaeWorkerPage();
+  try {
+    await withPage(dir, async (page) => {
+      await page.waitForFunction(() => (window as unknown as { vae?: VaeState }).vae !== undefined, undefined, { timeout: 120_000 });
+      const inBrowser = await page.evaluate(() => (window as unknown as { vae: VaeState }).vae);
+      assert.equal(inBrowser.error, undefined);
+      const { latentDim, model, ...train } = VAE_JOB;
+      const local = new VariationalAutoencoder(3072, latentDim, model);
+      const epochs: unknown[] = [];
+      local.train(jobData(), { ...train, logEvery: 0, onEpoch: ({ batchLosses: _batchLosses, ...info }) => epochs.push(info) });
+      assert.equal(inBrowser.weightsHex, weightsHex(local.getWeights()));
+      assert.deepEqual(inBrowser.epochs, epochs, 'every epoch crosses with its loss, validation loss, reconstruction and kl');
+      assert.ok(epochs.every((info) => 'reconstruction' in (info as object) && 'kl' in (info as object)));
+      local.dispose();
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('trainInWorker: the page answers clicks while a long job trains, and stop ends it', { skip: NO_BROWSER, timeout: 180_000 }, async () => {
   await withPage('test/browser/worker', async (page) => {

@@ -1,7 +1,7 @@
 // Bad input gets a typed error that names the problem; nothing reaches the user as a wasm trap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, DivergenceError, bindData, memoryBytes, trainInWorker } from '../../src/entries/index.js';
+import { Autoencoder, DivergenceError, VariationalAutoencoder, bindData, memoryBytes, trainInWorker } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
 
 test('dimensions must be positive integers', () => {
@@ -139,4 +139,42 @@ test('unknown option names are refused, in the constructor and in train', () => 
 test('trainInWorker outside a runtime with Web Workers says what to use instead', async () => {
   await assert.rejects(trainInWorker([[1, 2]], { hidden: 1 }), { name: 'TypeError', message: /trainInWorker needs Web Workers .*; in Node, use train or trainAsync/ });
   await assert.rejects(trainInWorker([[1, NaN]], { hidden: 1 }), { name: 'RangeError', message: /data row 0, column 1 is NaN/ });
+});
+
+test("trainInWorker names a VariationalAutoencoder's mistakes, and the shape it expects, in every runtime", async () => {
+  const rows = [[0.25, 0.75]];
+  await assert.rejects(trainInWorker(rows, { model: { hidden: [4] } } as never), {
+    name: 'TypeError',
+    message: "trainInWorker needs an Autoencoder's hidden layer widths (e.g. { hidden: 64 }) or a VariationalAutoencoder's latentDim (e.g. { latentDim: 2, model: { hidden: [256] } })",
+  });
+  for (const bad of [0, -1, 1.5, NaN, '2']) {
+    await assert.rejects(trainInWorker(rows, { latentDim: bad as number }), {
+      name: 'RangeError',
+      message: `latentDim must be a positive integer, the width of the VariationalAutoencoder's code (e.g. { latentDim: 2 }), got ${String(bad)}`,
+    });
+  }
+  // @ts-expect-error: hidden asks for an Autoencoder, latentDim for a VariationalAutoencoder
+  await assert.rejects(trainInWorker(rows, { hidden: 4, latentDim: 2 }), { name: 'TypeError', message: /, not both: a VariationalAutoencoder's hidden layers go in model\.hidden$/ });
+  await assert.rejects(trainInWorker(rows, { latentDim: 2, model: { hidden: 4 as never } }), { name: 'RangeError', message: /hidden must be an array of 0 to 64 layer widths, e\.g\. \[256\]; got 4/ });
+});
+
+test('trainInWorker refuses a checkpoint of the other kind of model, saying what to pass, before it looks for a worker', async () => {
+  const rows = [[0.25, 0.75]];
+  const vae = new VariationalAutoencoder(2, 3, { hidden: [4] });
+  const ae = new Autoencoder(2, [4, 1]);
+  await assert.rejects(trainInWorker(rows, { hidden: 4, checkpoint: vae.toBytes() }), {
+    name: 'CheckpointError',
+    message: 'this checkpoint holds a VariationalAutoencoder, not an Autoencoder: pass its latentDim instead of hidden, e.g. { latentDim: 3, checkpoint }',
+  });
+  await assert.rejects(trainInWorker(rows, { latentDim: 3, checkpoint: ae.toBytes() }), {
+    name: 'CheckpointError',
+    message: 'this checkpoint holds an Autoencoder, not a VariationalAutoencoder: pass its hidden instead of latentDim, e.g. { hidden: [4,1], checkpoint }',
+  });
+  await assert.rejects(trainInWorker(rows, { latentDim: 2, checkpoint: vae.toBytes() }), {
+    name: 'RangeError',
+    message: "latentDim is 2, but the checkpoint's VariationalAutoencoder has latentDim 3: pass { latentDim: 3, checkpoint }",
+  });
+  await assert.rejects(trainInWorker(rows, { latentDim: 3, checkpoint: vae.toBytes() }), /trainInWorker needs Web Workers/, 'a checkpoint of the kind asked for passes');
+  vae.dispose();
+  ae.dispose();
 });

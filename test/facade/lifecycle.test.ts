@@ -2,7 +2,7 @@
 // a worker job refused before it starts. Nothing of another object may be overwritten, nothing may stay locked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Autoencoder, bindData, trainInWorker } from '../../src/entries/index.js';
+import { Autoencoder, VariationalAutoencoder, bindData, trainInWorker } from '../../src/entries/index.js';
 import { getRuntime } from '../../src/runtime/wasm.js';
 import { randomRows } from './helpers.js';
 
@@ -52,6 +52,17 @@ test('trainInWorker refuses bad options before it takes a worker, so the worker 
   await assert.rejects(trainInWorker([[1, 2]], { hidden: 1, worker, validation: null as never }), { name: 'TypeError', message: /validation must be a fraction/ });
   const job = trainInWorker([[1, 2]], { hidden: 1, worker });
   assert.equal(posted.length, 1, 'the worker was free for the next job');
+  void job;
+});
+
+test('trainInWorker refuses a checkpoint of the other kind before it takes a worker, and asks the worker for the kind of model asked for', async () => {
+  const posted: { kind: string; latentDim?: number }[] = [];
+  const worker = { postMessage: (m: { kind: string }) => posted.push(m), addEventListener() {}, removeEventListener() {}, terminate() {} } as unknown as Worker;
+  const ae = new Autoencoder(2, 1);
+  await assert.rejects(trainInWorker([[1, 2]], { latentDim: 1, worker, checkpoint: ae.toBytes() }), { name: 'CheckpointError' });
+  ae.dispose();
+  const job = trainInWorker([[1, 2]], { latentDim: 3, worker });
+  assert.deepEqual(posted.map(({ kind, latentDim }) => [kind, latentDim]), [['vae', 3]], 'the worker was free for the next job');
   void job;
 });
 
