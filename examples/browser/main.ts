@@ -1,11 +1,17 @@
 // The browser demo: load pictures, train an autoencoder on them in a Web Worker, and show each picture beside
-// its reconstruction from the code. Run: npm run demo:web (see README.md).
-import { flatten, imageFromMatrixRow, lossCurveSvg, readImage, resizeTo, toGray, trainInWorker, type Autoencoder, type Image, type Matrix } from 'wasm-autoencoder';
+// its reconstruction from the code; or, in VAE mode, train a variational autoencoder on them and show the
+// pictures between two the user picks. Run: npm run demo:web (see README.md).
+import {
+  VariationalAutoencoder, flatten, imageFromMatrixRow, imageGrid, lossCurveSvg, readImage, resizeTo, toGray, trainInWorker,
+  type Autoencoder, type Image, type Matrix,
+} from 'wasm-autoencoder';
 
 /** Every picture is cropped to a square and resized to SIZE × SIZE. */
 const SIZE = 32;
 /** The pictures in samples/ (made by samples/make-samples.ts). */
 const SAMPLES = ['retina', 'colours', 'moon', 'bricks', 'text', 'coins', 'logo', 'sketch'];
+/** VAE mode: pictures in the strip between two picked pictures, and in a row of new samples. */
+const STEPS = 8, NEW_SAMPLES = 8;
 
 interface Picture { name: string; image: Image } // SIZE × SIZE, RGB
 type State = 'empty' | 'loading' | 'ready' | 'training' | 'done' | 'stopped' | 'error';
@@ -16,9 +22,12 @@ const files = $<HTMLInputElement>('files');
 const samples = $<HTMLButtonElement>('samples');
 const count = $('count');
 const thumbs = $('thumbs');
+const modes = $<HTMLFieldSetElement>('mode');
 const settings = $<HTMLFieldSetElement>('settings');
 const colour = $<HTMLInputElement>('colour');
 const hidden = $<HTMLInputElement>('hidden');
+const width = $<HTMLInputElement>('width');
+const latent = $<HTMLInputElement>('latent');
 const epochs = $<HTMLInputElement>('epochs');
 const train = $<HTMLButtonElement>('train');
 const stop = $<HTMLButtonElement>('stop');
@@ -28,16 +37,27 @@ const loss = $('loss');
 const results = $('results');
 const summary = $('summary');
 const pairs = $('pairs');
+const vaeSection = $('vae');
+const vaeSummary = $('vae-summary');
+const pickNote = $('pick');
+const strip = $<HTMLCanvasElement>('strip');
+const sample = $<HTMLButtonElement>('sample');
+const generated = $<HTMLCanvasElement>('generated');
 
 let pictures: Picture[] = [];
 let controller: AbortController | undefined;
+/** VAE mode: the trained model, the data set it learnt (a row per picture) and its channels; the picked pictures (kept across runs). */
+let vae: { model: VariationalAutoencoder; data: Matrix<Float32Array>; channels: 1 | 3 } | undefined;
+let picks: number[] = [];
+
+const mode = () => (modes.querySelector<HTMLInputElement>('input:checked')!.value as 'ae' | 'vae');
 
 function setState(state: State): void {
   document.body.dataset.state = state;
   const busy = state === 'loading' || state === 'training';
   samples.disabled = files.disabled = busy;
   drop.classList.toggle('disabled', busy);
-  settings.disabled = state === 'training';
+  settings.disabled = modes.disabled = state === 'training';
   train.disabled = busy || pictures.length === 0;
   stop.disabled = state !== 'training';
 }
@@ -84,6 +104,8 @@ async function load(sources: { name: string; blob: () => Promise<Blob> }[]): Pro
     }
   }
   pictures = loaded;
+  picks = [];
+  forgetVae();
   count.textContent = `${loaded.length} picture${loaded.length === 1 ? '' : 's'}, ${SIZE}×${SIZE}` + (failed.length ? ` (could not read ${failed.join(', ')})` : '');
   drawThumbs();
   results.hidden = true;
@@ -118,6 +140,9 @@ drop.addEventListener('drop', (event) => {
   if (!files.disabled) loadFiles(event.dataTransfer?.files ?? null);
 });
 colour.addEventListener('change', drawThumbs);
+modes.addEventListener('change', () => {
+  document.body.dataset.mode = mode();
+});
 
 // ── Training ───────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -130,8 +155,12 @@ function dataset(inColour: boolean): Matrix<Float32Array> {
   return { rows: rows.length, cols, data };
 }
 
-train.addEventListener('click', async () => {
-  if (!settings.reportValidity()) return;
+train.addEventListener('click', () => {
+  if (settings.reportValidity()) void (mode() === 'vae' ? trainVae() : trainAutoencoder());
+});
+stop.addEventListener('click', () => controller?.abort());
+
+async function trainAutoencoder(): Promise<void> {
   const channels = colour.checked ? 3 : 1;
   const data = dataset(channels === 3);
   const hiddenDim = hidden.valueAsNumber, total = epochs.valueAsNumber;
@@ -181,8 +210,7 @@ train.addEventListener('click', async () => {
   } finally {
     controller = undefined;
   }
-});
-stop.addEventListener('click', () => controller?.abort());
+}
 
 // ── Pictures out ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -213,16 +241,28 @@ function rowRmse(a: Matrix<Float32Array>, b: Matrix<Float32Array>, row: number):
 }
 
 function drawThumbs(): void {
-  thumbs.replaceChildren(...pictures.map(({ name, image }) => canvasOf(colour.checked ? image : toGray(image), 'thumb', name)));
+  thumbs.replaceChildren(
+    ...pictures.map(({ name, image }, index) => {
+      const canvas = canvasOf(colour.checked ? image : toGray(image), 'thumb', name);
+      canvas.classList.toggle('picked', picks.includes(index));
+      canvas.addEventListener('click', () => pick(index)); // VAE mode
+      return canvas;
+    }),
+  );
 }
 
 /** A canvas showing a gray or RGB image pixel for pixel (CSS scales it up). */
 function canvasOf(image: Image, className: string, title = className): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
-  canvas.width = image.width;
-  canvas.height = image.height;
   canvas.className = className;
   canvas.title = title;
+  paint(canvas, image);
+  return canvas;
+}
+
+function paint(canvas: HTMLCanvasElement, image: Image): void {
+  canvas.width = image.width;
+  canvas.height = image.height;
   const rgba = new ImageData(image.width, image.height);
   const c = image.channels;
   for (let p = 0; p < image.width * image.height; p++) {
@@ -230,7 +270,131 @@ function canvasOf(image: Image, className: string, title = className): HTMLCanva
     rgba.data[p * 4 + 3] = 255;
   }
   canvas.getContext('2d')!.putImageData(rgba, 0, 0);
-  return canvas;
+}
+
+// ── VAE mode ───────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Trains a variational autoencoder on the pictures with trainAsync, on this thread: it yields to the page between
+ * calls into the kernels, so the progress is drawn and Stop is handled. A stopped model is kept: it can be explored.
+ */
+async function trainVae(): Promise<void> {
+  const channels = colour.checked ? 3 : 1;
+  const data = dataset(channels === 3);
+  const total = epochs.valueAsNumber;
+  const history: number[] = [];
+  let terms = { reconstruction: NaN, kl: NaN };
+  forgetVae();
+  controller = new AbortController();
+  progress.max = total;
+  progress.value = 0;
+  setState('training');
+  let frame = 0;
+  const draw = () => {
+    frame = 0;
+    progress.value = history.length;
+    status.textContent = `Epoch ${history.length} of ${total}: ${lossTerms(history.at(-1)!, terms.reconstruction, terms.kl)}`;
+    loss.innerHTML = lossCurveSvg(history, { width: 860, height: 220, title: 'training loss (reconstruction + KL, per picture)' });
+  };
+  let model: VariationalAutoencoder | undefined;
+  try {
+    // As the chapter's VAE: a sigmoid output with the cross-entropy summed over a picture's values, Adam; Glorot
+    // initial weights (N(0, 1) saturates the output on 0–1 pixels).
+    model = new VariationalAutoencoder(data.cols, latent.valueAsNumber, {
+      hidden: [width.valueAsNumber], activation: 'relu', outputActivation: 'sigmoid', weightInit: 'glorot',
+      optimizer: { name: 'adam' }, learningRate: 0.001,
+    });
+    await model.trainAsync(data, {
+      epochs: total,
+      batchSize: 1, // one picture per step, as in autoencoder mode
+      logEvery: 0,
+      signal: controller.signal,
+      onEpoch: ({ loss: value, reconstruction = NaN, kl = NaN }) => {
+        history.push(value);
+        terms = { reconstruction, kl };
+        frame ||= requestAnimationFrame(draw);
+      },
+    });
+    cancelAnimationFrame(frame);
+    draw();
+    status.textContent = `Trained ${history.length} epochs: ${lossTerms(history.at(-1)!, terms.reconstruction, terms.kl)}`;
+    setState('done');
+  } catch (error) {
+    cancelAnimationFrame(frame);
+    if (history.length) draw();
+    if (controller.signal.aborted && history.length) {
+      status.textContent = `Stopped after ${history.length} of ${total} epochs.`;
+      setState('stopped');
+    } else {
+      model?.dispose();
+      model = undefined;
+      status.textContent = controller.signal.aborted ? 'Stopped before the first epoch.' : `Training failed: ${(error as Error).message}`;
+      setState(controller.signal.aborted ? 'stopped' : 'error');
+    }
+  } finally {
+    controller = undefined;
+  }
+  if (model) {
+    vae = { model, data, channels };
+    showVae();
+  }
+}
+
+function lossTerms(total: number, reconstruction: number, kl: number): string {
+  return `loss ${total.toFixed(2)} = reconstruction ${reconstruction.toFixed(2)} + KL ${kl.toFixed(2)}`;
+}
+
+function showVae(): void {
+  const { model, data } = vae!;
+  const { loss: total, reconstruction, kl } = model.evaluate(data);
+  vaeSummary.innerHTML =
+    `<strong>${data.cols} → ${model.hidden[0]} → ${model.latentDim}</strong> values: each picture becomes a cloud of codes ` +
+    `around a mean. On all pictures, codes at their means: <strong>${lossTerms(total, reconstruction, kl)}</strong> ` +
+    `(cross-entropy summed over a picture's ${data.cols} values; KL from the standard normal).`;
+  drawPicks();
+  drawSamples();
+  vaeSection.hidden = false;
+}
+
+function forgetVae(): void {
+  vae?.model.dispose();
+  vae = undefined;
+  vaeSection.hidden = true;
+}
+
+/** A click on a thumbnail in VAE mode picks it (or unpicks it); the last two picked are the strip's ends. */
+function pick(index: number): void {
+  if (mode() !== 'vae') return;
+  picks = picks.includes(index) ? picks.filter((i) => i !== index) : [...picks, index].slice(-2);
+  thumbs.querySelectorAll('canvas').forEach((canvas, i) => canvas.classList.toggle('picked', picks.includes(i)));
+  drawPicks();
+}
+
+function drawPicks(): void {
+  if (!vae) return;
+  const [a, b] = picks;
+  strip.hidden = b === undefined;
+  if (b === undefined) {
+    pickNote.textContent = a === undefined ? 'Click two pictures above to see one turn into the other.' : `From ${pictures[a]!.name} to… click another picture.`;
+    return;
+  }
+  const { model, data, channels } = vae;
+  const row = (i: number) => data.data.subarray(i * data.cols, (i + 1) * data.cols);
+  paint(strip, stripImage(model.interpolate(row(a!), row(b), STEPS), channels));
+  strip.dataset.steps = String(STEPS);
+  pickNote.textContent = `From ${pictures[a!]!.name} to ${pictures[b]!.name}: the pictures decoded from ${STEPS} codes evenly ` +
+    'spaced between their mean codes. Click other pictures for another pair.';
+}
+
+function drawSamples(): void {
+  if (!vae) return;
+  paint(generated, stripImage(vae.model.sample(NEW_SAMPLES), vae.channels));
+}
+sample.addEventListener('click', drawSamples);
+
+/** Rows of 0–1 pixel values as one image: the pictures side by side. */
+function stripImage(rows: Matrix<Float32Array>, channels: 1 | 3): Image {
+  return imageGrid(Array.from({ length: rows.rows }, (_, r) => imageFromMatrixRow(rows, r, SIZE, SIZE, channels, { max: 1 })), rows.rows);
 }
 
 setState('empty');
