@@ -24,7 +24,7 @@ export async function save(model: Autoencoder | VariationalAutoencoder, path: st
 }
 
 /**
- * Loads a model saved by `save` (or any `toBytes()` output), loading the WebAssembly module first if nothing has
+ * Loads an `Autoencoder` saved by `save` (or any of its `toBytes()` output; `loadAnyModel` loads either kind), loading the WebAssembly module first if nothing has
  * (so this entry works on its own). `options.threads` (default 1) and `options.precision` (default `'exact'`) say
  * how this process runs it, as `Autoencoder.fromBytes` takes them. Throws `CheckpointError` on a corrupt file,
  * `DataFormatError` on something that is not a regular file.

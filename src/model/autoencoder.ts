@@ -55,8 +55,9 @@ export class Autoencoder extends NetworkModel<ParameterName> {
     const checkedInput = checkDimension(inputDim, 'inputDim');
     const widths = Object.freeze(checkHidden(hidden));
     const resolved = resolveOptions(options);
+    const run = checkRunOptions(options); // before the network takes memory
     const network = new Network(autoencoderLayers(checkedInput, widths, resolved), resolved.loss, optimizerSettings(resolved));
-    super(startNetwork(network, resolved, checkRunOptions(options)));
+    super(startNetwork(network, resolved, run));
     this.inputDim = checkedInput;
     this.hidden = widths;
     this.hiddenDim = widths.at(-1)!;

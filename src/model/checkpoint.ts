@@ -76,7 +76,7 @@ function expectKind(checkpoint: Checkpoint, kind: ModelKind): void {
   if (format === FORMATS[kind].format) return;
   const other = (Object.keys(FORMATS) as ModelKind[]).find((k) => FORMATS[k].format === format);
   if (other) {
-    throw new CheckpointError(`this checkpoint holds ${article(FORMATS[other].className)}, not ${article(FORMATS[kind].className)}: read it with ${FORMATS[other].className}.fromBytes, or loadModel`);
+    throw new CheckpointError(`this checkpoint holds ${article(FORMATS[other].className)}, not ${article(FORMATS[kind].className)}: read it with ${FORMATS[other].className}.fromBytes, or loadModel (loadAnyModel for a file)`);
   }
   throw new CheckpointError(`not an autoencoder checkpoint (format ${JSON.stringify(format)}, expected "${FORMATS[kind].format}")`);
 }

@@ -198,13 +198,17 @@ function* runEpochs(
         if (klPtr !== undefined) network.setKlLog(klPtr + 4 * steps);
         const threads = governor.next();
         const started = performance.now();
-        const done = network.trainSteps(
-          threads, dataPtr, targetPtr, trainRows, idxPtr, plan.batchSize, count, (firstBatch + steps) % perPass, plan.shuffle,
-          steps === 0, lossPtr + 4 * steps, kinds,
-        );
+        let done: number;
+        try {
+          done = network.trainSteps(
+            threads, dataPtr, targetPtr, trainRows, idxPtr, plan.batchSize, count, (firstBatch + steps) % perPass, plan.shuffle,
+            steps === 0, lossPtr + 4 * steps, kinds,
+          );
+        } finally {
+          network.setKlLog(0); // its buffer is this call's: nothing else may write there
+        }
         governor.record(threads, (performance.now() - started) / 1000 / Math.max(1, done));
         if (corruption) network.setCorruption('none');
-        network.setKlLog(0); // its buffer is this call's: nothing else may write there
         steps += done;
         if (done < count) break;
       }

@@ -35,6 +35,8 @@ export interface ResolvedVaeOptions extends Omit<ResolvedOptions, 'loss'> {
 export type VaeParameterName = ParameterName | `${'z_mean' | 'z_log_var'}/${'weights' | 'biases'}`;
 
 const VAE_KEYS = ['hidden', 'reconstruction', 'klWeight'];
+/** The largest β: the kernels hold it as an f32, and far below its overflow. */
+const MAX_KL_WEIGHT = 1e30;
 /** Hidden layers an encoder may have. */
 const MAX_DEPTH = 64;
 
@@ -50,7 +52,7 @@ export function resolveVaeOptions(options: VariationalAutoencoderOptions = {}): 
   if (term === 'bce' && !sigmoid) {
     throw new RangeError(`reconstruction 'bce' needs outputActivation 'sigmoid' (outputs in (0, 1)), got '${String(rest.outputActivation ?? 'linear')}'`);
   }
-  if (typeof klWeight !== 'number' || !Number.isFinite(klWeight) || klWeight < 0) throw new RangeError(`klWeight must be a finite number ≥ 0, got ${String(klWeight)}`);
+  if (typeof klWeight !== 'number' || !(klWeight >= 0 && klWeight <= MAX_KL_WEIGHT)) throw new RangeError(`klWeight must be a number from 0 to ${MAX_KL_WEIGHT}, got ${String(klWeight)}`);
   const { loss: _loss, ...resolved } = resolveOptions({ ...rest, weightInit: rest.weightInit ?? 'glorot', loss: term });
   return Object.freeze({ ...resolved, hidden: Object.freeze(widths), reconstruction: term, klWeight });
 }

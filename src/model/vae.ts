@@ -10,6 +10,9 @@ import { resolveVaeOptions, vaeLayers, type ResolvedVaeOptions, type VaeParamete
 /** The most values `sample` and `interpolate` return at once (1 GiB of f32). */
 const MAX_OUTPUT_VALUES = 2 ** 28;
 
+/** Normals `sample` draws per call into the module (even, so the calls draw one call's values). */
+const NORMALS_PER_CALL = 2 ** 20;
+
 /** The parameters of a variational autoencoder by name. */
 export type VaeWeights = Record<VaeParameterName, Matrix<Float32Array>>;
 
@@ -72,11 +75,12 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
     const checkedInput = checkDimension(inputDim, 'inputDim');
     const checkedLatent = checkDimension(latentDim, 'latentDim');
     const resolved = resolveVaeOptions(options);
+    const run = checkRunOptions(options); // before the network takes memory
     const network = new Network(vaeLayers(checkedInput, checkedLatent, resolved), resolved.reconstruction, optimizerSettings(resolved), {
       rowSum: true,
       klWeight: resolved.klWeight,
     });
-    super(startNetwork(network, resolved, checkRunOptions(options)));
+    super(startNetwork(network, resolved, run));
     this.inputDim = checkedInput;
     this.latentDim = checkedLatent;
     this.hidden = resolved.hidden;
@@ -133,6 +137,7 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
    */
   decode(codes: MatrixLike): Matrix<Float32Array> {
     const { rows } = checkData(codes, this.latentDim, 'codes');
+    this.checkOutputRows(rows, `decode of ${rows} codes`);
     const out = new Float32Array(rows * this.inputDim);
     this.forEachChunk(codes, rows, this.latentDim, [this.samplingLayer + 1, this.outputLayer], undefined, (start, count) => {
       out.set(this.network.output(this.outputLayer, count), start * this.inputDim);
@@ -163,7 +168,8 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
         state = codes + 4 * values;
         kernels.rng_seed(state, seed % 2 ** 32, Math.floor(seed / 2 ** 32));
       }
-      kernels.rng_normal(state, codes, values, 0, 1);
+      // In even chunks (normals come in pairs), the values of one call, each call a bounded amount of work.
+      for (let at = 0; at < values; at += NORMALS_PER_CALL) kernels.rng_normal(state, codes + 4 * at, Math.min(NORMALS_PER_CALL, values - at), 0, 1);
       return this.decode({ rows: n, cols: this.latentDim, data: this.network.f32(codes, values).slice() });
     } finally {
       this.network.release(codes, values + 4);
@@ -213,18 +219,19 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
     const { rows } = checkData(data, this.inputDim);
     const target = checkTarget(options, rows, this.inputDim);
     const rowLosses = new Float64Array(rows);
+    const { klWeight } = this.network.lossSettings; // β as the kernels hold it (f32), so evaluate is training's loss
     let reconstruction = 0, kl = 0;
     this.forEachChunk(data, rows, this.inputDim, [0, this.outputLayer], target, (start, count, input, targetAt) => {
       for (let row = 0; row < count; row++) {
         const rowReconstruction = this.network.reconstructionSum(row, 1, targetAt ?? input), rowKl = this.network.klSum(row, 1);
-        rowLosses[start + row] = rowReconstruction + this.options.klWeight * rowKl;
+        rowLosses[start + row] = rowReconstruction + klWeight * rowKl;
         reconstruction += rowReconstruction;
         kl += rowKl;
       }
     });
     reconstruction /= rows;
     kl /= rows;
-    return { loss: reconstruction + this.options.klWeight * kl, reconstruction, kl, rowLosses };
+    return { loss: reconstruction + klWeight * kl, reconstruction, kl, rowLosses };
   }
 
   /**

@@ -60,6 +60,11 @@ export class Arena {
     this.coalesce(index);
   }
 
+  /** Blocks handed out and not released: what the tests count to see that nothing leaked. */
+  get usedBlocks(): number {
+    return this.used.size;
+  }
+
   /** Bytes of linear memory the module holds now. */
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;

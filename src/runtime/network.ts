@@ -94,6 +94,8 @@ export class Network {
   /** Byte offset of the 24 bytes of state: the generator, then Adam's step count. */
   readonly statePointer: number;
   readonly parameters: readonly ParameterRange[];
+  /** The loss's settings, β rounded to the f32 the kernels read. */
+  readonly lossSettings: LossSettings;
   private readonly abi: Abi;
   private readonly arena: Arena;
   private readonly table: number;
@@ -112,8 +114,9 @@ export class Network {
     readonly layers: readonly LayerSpec[],
     readonly loss: LossName,
     readonly optimizer: OptimizerSettings,
-    readonly lossSettings: LossSettings = { rowSum: false, klWeight: 0 },
+    lossSettings: LossSettings = { rowSum: false, klWeight: 0 },
   ) {
+    this.lossSettings = { rowSum: lossSettings.rowSum, klWeight: Math.fround(lossSettings.klWeight) };
     const { kernels, arena, abi } = getRuntime();
     this.kernels = kernels;
     this.arena = arena;

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Autoencoder, CheckpointError, DivergenceError, VariationalAutoencoder, anomalyThreshold, decodeCheckpoint, encodeCheckpoint, loadModel, memoryBytes, type VariationalAutoencoderOptions } from '../../src/entries/index.js';
+import { Autoencoder, CheckpointError, DivergenceError, VariationalAutoencoder, anomalyThreshold, decodeCheckpoint, encodeCheckpoint, loadModel, type VariationalAutoencoderOptions } from '../../src/entries/index.js';
+import { getRuntime } from '../../src/runtime/wasm.js';
 import { namedLayers, vaeFiniteDifferences, vaeLoss, type RefVae } from '../reference-vae.js';
 import type { RefLayer } from '../reference.js';
 import { randomRows } from './helpers.js';
@@ -27,6 +28,9 @@ function reference(vae: VariationalAutoencoder): RefVae {
     klWeight: options.klWeight,
   };
 }
+
+/** Blocks of WebAssembly memory handed out and not given back. */
+const usedBlocks = () => getRuntime().arena.usedBlocks;
 
 /** Rows of f32 values (what the model sees), as numbers. */
 const f32Rows = (rows: number[][]) => rows.map((row) => row.map(Math.fround));
@@ -63,14 +67,20 @@ test('options are checked: bce needs a sigmoid output, β ≥ 0, no loss option,
   const bad: [VariationalAutoencoderOptions, RegExp][] = [
     [{ reconstruction: 'bce' }, /reconstruction 'bce' needs outputActivation 'sigmoid'/],
     [{ reconstruction: 'rmse' as never }, /unknown reconstruction 'rmse': expected 'bce' or 'mse'/],
-    [{ klWeight: -1 }, /klWeight must be a finite number ≥ 0, got -1/],
-    [{ klWeight: Number.NaN }, /klWeight must be a finite number ≥ 0/],
+    [{ klWeight: -1 }, /klWeight must be a number from 0 to 1e\+30, got -1/],
+    [{ klWeight: 1e31 }, /klWeight must be a number from 0 to 1e\+30, got 1e\+31/],
+    [{ klWeight: Number.NaN }, /klWeight must be a number from 0 to 1e\+30, got NaN/],
     [{ loss: 'mse' } as never, /unknown options 'loss'/],
     [{ hidden: [4, 0] }, /hidden\[1\] must be a positive integer, got 0/],
     [{ hidden: 4 as never }, /hidden must be an array of 0 to 64 layer widths/],
   ];
   for (const [options, message] of bad) assert.throws(() => new VariationalAutoencoder(6, 2, options), message);
   assert.throws(() => new VariationalAutoencoder(6, 0), /latentDim must be a positive integer, got 0/);
+  const before = usedBlocks();
+  assert.throws(() => new VariationalAutoencoder(6, 2, { threads: 100 }), /threads must be 'auto' or an integer from 1 to 64, got 100/);
+  assert.throws(() => new VariationalAutoencoder(6, 2, { precision: 'slow' as never }), /precision must be 'exact' or 'fast', got 'slow'/);
+  assert.throws(() => new Autoencoder(6, 2, { threads: 0 }), /threads must be 'auto' or an integer from 1 to 64, got 0/);
+  assert.equal(usedBlocks(), before, 'a refused model takes no memory');
 });
 
 for (const hidden of [[], [5], [6, 4]]) {
@@ -131,7 +141,7 @@ test('evaluate takes z = mean: its loss, terms and row losses are the float64 re
       assert.ok(Math.abs(got[key] - expected[key]) < 1e-5 * Math.max(1, expected[key]), `${key}: ${got[key]} vs ${expected[key]}`);
     }
     got.rowLosses.forEach((l, r) => assert.ok(Math.abs(l - expected.rowLosses[r]!) < 1e-5 * Math.max(1, l), `row ${r}`));
-    assert.ok(Math.abs(got.loss - (got.reconstruction + 0.7 * got.kl)) < 1e-12);
+    assert.ok(Math.abs(got.loss - (got.reconstruction + Math.fround(0.7) * got.kl)) < 1e-12, "β as the kernels hold it, an f32");
     assert.deepEqual(vae.evaluate(x), got, 'deterministic');
     assert.deepEqual(vae.anomalyScores(x), got.rowLosses);
     const threshold = anomalyThreshold(got.rowLosses, { quantile: 0.9 });
@@ -187,7 +197,10 @@ test('sample draws codes from N(0, I): with a seed, its own generator; without, 
   assert.throws(() => vae.sample(0), /n must be a positive integer, got 0/);
   assert.throws(() => vae.sample(2, -1), /seed must be a non-negative integer, got -1/);
   assert.throws(() => vae.sample(1e8), /n is 100000000; at most 16777216 is supported/);
-  assert.throws(() => new VariationalAutoencoder(50000, 2).sample(10000), /sample\(10000\) would make 500000000 values; at most 268435456 at a time/);
+  const wide = new VariationalAutoencoder(50000, 2);
+  assert.throws(() => wide.sample(10000), /sample\(10000\) would make 500000000 values; at most 268435456 at a time/);
+  assert.throws(() => wide.decode({ rows: 6000, cols: 2, data: new Float32Array(12000) }), /decode of 6000 codes would make 300000000 values/);
+  wide.dispose();
   vae.dispose();
 });
 
@@ -264,18 +277,18 @@ test('forged VAE checkpoints are refused with CheckpointError before anything is
     [{ latentDim: 2 ** 24 }, /checkpoint tensor 'z_mean\/weights' is 4×2, expected 4×16777216/],
     [{ latentDim: 0 }, /invalid dimensions: latentDim must be a positive integer/],
     [{ options: { ...options, outputActivation: 'linear' } }, /invalid options: reconstruction 'bce' needs outputActivation 'sigmoid'/],
-    [{ options: { ...options, klWeight: -2 } }, /invalid options: klWeight must be a finite number ≥ 0/],
+    [{ options: { ...options, klWeight: -2 } }, /invalid options: klWeight must be a number from 0 to 1e\+30/],
     [{ options: { ...options, hidden: [4, 3] } }, /checkpoint has no tensor 'encode_1\/weights'/],
     [{ options: { ...options, loss: 'rmse' } }, /invalid options: unknown options 'loss'/],
     [{ steps: undefined }, /checkpoint header has no optimizer step count/],
     [{ rng: [0, 0, 0, 0] }, /impossible generator state/],
   ];
-  const before = memoryBytes();
+  const before = usedBlocks();
   for (const [change, message] of forged) {
     const forgedBytes = encodeCheckpoint({ header: { ...header, ...change }, tensors });
     assert.throws(() => VariationalAutoencoder.fromBytes(forgedBytes), (e: unknown) => e instanceof CheckpointError && message.test(e.message), String(message));
+    assert.equal(usedBlocks(), before, `nothing was allocated for a checkpoint refused with ${message}`);
   }
-  assert.equal(memoryBytes(), before, 'no memory grew for a refused checkpoint');
   const nan = tensors.map((t) => (t.name === 'z_log_var/biases' ? { ...t, data: Float32Array.of(0, Number.NaN) } : t));
   assert.throws(() => VariationalAutoencoder.fromBytes(encodeCheckpoint({ header, tensors: nan })), /checkpoint tensor 'z_log_var\/biases' holds NaN at 1/);
   vae.dispose();
@@ -311,4 +324,44 @@ test('whatever a caller passes, a VAE answers with a result or a typed error, ne
     { numRuns: 300, seed: 20261202 },
   );
   vae.dispose();
+});
+
+test('onEpoch\'s KL is the KL of the weights before each step: one full-batch step reports evaluate\'s KL from before it', () => {
+  const data = randomRows(40, 6, 12, 0, 1);
+  const vae = new VariationalAutoencoder(6, 3, { hidden: [5], klWeight: 0.5, seed: 3 });
+  vae.setWeights({ 'z_log_var/biases': [[0.3, -0.4, 0.8]], 'z_mean/biases': [[0.5, -0.6, 0.2]] });
+  for (let epoch = 0; epoch < 3; epoch++) {
+    const before = vae.evaluate(data);
+    let info: { loss: number; reconstruction?: number; kl?: number } | undefined;
+    vae.train(data, { epochs: 1, batchSize: 40, shuffle: false, logEvery: 0, onEpoch: (i) => (info = i) });
+    assert.ok(Math.abs(info!.kl! - before.kl) < 1e-5 * before.kl, `epoch ${epoch}: KL ${info!.kl} against ${before.kl} before the step`);
+    assert.ok(Math.abs(info!.reconstruction! + 0.5 * info!.kl! - info!.loss) < 1e-6 * info!.loss);
+  }
+  vae.dispose();
+});
+
+/** The model's parameters after one RMSProp step (TF1's: mean squares from 1) from `gradients`, in float64. */
+function rmspropStep(weights: Record<string, { data: Float32Array }>, gradients: Record<string, { data: Float32Array }>, lr: number): Map<string, Float64Array> {
+  return new Map(Object.entries(weights).map(([name, w]) => {
+    const g = gradients[name]!.data;
+    return [name, Float64Array.from(w.data, (v, i) => v - (lr * g[i]!) / Math.sqrt(0.9 + 0.1 * g[i]! ** 2 + 1e-10))];
+  }));
+}
+
+test('a training step (RMSProp fused at batch 1, the gradient sweep at batch 8) is gradients then RMSProp, in float64, for the same ε', () => {
+  for (const batch of [1, 8]) {
+    const data = randomRows(batch, 7, 40 + batch, 0, 1);
+    const options: VariationalAutoencoderOptions = { hidden: [6], outputActivation: 'sigmoid', learningRate: 0.01, seed: 21 };
+    // A code of 9 values: the heads' updates take the kernels' 8-column tiles (which read the heads' live flags) and a tail.
+    const trained = new VariationalAutoencoder(7, 9, options), reference = new VariationalAutoencoder(7, 9, options);
+    // With the same seed, gradients() draws the ε the step draws (nothing else is drawn first with shuffle off).
+    const expected = rmspropStep(reference.getWeights(), reference.gradients(data).gradients, 0.01);
+    trained.train(data, { epochs: 1, batchSize: batch, shuffle: false, logEvery: 0 });
+    for (const [name, w] of Object.entries(trained.getWeights())) {
+      const want = expected.get(name)!;
+      w.data.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-6 * Math.max(1, Math.abs(want[i]!)), `batch ${batch}, ${name}[${i}]: ${v} vs ${want[i]}`));
+    }
+    trained.dispose();
+    reference.dispose();
+  }
 });
