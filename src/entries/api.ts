@@ -25,3 +25,4 @@ export { grayscale, type GrayMethod, type GrayscaleOptions } from '../data/grays
 export { parseIdx, readIdx, loadIdxImages, loadIdxLabels, loadFashionMnist, type IdxArray } from '../data/idx.js';
 export { readImage, decodeImage, DEFAULT_MAX_PIXELS, type Image, type ImageDataLike, type ImageReadOptions } from '../data/image.js';
 export { resize, resizeTo, toGray, flatten, toPng, imageFromMatrixRow, imageGrid, type RowImageOptions } from '../data/image-ops.js';
+export { toSafetensors, fromSafetensors, type SafetensorsOptions } from '../interop/safetensors.js';
