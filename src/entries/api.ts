@@ -26,3 +26,4 @@ export { parseIdx, readIdx, loadIdxImages, loadIdxLabels, loadFashionMnist, type
 export { readImage, decodeImage, DEFAULT_MAX_PIXELS, type Image, type ImageDataLike, type ImageReadOptions } from '../data/image.js';
 export { resize, resizeTo, toGray, flatten, toPng, imageFromMatrixRow, imageGrid, type RowImageOptions } from '../data/image-ops.js';
 export { toSafetensors, fromSafetensors, type SafetensorsOptions } from '../interop/safetensors.js';
+export { toTfjsLayers, fromTfjsLayers, type TfjsLayers, type TfjsModelJson, type TfjsLayersOptions, type FromTfjsLayersOptions, type TfjsPart } from '../interop/tfjs-layers.js';

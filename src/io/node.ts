@@ -8,6 +8,7 @@ import { readFileBytes, writeFileAtomic, writeFileAtomicSync } from './node-fs.j
 
 export { readFileBytes, writeFileAtomic, writeFileAtomicSync };
 export { loadImageFolder, type ImageFolder, type ImageFolderOptions } from '../data/image-folder.js';
+export { writeTfjsLayers, readTfjsLayers } from './node-tfjs.js';
 
 /**
  * Saves a model (an `Autoencoder` or a `VariationalAutoencoder`) to `path` atomically (temp file, fsync, rename): a
