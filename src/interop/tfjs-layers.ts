@@ -73,12 +73,12 @@ export interface TfjsLayers {
 }
 
 /** The whole model, or one half of it. */
-export type TfjsPart = 'model' | 'encoder' | 'decoder';
+export type TfjsPart = 'autoencoder' | 'encoder' | 'decoder';
 
 /** Options of {@link toTfjsLayers}. */
 export interface TfjsLayersOptions {
   /**
-   * `'model'` (default): the whole model. `'encoder'`: input → codes (a VAE's: `[z_mean, z_log_var]`).
+   * `'autoencoder'` (default): the whole model. `'encoder'`: input → codes (a VAE's: `[z_mean, z_log_var]`).
    * `'decoder'`: codes → reconstructions. A half is for TF.js only: {@link fromTfjsLayers} reads whole models.
    */
   part?: TfjsPart;
@@ -141,8 +141,8 @@ export function toTfjsLayers(model: Autoencoder | VariationalAutoencoder, option
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object, e.g. { part: \'decoder\' }');
   const unknown = Object.keys(options).filter((key) => key !== 'part');
   if (unknown.length > 0) throw new RangeError(`unknown option '${unknown[0]}': expected 'part'`);
-  const part = options.part ?? 'model';
-  if (part !== 'model' && part !== 'encoder' && part !== 'decoder') throw new RangeError(`part is ${String(part)}, expected 'model', 'encoder' or 'decoder'`);
+  const part = options.part ?? 'autoencoder';
+  if (part !== 'autoencoder' && part !== 'encoder' && part !== 'decoder') throw new RangeError(`part is ${String(part)}, expected 'autoencoder', 'encoder' or 'decoder'`);
   const d = describeModel(model);
   const { config, className, layers } = d.kind === 'autoencoder' ? autoencoderTopology(d, part) : vaeTopology(d, part);
   const metadata: TfjsMetadata =
@@ -184,7 +184,7 @@ interface Topology {
 function autoencoderTopology(d: Extract<ModelDescription, { kind: 'autoencoder' }>, part: TfjsPart): Topology {
   const depth = d.hidden.length;
   const layers = part === 'encoder' ? d.layers.slice(0, depth) : part === 'decoder' ? d.layers.slice(depth) : [...d.layers];
-  const name = part === 'model' ? 'autoencoder' : `autoencoder_${part}`;
+  const name = part === 'autoencoder' ? 'autoencoder' : `autoencoder_${part}`;
   return { className: 'Sequential', config: { name, layers: sequentialLayers(layers) }, layers };
 }
 
@@ -197,11 +197,11 @@ function vaeTopology(d: Extract<ModelDescription, { kind: 'vae' }>, part: TfjsPa
   chain([d.mean], top, layers);
   chain([d.logVar], top, layers);
   const outputs = [[d.mean.name, 0, 0], [d.logVar.name, 0, 0]];
-  if (part === 'model') outputs.push([chain(d.decoder, d.mean.name, layers), 0, 0]);
-  const dense = part === 'model' ? [...d.encoder, d.mean, d.logVar, ...d.decoder] : [...d.encoder, d.mean, d.logVar];
+  if (part === 'autoencoder') outputs.push([chain(d.decoder, d.mean.name, layers), 0, 0]);
+  const dense = part === 'autoencoder' ? [...d.encoder, d.mean, d.logVar, ...d.decoder] : [...d.encoder, d.mean, d.logVar];
   return {
     className: 'Model',
-    config: { name: part === 'model' ? 'vae' : 'vae_encoder', layers, input_layers: [['input', 0, 0]], output_layers: outputs },
+    config: { name: part === 'autoencoder' ? 'vae' : 'vae_encoder', layers, input_layers: [['input', 0, 0]], output_layers: outputs },
     layers: dense,
   };
 }
@@ -399,7 +399,7 @@ function readMetadata(json: Record<string, unknown>, fail: Fail): TfjsMetadata |
   const m = record(ours, () => fail(`has userDefinedMetadata['${METADATA_KEY}'] that is not an object`));
   const bad = (key: string): never => fail(`has userDefinedMetadata['${METADATA_KEY}'].${key} ${describe(m[key])}, which is not one of ours`);
   const kind = m['kind'] === 'autoencoder' || m['kind'] === 'vae' ? m['kind'] : bad('kind');
-  const part = m['part'] === undefined ? 'model' : m['part'] === 'model' || m['part'] === 'encoder' || m['part'] === 'decoder' ? m['part'] : bad('part');
+  const part = m['part'] === undefined ? 'autoencoder' : m['part'] === 'autoencoder' || m['part'] === 'encoder' || m['part'] === 'decoder' ? m['part'] : bad('part');
   const activation = activationOf(m['activation'], () => bad('activation'));
   const outputActivation = activationOf(m['outputActivation'], () => bad('outputActivation'));
   if (activation === 'linear') bad('activation');

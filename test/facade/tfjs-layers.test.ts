@@ -449,7 +449,7 @@ test('fuzz: model.json files with values replaced or removed anywhere, weights c
 
 test('toTfjsLayers refuses unknown options and parts', () => {
   const model = new Autoencoder(4, 2);
-  assert.throws(() => toTfjsLayers(model, { part: 'middle' as never }), /part is middle, expected 'model', 'encoder' or 'decoder'/);
+  assert.throws(() => toTfjsLayers(model, { part: 'middle' as never }), /part is middle, expected 'autoencoder', 'encoder' or 'decoder'/);
   assert.throws(() => toTfjsLayers(model, { parts: 'encoder' } as never), /unknown option 'parts'/);
   model.dispose();
 });
