@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The command line: train, reconstruct/test, encode and score. A user mistake prints one line and exits 1.
+// The command line: train, reconstruct/test, encode, score, export and import. A user mistake prints one line and exits 1.
 import { train, TRAIN_HELP } from './train.js';
 import { reconstruct, RECONSTRUCT_HELP } from './reconstruct.js';
 import { encode, ENCODE_HELP } from './encode.js';
 import { score, SCORE_HELP } from './score.js';
+import { exportModel, EXPORT_HELP } from './export.js';
+import { importModel, IMPORT_HELP } from './import.js';
 import { closestFlag } from './suggest.js';
 
 const HELP = `usage: wasm-autoencoder <command> [options]
@@ -13,16 +15,21 @@ commands:
   reconstruct  the loss of a saved model on data, and a PNG of originals beside reconstructions (alias: test)
   encode       the codes of data under a saved model, as CSV or .npy
   score        each row's anomaly score under a saved model, as CSV, flagging rows above a threshold
+  export       a saved model for PyTorch (safetensors) or TF.js (a layers model)
+  import       a safetensors file or a TF.js layers model as a saved model
 
 'wasm-autoencoder <command> --help' describes each one. Set WASM_AUTOENCODER_DEBUG=1 to see stack traces.
 
 ${TRAIN_HELP.split('\n')[0]}
 ${RECONSTRUCT_HELP.split('\n')[0]}
 ${ENCODE_HELP.split('\n')[0]}
-${SCORE_HELP.split('\n')[0]}`;
+${SCORE_HELP.split('\n')[0]}
+${EXPORT_HELP.split('\n')[0]}
+${IMPORT_HELP.split('\n')[0]}`;
 
 const commands: Record<string, [run: (argv: string[]) => Promise<void>, help: string]> = {
   train: [train, TRAIN_HELP], reconstruct: [reconstruct, RECONSTRUCT_HELP], test: [reconstruct, RECONSTRUCT_HELP], encode: [encode, ENCODE_HELP], score: [score, SCORE_HELP],
+  export: [exportModel, EXPORT_HELP], import: [importModel, IMPORT_HELP],
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Autoencoder, VariationalAutoencoder, anomalyThreshold, decodeImage, encodeCsv, grayscale, loadCifar10, type Matrix } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
-import { load, save } from '../../src/io/node.js';
+import { load, loadAnyModel, save } from '../../src/io/node.js';
 
 const CLI = path.resolve('dist/bin/wasm-autoencoder.js');
 const CIFAR_PY = path.resolve('test/fixtures/cifar-sample/cifar-10-batches-py');
@@ -271,7 +271,7 @@ test('train\'s model and training flags: each mistake is one line on stderr and 
 
 test('every command has --help; mistakes are one line on stderr and exit 1', async () => {
   const dir = tmp();
-  for (const command of ['train', 'reconstruct', 'test', 'encode', 'score']) {
+  for (const command of ['train', 'reconstruct', 'test', 'encode', 'score', 'export', 'import']) {
     const help = await cli([command, '--help'], dir);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^usage: wasm-autoencoder /);
@@ -289,6 +289,11 @@ test('every command has --help; mistakes are one line on stderr and exit 1', asy
     [['score', '--cifar', CIFAR_PY, '--out', 's.csv'], /score needs exactly one MODEL file before the options/],
     [['score', 'x.ae', '--cifar', CIFAR_PY, '--quantile', '0.9', '--tresh', '1', '--out', 's.csv'], /Unknown option '--tresh'/],
     [['train', '--bogus'], /Unknown option '--bogus'/],
+    [['export', 'x.ae'], /export needs exactly one of --safetensors FILE or --tfjs DIR/],
+    [['export', 'missing.ae', '--tfjs', 'web'], /model file 'missing\.ae' not found/],
+    [['export', 'x.ae', '--tfjs', 'web', '--part', 'middle'], /--part must be one of autoencoder, encoder, decoder, got 'middle'/],
+    [['import', 'model.onnx.txt', '--out', 'x.ae'], /model\.onnx\.txt not found/],
+    [['import', 'web'], /import needs --out MODEL\.ae/],
     [['train', '--csv', 'd.csv', '--label', 'horse', '--out', 'x.ae'], /--label does not apply to --csv \(only to --cifar, --fashion-mnist\)/],
     [['train', '--cifar', CIFAR_PY, '--out', 'x.ae', '--resume', '--hidden', '5'], /--resume: model file 'x\.ae' not found \(train without --resume to start one\)/],
     [['train', '--cifar', CIFAR_PY, '--out', 'no/such/dir/x.ae'], /--out no\/such\/dir\/x\.ae: the folder no\/such\/dir does not exist/],
@@ -391,4 +396,41 @@ test('score takes a variational autoencoder\'s file too (its loss with z = mean)
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /iris-vae\.ae holds a variational autoencoder: of the commands, only score takes one/);
   }
+});
+
+test('export writes safetensors and TF.js layers models that import reads back, bit for bit, for both kinds of model', async () => {
+  const dir = irisDir();
+  const ae = new Autoencoder(4, [3, 2], { activation: 'relu', seed: 4 });
+  ae.train(iris, { epochs: 5, batchSize: 10, logEvery: 0 });
+  await save(ae, path.join(dir, 'iris.ae'));
+  const vae = new VariationalAutoencoder(4, 2, { hidden: [3], seed: 5 });
+  await save(vae, path.join(dir, 'vae.ae'));
+  for (const [file, model] of [['iris.ae', ae], ['vae.ae', vae]] as const) {
+    const stem = file.slice(0, -3);
+    const safetensors = await cli(['export', file, '--safetensors', `${stem}.safetensors`], dir);
+    assert.equal(safetensors.code, 0, safetensors.stderr);
+    assert.match(safetensors.stdout, new RegExp(`^wrote ${stem}\\.safetensors: .* as a PyTorch state_dict\n$`));
+    const tfjs = await cli(['export', file, '--tfjs', `${stem}-web`], dir);
+    assert.equal(tfjs.code, 0, tfjs.stderr);
+    assert.ok(fs.existsSync(path.join(dir, `${stem}-web`, 'model.json')) && fs.existsSync(path.join(dir, `${stem}-web`, 'weights.bin')));
+    for (const source of [`${stem}.safetensors`, `${stem}-web`]) {
+      const back = await cli(['import', source, '--out', `${stem}-back.ae`], dir);
+      assert.equal(back.code, 0, back.stderr);
+      assert.match(back.stdout, new RegExp(`^wrote ${stem}-back\\.ae: .* from ${source}\n$`));
+      const loaded = await loadAnyModel(path.join(dir, `${stem}-back.ae`));
+      assert.equal(loaded.constructor, model.constructor);
+      assert.deepEqual(loaded.getWeights(), model.getWeights(), `${source} round trip`);
+      loaded.dispose();
+    }
+  }
+  const half = await cli(['export', 'vae.ae', '--tfjs', 'decoder-web', '--part', 'decoder'], dir);
+  assert.equal(half.code, 0, half.stderr);
+  assert.match(half.stdout, /the decoder of 4 → \[3\] → 2 variational autoencoder as a TF\.js layers model/);
+  const refused = await cli(['import', 'decoder-web', '--out', 'half.ae'], dir);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /decoder/);
+  const mixed = await cli(['import', 'iris-web', '--activation', 'tanh', '--out', 'x.ae'], dir);
+  assert.match(mixed.stderr, /--activation and --output-activation are for safetensors files/);
+  ae.dispose();
+  vae.dispose();
 });
