@@ -2,11 +2,14 @@
 // API, Node and browser ones run here (the Cloudflare one in edge.test.ts, the Vercel one in next-edge.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Autoencoder } from '../../src/entries/index.js';
 import { iris } from '../../src/datasets/index.js';
+import { loadAnyModel, save } from '../../src/io/node.js';
 import { NO_BROWSER, withPage } from '../browser/harness.js';
 
 const README = readFileSync('README.md', 'utf8');
@@ -79,4 +82,32 @@ test('the Web Worker snippet trains in a worker to the loss Node gets, bit for b
     assert.equal(await page.textContent('output'), `loss ${loss} after ${history.length} epochs`);
     assert.equal(await page.getAttribute('progress', 'value'), '20');
   });
+});
+
+const TORCH = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { timeout: 60_000 }).status === 0;
+
+test('the "Train big, serve small" commands run as written: out to PyTorch, fine-tuned there, in again, out to TF.js and back', { timeout: 300_000 }, async () => {
+  const block = /## Train big, serve small[\s\S]*?```sh\n([\s\S]*?)```/.exec(README)![1]!;
+  const dir = mkdtempSync(join(tmpdir(), 'wae-readme-exchange-'));
+  const ae = new Autoencoder(4, 2, { seed: 3, weightInit: 'glorot' });
+  ae.train(iris, { epochs: 20, logEvery: 0 });
+  await save(ae, join(dir, 'iris.ae'));
+  ae.dispose();
+  writeFileSync(join(dir, 'iris.csv'), Array.from({ length: iris.rows }, (_, r) => Array.from(iris.data.subarray(4 * r, 4 * r + 4)).join(',')).join('\n'));
+  const cli = resolve('dist/bin/wasm-autoencoder.js');
+  for (const line of block.trim().split('\n')) {
+    const [program, ...args] = line.split(' ');
+    if (program === 'python3' && !TORCH) {
+      copyFileSync(join(dir, 'iris.safetensors'), join(dir, 'tuned.safetensors')); // no PyTorch here: the file as it went out
+      continue;
+    }
+    const [file, argv] = program === 'npx' ? [process.execPath, [cli, ...args.slice(1)]] : ['/usr/bin/python3', [resolve(args[0]!), ...args.slice(1)]];
+    const run = spawnSync(file, argv, { cwd: dir, encoding: 'utf8', timeout: 240_000 });
+    assert.equal(run.status, 0, `${line}\n${run.stderr}`);
+  }
+  const [original, tuned, back] = await Promise.all(['iris.ae', 'tuned.ae', 'back.ae'].map((f) => loadAnyModel(join(dir, f))));
+  assert.deepEqual(back!.getWeights(), tuned!.getWeights(), 'TF.js and back: bit for bit');
+  if (TORCH) assert.notDeepEqual(tuned!.getWeights(), original!.getWeights(), 'PyTorch fine-tuned the weights');
+  for (const model of [original, tuned, back]) model!.dispose();
+  rmSync(dir, { recursive: true });
 });
