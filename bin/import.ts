@@ -1,9 +1,10 @@
-// `wasm-autoencoder import`: a model from another runtime (a safetensors file, a TF.js layers model) as a
-// checkpoint this package trains and runs.
+// `wasm-autoencoder import`: a model from another runtime (an ONNX graph, a safetensors file, a TF.js layers model)
+// as a checkpoint this package trains and runs.
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromSafetensors, init, type Activation, type OutputActivation } from 'wasm-autoencoder';
+import { fromOnnx } from 'wasm-autoencoder/onnx';
 import { readFileBytes, readTfjsLayers, save } from 'wasm-autoencoder/node';
 import { describe } from './export.js';
 import { checkWritable, oneOf } from './sources.js';
@@ -11,6 +12,8 @@ import { checkWritable, oneOf } from './sources.js';
 export const IMPORT_HELP = `usage: wasm-autoencoder import FILE_OR_DIR --out MODEL.ae [--activation A --output-activation A]
 
 Reads a model written by another runtime and saves it as a checkpoint (fresh optimizer state):
+  FILE.onnx              an ONNX graph as 'export --onnx' writes it (the whole model), or a chain of dense layers
+                         torch.onnx.export wrote for the module in examples/pytorch
   FILE.safetensors       a PyTorch state_dict as 'export --safetensors' writes it, or one PyTorch wrote for the
                          module in examples/pytorch (then give --activation and --output-activation)
   DIR                    a TF.js layers model (DIR/model.json and its weights), as 'export --tfjs' writes it
@@ -45,8 +48,12 @@ export async function importModel(argv: string[]): Promise<void> {
   } else if (extname(source).toLowerCase() === '.safetensors') {
     const [bytes] = await Promise.all([readFileBytes(source), init()]);
     model = fromSafetensors(bytes, { ...activations, name: source });
+  } else if (extname(source).toLowerCase() === '.onnx') {
+    if (Object.keys(activations).length > 0) throw new RangeError('--activation and --output-activation are for safetensors files: an ONNX graph names its activations');
+    const [bytes] = await Promise.all([readFileBytes(source), init()]);
+    model = fromOnnx(bytes, source);
   } else {
-    throw new RangeError(`${source}: expected a .safetensors file or a folder holding a TF.js model.json`);
+    throw new RangeError(`${source}: expected a .onnx or .safetensors file, or a folder holding a TF.js model.json`);
   }
   await save(model, values.out);
   console.log(`wrote ${values.out}: ${describe(model)} from ${source}`);

@@ -15,8 +15,8 @@ commands:
   reconstruct  the loss of a saved model on data, and a PNG of originals beside reconstructions (alias: test)
   encode       the codes of data under a saved model, as CSV or .npy
   score        each row's anomaly score under a saved model, as CSV, flagging rows above a threshold
-  export       a saved model for PyTorch (safetensors) or TF.js (a layers model)
-  import       a safetensors file or a TF.js layers model as a saved model
+  export       a saved model for ONNX Runtime, PyTorch (safetensors) or TF.js (a layers model)
+  import       an ONNX graph, a safetensors file or a TF.js layers model as a saved model
 
 'wasm-autoencoder <command> --help' describes each one. Set WASM_AUTOENCODER_DEBUG=1 to see stack traces.
 

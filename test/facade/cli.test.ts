@@ -289,7 +289,7 @@ test('every command has --help; mistakes are one line on stderr and exit 1', asy
     [['score', '--cifar', CIFAR_PY, '--out', 's.csv'], /score needs exactly one MODEL file before the options/],
     [['score', 'x.ae', '--cifar', CIFAR_PY, '--quantile', '0.9', '--tresh', '1', '--out', 's.csv'], /Unknown option '--tresh'/],
     [['train', '--bogus'], /Unknown option '--bogus'/],
-    [['export', 'x.ae'], /export needs exactly one of --safetensors FILE or --tfjs DIR/],
+    [['export', 'x.ae'], /export needs exactly one of --onnx FILE, --safetensors FILE or --tfjs DIR/],
     [['export', 'missing.ae', '--tfjs', 'web'], /model file 'missing\.ae' not found/],
     [['export', 'x.ae', '--tfjs', 'web', '--part', 'middle'], /--part must be one of autoencoder, encoder, decoder, got 'middle'/],
     [['import', 'model.onnx.txt', '--out', 'x.ae'], /model\.onnx\.txt not found/],
@@ -398,7 +398,7 @@ test('score takes a variational autoencoder\'s file too (its loss with z = mean)
   }
 });
 
-test('export writes safetensors and TF.js layers models that import reads back, bit for bit, for both kinds of model', async () => {
+test('export writes ONNX, safetensors and TF.js layers models that import reads back, bit for bit, for both kinds of model', async () => {
   const dir = irisDir();
   const ae = new Autoencoder(4, [3, 2], { activation: 'relu', seed: 4 });
   ae.train(iris, { epochs: 5, batchSize: 10, logEvery: 0 });
@@ -410,10 +410,13 @@ test('export writes safetensors and TF.js layers models that import reads back, 
     const safetensors = await cli(['export', file, '--safetensors', `${stem}.safetensors`], dir);
     assert.equal(safetensors.code, 0, safetensors.stderr);
     assert.match(safetensors.stdout, new RegExp(`^wrote ${stem}\\.safetensors: .* as a PyTorch state_dict\n$`));
+    const onnx = await cli(['export', file, '--onnx', `${stem}.onnx`], dir);
+    assert.equal(onnx.code, 0, onnx.stderr);
+    assert.match(onnx.stdout, new RegExp(`^wrote ${stem}\\.onnx: .* as an ONNX graph\n$`));
     const tfjs = await cli(['export', file, '--tfjs', `${stem}-web`], dir);
     assert.equal(tfjs.code, 0, tfjs.stderr);
     assert.ok(fs.existsSync(path.join(dir, `${stem}-web`, 'model.json')) && fs.existsSync(path.join(dir, `${stem}-web`, 'weights.bin')));
-    for (const source of [`${stem}.safetensors`, `${stem}-web`]) {
+    for (const source of [`${stem}.onnx`, `${stem}.safetensors`, `${stem}-web`]) {
       const back = await cli(['import', source, '--out', `${stem}-back.ae`], dir);
       assert.equal(back.code, 0, back.stderr);
       assert.match(back.stdout, new RegExp(`^wrote ${stem}-back\\.ae: .* from ${source}\n$`));

@@ -86,7 +86,7 @@ test('the Web Worker snippet trains in a worker to the loss Node gets, bit for b
 
 const TORCH = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { timeout: 60_000 }).status === 0;
 
-test('the "Train big, serve small" commands run as written: out to PyTorch, fine-tuned there, in again, out to TF.js and back', { timeout: 300_000 }, async () => {
+test('the "Train big, serve small" commands run as written: out to PyTorch, fine-tuned there, in again, out to ONNX and TF.js and back', { timeout: 300_000 }, async () => {
   const block = /## Train big, serve small[\s\S]*?```sh\n([\s\S]*?)```/.exec(README)![1]!;
   const dir = mkdtempSync(join(tmpdir(), 'wae-readme-exchange-'));
   const ae = new Autoencoder(4, 2, { seed: 3, weightInit: 'glorot' });
@@ -105,9 +105,10 @@ test('the "Train big, serve small" commands run as written: out to PyTorch, fine
     const run = spawnSync(file, argv, { cwd: dir, encoding: 'utf8', timeout: 240_000 });
     assert.equal(run.status, 0, `${line}\n${run.stderr}`);
   }
-  const [original, tuned, back] = await Promise.all(['iris.ae', 'tuned.ae', 'back.ae'].map((f) => loadAnyModel(join(dir, f))));
-  assert.deepEqual(back!.getWeights(), tuned!.getWeights(), 'TF.js and back: bit for bit');
+  const [original, tuned, fromOnnx, fromTfjs] = await Promise.all(['iris.ae', 'tuned.ae', 'from-onnx.ae', 'from-tfjs.ae'].map((f) => loadAnyModel(join(dir, f))));
+  assert.deepEqual(fromOnnx!.getWeights(), tuned!.getWeights(), 'ONNX and back: bit for bit');
+  assert.deepEqual(fromTfjs!.getWeights(), tuned!.getWeights(), 'TF.js and back: bit for bit');
   if (TORCH) assert.notDeepEqual(tuned!.getWeights(), original!.getWeights(), 'PyTorch fine-tuned the weights');
-  for (const model of [original, tuned, back]) model!.dispose();
+  for (const model of [original, tuned, fromOnnx, fromTfjs]) model!.dispose();
   rmSync(dir, { recursive: true });
 });
