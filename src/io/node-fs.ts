@@ -6,7 +6,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataFormatError } from '../errors.js';
@@ -144,7 +144,8 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
  */
 export async function readFileBytes(path: string | URL, maxBytes = 2 ** 32): Promise<Uint8Array> {
   const name = typeof path === 'string' ? path : path.pathname;
-  const file = await open(path, 'r');
+  // Non-blocking, so that opening a pipe with no writer returns at once (and is then refused) instead of waiting.
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stats = await file.stat();
     if (!stats.isFile()) throw new DataFormatError(name, 'is not a regular file (a device, pipe or folder cannot be read as a whole)');

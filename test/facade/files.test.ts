@@ -12,7 +12,7 @@ import { load, readFileBytes, save, writeFileAtomicSync } from '../../src/io/nod
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'wae-files-'));
 
-test('load refuses what is not a regular file, and files larger than it reads, before reading them', async () => {
+test('load refuses what is not a regular file (a device, a folder, a pipe without a writer), and files larger than it reads, before reading them', { timeout: 60_000 }, async () => {
   const started = performance.now();
   await assert.rejects(load('/dev/zero'), (e) => e instanceof DataFormatError && /\/dev\/zero: is not a regular file/.test(e.message));
   const dir = tmp();
@@ -21,7 +21,11 @@ test('load refuses what is not a regular file, and files larger than it reads, b
   await assert.rejects(readFileBytes(path.join(dir, 'big'), 99), /big: is 100 bytes; at most 99 are read/);
   assert.deepEqual(await readFileBytes(path.join(dir, 'big'), 100), new Uint8Array(100));
   await assert.rejects(load(path.join(dir, 'missing.ae')), { code: 'ENOENT' });
-  assert.ok(performance.now() - started < 60_000, 'nothing waited on /dev/zero');
+  // A named pipe with no writer: opening it must not wait for one.
+  const fifo = path.join(dir, 'pipe.ae');
+  (await import('node:child_process')).execFileSync('mkfifo', [fifo]);
+  await assert.rejects(readFileBytes(fifo), (e) => e instanceof DataFormatError && /pipe\.ae: is not a regular file/.test(e.message));
+  assert.ok(performance.now() - started < 60_000, 'nothing waited on /dev/zero or the pipe');
   fs.rmSync(dir, { recursive: true });
 });
 
