@@ -16,9 +16,10 @@
  * @module
  */
 
+import { exceedsJsonNesting } from './json-limits.js';
 import { DataFormatError } from '../errors.js';
 import type { Autoencoder } from '../model/autoencoder.js';
-import { checkKeys, type Activation, type Loss, type OutputActivation } from '../model/options.js';
+import { ACTIVATIONS, checkKeys, type Activation, type Loss, type OutputActivation } from '../model/options.js';
 import type { Reconstruction } from '../model/vae-options.js';
 import type { VariationalAutoencoder } from '../model/vae.js';
 import { ACTIVATION_NAMES, LOSS_NAMES, type ActivationName } from '../runtime/abi.js';
@@ -47,6 +48,8 @@ const MAX_RANK = 8;
 const MAX_DEPTH = 64;
 /** The widest layer a model may have (as the models' options allow). */
 const MAX_WIDTH = 1 << 24;
+/** The largest β a VAE may have (as the models' options allow). */
+const MAX_KL_WEIGHT = 1e30;
 /** The prefix of this package's `__metadata__` keys. */
 const NS = 'wasm-autoencoder.';
 const MODEL_NAMES = { autoencoder: 'Autoencoder', vae: 'VariationalAutoencoder' } as const;
@@ -104,9 +107,11 @@ export function toSafetensors(model: Autoencoder | VariationalAutoencoder): Uint
  * Refused with a `DataFormatError`, before anything the size of the file is allocated: a malformed file (cut, a
  * header length past the end or over {@link MAX_HEADER_BYTES}, a header that is not JSON, tensors whose shape,
  * dtype and byte ranges disagree, overlap, leave gaps or overrun), a tensor that is not float32, a tensor the
- * layout does not have (named), a missing one (named), metadata that is malformed or contradicts the tensors, and
- * a foreign file without the activations. A RangeError names the layer of a shape our models cannot have (a
- * decoder that does not mirror the encoder, a width of 0).
+ * layout does not have (named), a missing one (named), a weight that is NaN or infinite (the tensor and the index
+ * named, in the file's layout), metadata that is missing a key, malformed or contradicts the tensors (the key
+ * named; a `kl_weight` outside 0 to 1e30 too), sizes our models cannot have (a decoder that does not mirror the
+ * encoder, a width of 0: the layer named), and a foreign file without the activations. A RangeError is kept for
+ * the options: an unknown activation, or one that contradicts the file's metadata.
  *
  * @example
  * ```ts
@@ -118,11 +123,15 @@ export function fromSafetensors(bytes: Uint8Array | ArrayBuffer, options: Safete
   checkKeys(options, ['activation', 'outputActivation', 'name'], 'fromSafetensors option');
   const file = options.name ?? 'safetensors';
   if (typeof file !== 'string') throw new TypeError(`name must be a string, got ${typeof file}`);
+  // The options' own values are checked first: whatever the model refuses past this point comes from the file.
+  checkOneOf(options.activation, ACTIVATIONS, 'activation');
+  checkOneOf(options.outputActivation, ACTIVATION_NAMES, 'outputActivation');
   const { tensors, metadata, data } = readHeader(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), file);
   const declared = ourMetadata(metadata, file);
   const kind = declared?.kind ?? (hasVaeNames(tensors) ? 'vae' : 'autoencoder');
   const shape = layoutOf(kind, tensors, file);
   if (declared) checkDeclared(declared, shape, file);
+  checkFinite(tensors, data, file);
   const { activation, outputActivation } = activationsOf(declared, options, file);
   const read = (layer: LayerTensors, name: string, act: ActivationName): DenseLayerData => ({
     name, inDim: layer.inDim, outDim: layer.outDim, activation: act,
@@ -149,7 +158,40 @@ export function fromSafetensors(bytes: Uint8Array | ArrayBuffer, options: Safete
       decoder: decoder.map((layer, k) => read(layer, scope('decode', k), k === decoder.length - 1 ? outputActivation : activation)),
     };
   }
-  return buildModel(description);
+  try {
+    return buildModel(description);
+  } catch (error) {
+    // The options were checked above: a RangeError here is the file's (sizes that do not chain, metadata options our models refuse).
+    if (error instanceof RangeError) throw new DataFormatError(file, `holds a model fromSafetensors cannot rebuild: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Throws a RangeError unless an option, when given, is one of `allowed` (the message the models' options give). */
+function checkOneOf(value: unknown, allowed: readonly string[], what: string): void {
+  if (value !== undefined && !allowed.includes(value as string)) {
+    throw new RangeError(`unknown ${what} '${String(value)}': expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+  }
+}
+
+/** Throws naming the first NaN or infinite value: its tensor and its index in the tensor's own (file's) shape. */
+function checkFinite(tensors: Map<string, TensorEntry>, data: Uint8Array, file: string): void {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (const tensor of tensors.values()) {
+    for (let at = tensor.begin; at < tensor.end; at += 4) {
+      const bits = view.getUint32(at, true);
+      if ((bits & 0x7f800000) !== 0x7f800000) continue; // exponent not all ones: finite
+      const what = (bits & 0x007fffff) !== 0 ? 'NaN' : bits >>> 31 ? '-Infinity' : 'Infinity';
+      const index: number[] = [];
+      let flat = (at - tensor.begin) / 4;
+      for (let d = tensor.shape.length - 1; d >= 0; d--) {
+        const size = tensor.shape[d]!;
+        index.unshift(flat % size);
+        flat = Math.floor(flat / size);
+      }
+      throw new DataFormatError(file, `has tensor ${quote(tensor.name)} of shape [${tensor.shape.join(', ')}] holding ${what} at [${index.join(', ')}]: a model's weights and biases must be finite`);
+    }
+  }
 }
 
 // ---- the container ----
@@ -178,7 +220,7 @@ function readHeader(all: Uint8Array, file: string): { tensors: Map<string, Tenso
   if (length > MAX_HEADER_BYTES) throw new DataFormatError(file, `announces a ${length}-byte header, more than the ${MAX_HEADER_BYTES} read`);
   const headerBytes = all.subarray(8, 8 + length);
   if (headerBytes[0] !== 0x7b) throw new DataFormatError(file, `has a header that does not start with '{' (not safetensors)`);
-  checkNesting(headerBytes, file);
+  if (exceedsJsonNesting(headerBytes, MAX_NESTING)) throw new DataFormatError(file, `has a header nested deeper than the ${MAX_NESTING} levels of the format`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
@@ -241,25 +283,6 @@ function tensorEntry(name: string, entry: unknown, dataLength: number, file: str
     throw new DataFormatError(file, `has ${what} of shape [${shape.join(', ')}] (${4 * count} bytes of F32) but data_offsets [${begin}, ${end}] give it ${end - begin} bytes`);
   }
   return { name, shape: shape as number[], begin, end };
-}
-
-/**
- * Refuses JSON nested deeper than MAX_NESTING before it is parsed, so no header costs more than one linear scan
- * and a shallow parse.
- */
-function checkNesting(bytes: Uint8Array, file: string): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_NESTING) throw new DataFormatError(file, `has a header nested deeper than the ${MAX_NESTING} levels of the format`);
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
 }
 
 // ---- the layout: which tensors make which layers ----
@@ -328,7 +351,7 @@ function layoutOf(kind: ModelDescription['kind'], tensors: Map<string, TensorEnt
     if (weight.shape.length !== 2) throw new DataFormatError(file, `has tensor ${quote(weight.name)} of shape [${weight.shape.join(', ')}], expected 2 dimensions (out × in)`);
     const [outDim, inDim] = weight.shape as [number, number];
     for (const size of [outDim, inDim]) {
-      if (size < 1 || size > MAX_WIDTH) throw new RangeError(`${file}: tensor ${quote(weight.name)} has shape [${outDim}, ${inDim}]; a layer of ours has 1 to ${MAX_WIDTH} inputs and outputs`);
+      if (size < 1 || size > MAX_WIDTH) throw new DataFormatError(file, `has tensor ${quote(weight.name)} of shape [${outDim}, ${inDim}]; a layer of ours has 1 to ${MAX_WIDTH} inputs and outputs`);
     }
     if (bias.shape.length !== 1 || bias.shape[0] !== outDim) {
       throw new DataFormatError(file, `has tensor ${quote(bias.name)} of shape [${bias.shape.join(', ')}], expected [${outDim}] (the rows of ${weight.name})`);
@@ -401,15 +424,16 @@ function ourMetadata(metadata: Record<string, string> | undefined, file: string)
     return value;
   };
   const bad = (key: string, expected: string): never => {
-    throw new DataFormatError(file, `has __metadata__ ${quote(NS + key)} = ${quote(metadata[NS + key]!)}, expected ${expected}`);
+    throw new DataFormatError(file, `has __metadata__ ${quote(NS + key)} = ${quote(get(key))}, expected ${expected}`);
   };
   const model = get('model');
   const kind = model === MODEL_NAMES.autoencoder ? 'autoencoder' : model === MODEL_NAMES.vae ? 'vae' : bad('model', `'${MODEL_NAMES.autoencoder}' or '${MODEL_NAMES.vae}'`);
   const dimension = (key: string): number => (/^[1-9][0-9]{0,8}$/.test(get(key)) ? Number(get(key)) : bad(key, 'a positive integer'));
   const oneOf = <T extends string>(key: string, allowed: readonly T[]): T => (allowed.includes(get(key) as T) ? (get(key) as T) : bad(key, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`));
+  const hiddenText = get('hidden'); // outside the try: a missing key is refused as such
   let hidden: unknown;
   try {
-    hidden = JSON.parse(get('hidden'));
+    hidden = JSON.parse(hiddenText);
   } catch {
     hidden = undefined;
   }
@@ -426,7 +450,8 @@ function ourMetadata(metadata: Record<string, string> | undefined, file: string)
   if (kind === 'autoencoder') return { ...declared, loss: oneOf('loss', LOSS_NAMES) };
   const latentDim = dimension('latent_dim');
   const reconstruction = oneOf('reconstruction', ['bce', 'mse'] as const);
-  const klWeight = /^[0-9.eE+-]{1,32}$/.test(get('kl_weight')) && Number.isFinite(Number(get('kl_weight'))) ? Number(get('kl_weight')) : bad('kl_weight', 'a number');
+  const klText = get('kl_weight');
+  const klWeight = /^[0-9.eE+-]{1,32}$/.test(klText) && Number(klText) >= 0 && Number(klText) <= MAX_KL_WEIGHT ? Number(klText) : bad('kl_weight', `a number from 0 to ${MAX_KL_WEIGHT}`);
   return { ...declared, latentDim, reconstruction, klWeight };
 }
 

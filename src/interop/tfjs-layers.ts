@@ -24,6 +24,7 @@ import type { VariationalAutoencoder } from '../model/vae.js';
 import { LOSS_NAMES, type ActivationName, type LossName } from '../runtime/abi.js';
 import type { Reconstruction } from '../model/vae-options.js';
 import { buildModel, describeModel, type DenseLayerData, type ModelDescription } from './description.js';
+import { exceedsJsonNesting } from './json-limits.js';
 
 /** One tensor of a weights manifest. */
 export interface TfjsWeightsEntry {
@@ -102,8 +103,17 @@ const LEAKY_SLOPE = 0.01;
 const KERAS_ACTIVATIONS: Partial<Record<ActivationName, string>> = { linear: 'linear', tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu', elu: 'elu' };
 const OUR_ACTIVATIONS: Record<string, ActivationName> = { linear: 'linear', tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu', elu: 'elu' };
 
-/** The longest model.json read (ours are a few hundred bytes a layer). */
-export const MAX_TFJS_JSON_BYTES = 16 * 2 ** 20;
+/**
+ * The longest model.json read. Ours are a few hundred bytes a layer (at most 2 × 64 Dense layers each way, each
+ * with a LeakyReLU, plus the manifest: well under 200 KB); even MAX_LAYERS layers as TF.js saves them (its
+ * initializers and constraints included, under 1 KB each) fit.
+ */
+export const MAX_TFJS_JSON_BYTES = 2 ** 20;
+/**
+ * The deepest nesting of arrays and objects read. A model.json nests about 10 deep (a Keras 3 inbound node about
+ * 12); the limit only stops hostile input from making JSON.parse build a megabyte of nested arrays.
+ */
+const MAX_JSON_NESTING = 32;
 /** Layers a model may list: 2 × 64 hidden layers each way, each with a LeakyReLU, the heads and an input. */
 const MAX_LAYERS = 1024;
 /** Tensors a weights manifest may list, and groups. */
@@ -271,8 +281,9 @@ function swapped(bytes: Uint8Array): Uint8Array {
  *
  * Anything else is refused with a `DataFormatError` naming the layer or tensor: other layer classes, `use_bias`
  * false, other activations, non-float32 or quantized tensors, a manifest whose shapes disagree with the layers or
- * whose sizes disagree with the bytes given (checked before anything is allocated), malformed JSON, a half
- * exported with `{ part }`.
+ * whose sizes disagree with the bytes given (checked before anything is allocated), our `userDefinedMetadata`
+ * contradicting the layers (its kind or activations not theirs), malformed JSON, model.json text over 1 MiB or
+ * nested deeper than 32 levels (checked before parsing), a half exported with `{ part }`.
  *
  * @example
  * ```ts
@@ -314,7 +325,8 @@ export function fromTfjsLayers(
 }
 
 /**
- * The model.json's value: parsed from text or UTF-8 bytes (at most {@link MAX_TFJS_JSON_BYTES}), or an object as is.
+ * The model.json's value: parsed from text or UTF-8 bytes (at most {@link MAX_TFJS_JSON_BYTES}, nested at most
+ * MAX_JSON_NESTING deep, both checked before parsing), or an object as is.
  * @internal
  */
 export function parseTfjsJson(input: unknown, file: string): unknown {
@@ -324,11 +336,14 @@ export function parseTfjsJson(input: unknown, file: string): unknown {
   let text: string;
   if (typeof input === 'string') {
     if (input.length > MAX_TFJS_JSON_BYTES) fail(`is ${input.length} characters of JSON; at most ${MAX_TFJS_JSON_BYTES} are read`);
+    if (exceedsJsonNesting(input, MAX_JSON_NESTING)) fail(`is JSON nested deeper than ${MAX_JSON_NESTING} levels (a model.json nests about 10)`);
     text = input;
   } else if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
     if (input.byteLength > MAX_TFJS_JSON_BYTES) fail(`is ${input.byteLength} bytes of JSON; at most ${MAX_TFJS_JSON_BYTES} are read`);
+    const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+    if (exceedsJsonNesting(bytes, MAX_JSON_NESTING)) fail(`is JSON nested deeper than ${MAX_JSON_NESTING} levels (a model.json nests about 10)`);
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
       return fail('is not UTF-8 text (a model.json is JSON)');
     }
@@ -343,7 +358,8 @@ export function parseTfjsJson(input: unknown, file: string): unknown {
 }
 
 /**
- * The shard files a model.json's weights manifest names, in order, each a plain file name (no folder part).
+ * The shard files a model.json's weights manifest names, in order, each a plain file name (no folder part; a
+ * leading `./`, as `tf.io.browserDownloads` writes, is dropped), none twice.
  * @internal
  */
 export function tfjsWeightPaths(json: unknown, file: string): string[] {
@@ -356,10 +372,13 @@ export function tfjsWeightPaths(json: unknown, file: string): string[] {
   groups.forEach((group, g) => {
     const entries = list(record(group, () => fail(`weightsManifest[${g}] is not an object`))['paths'], MAX_GROUPS, () => fail(`weightsManifest[${g}].paths is not an array of file names`));
     for (const path of entries) {
-      if (typeof path !== 'string' || path.length === 0 || path.length > MAX_NAME || /[/\\\0]/.test(path) || path === '.' || path === '..') {
+      // tf.io.browserDownloads names its shards './name.weights.bin': the same plain name.
+      const name = typeof path === 'string' && path.startsWith('./') ? path.slice(2) : path;
+      if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME || /[/\\\0]/.test(name) || name === '.' || name === '..') {
         fail(`weightsManifest[${g}] names the weights file ${describe(path)}: only a plain file name beside model.json is read`);
       }
-      paths.push(path);
+      if (paths.includes(name)) fail(`weightsManifest[${g}] names the weights file ${describe(path)} a second time: each shard is read once`);
+      paths.push(name);
       if (paths.length > MAX_GROUPS) fail(`names more than ${MAX_GROUPS} weights files`);
     }
   });
@@ -435,10 +454,31 @@ interface TensorEntry {
 }
 
 /**
+ * The number of weight bytes a model.json's manifest announces, all shards together, checked as
+ * {@link fromTfjsLayers} checks it (float32 tensors, sizes that fit), refused when it is more than `maxBytes`: what
+ * a reader of the shard files may read, at most.
+ * @internal
+ */
+export function tfjsWeightBytes(json: unknown, file: string, maxBytes: number): number {
+  const fail: Fail = (problem) => {
+    throw new DataFormatError(file, problem);
+  };
+  const top = record(json, () => fail('is not a JSON object (a model.json holds one)'));
+  return manifestEntries(top, maxBytes, `the ${maxBytes} bytes of weights read at most`, fail).total;
+}
+
+/**
  * The manifest's tensors by name, each with its offset: float32 only, every size checked against the `available`
  * bytes as it is added (so no product can overflow and nothing is allocated), and the total equal to them.
  */
 function readManifest(json: Record<string, unknown>, available: number, fail: Fail): Map<string, TensorEntry> {
+  const { tensors, total } = manifestEntries(json, available, `the ${available} bytes of weight data given (the manifest announces more: the data is too short, or the shape is not the data's)`, fail);
+  if (total !== available) fail(`weight data holds ${available} bytes but the weights manifest announces ${total} (${available - total} bytes too many)`);
+  return tensors;
+}
+
+/** The manifest's tensors and their total size, each tensor refused as soon as it ends past `limit` (`limitWhat`). */
+function manifestEntries(json: Record<string, unknown>, limit: number, limitWhat: string, fail: Fail): { tensors: Map<string, TensorEntry>; total: number } {
   let entries: readonly unknown[];
   if (json['weightsManifest'] !== undefined) {
     const groups = list(json['weightsManifest'], MAX_GROUPS, () => fail(`has a weightsManifest that is not an array of at most ${MAX_GROUPS} groups`));
@@ -468,15 +508,12 @@ function readManifest(json: Record<string, unknown>, available: number, fail: Fa
     for (const size of shape) {
       if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) fail(`${label} has shape ${describe(shape)}: sizes are integers ≥ 0`);
       bytes *= size as number;
-      if (offset + bytes > available) {
-        fail(`${label} of shape ${describe(shape)} ends past the ${available} bytes of weight data given (the manifest announces more: the data is too short, or the shape is not the data's)`);
-      }
+      if (offset + bytes > limit) fail(`${label} of shape ${describe(shape)} ends past ${limitWhat}`);
     }
     tensors.set(name as string, { name: name as string, shape: shape as number[], offset });
     offset += bytes;
   });
-  if (offset !== available) fail(`weight data holds ${available} bytes but the weights manifest announces ${offset} (${available - offset} bytes too many)`);
-  return tensors;
+  return { tensors, total: offset };
 }
 
 /** A Keras layer we read: an input, a Dense, or a LeakyReLU of slope 0.01. */
@@ -775,6 +812,7 @@ function autoencoderOf(graph: Extract<Graph, { kind: 'autoencoder' }>, metadata:
   const depth = m / 2;
   const activation = insideActivation(units.slice(0, m - 1), fail);
   const outputActivation = units[m - 1]!.activation;
+  checkMetadataActivations(metadata, activation, outputActivation, fail);
   const loss = metadata?.kind === 'autoencoder' ? metadata.loss : 'rmse';
   if (loss === 'bce' && outputActivation !== 'sigmoid') fail(`has loss 'bce' (userDefinedMetadata) but output activation '${outputActivation}': bce needs a sigmoid output`);
   const names = [...Array.from({ length: depth }, (_, k) => scope('encode', k)), ...Array.from({ length: depth }, (_, k) => scope('decode', k))];
@@ -789,6 +827,14 @@ function insideActivation(inside: readonly Unit[], fail: Fail, fallback?: Activa
   const other = inside.find((unit) => unit.activation !== first.activation);
   if (other) fail(`layer '${other.name}' has activation '${other.activation}' but layer '${first.name}' '${first.activation}': our models have one activation inside, one on the output`);
   return first.activation as Exclude<ActivationName, 'linear'>;
+}
+
+/** Our metadata's activations, when given, must be the layers' (a VAE without hidden layers takes its inner one). */
+function checkMetadataActivations(metadata: TfjsMetadata | undefined, activation: ActivationName, outputActivation: ActivationName, fail: Fail): void {
+  if (!metadata) return;
+  for (const [key, value] of [['activation', activation], ['outputActivation', outputActivation]] as const) {
+    if (metadata[key] !== value) fail(`has userDefinedMetadata['${METADATA_KEY}'].${key} '${metadata[key]}', but its layers have '${value}'`);
+  }
 }
 
 function vaeOf(graph: Extract<Graph, { kind: 'vae' }>, metadata: TfjsMetadata | undefined, tensors: Tensors, fail: Fail): PendingDescription {
@@ -806,6 +852,7 @@ function vaeOf(graph: Extract<Graph, { kind: 'vae' }>, metadata: TfjsMetadata | 
   }
   const activation = insideActivation([...encoder, ...decoder.slice(0, -1)], fail, metadata?.activation);
   const outputActivation = decoder.at(-1)!.activation;
+  checkMetadataActivations(metadata, activation, outputActivation, fail);
   const sigmoid = outputActivation === 'sigmoid';
   const reconstruction = metadata?.kind === 'vae' ? metadata.reconstruction : sigmoid ? 'bce' : 'mse';
   if (reconstruction === 'bce' && !sigmoid) fail(`has reconstruction 'bce' (userDefinedMetadata) but output activation '${outputActivation}': bce needs a sigmoid output`);

@@ -202,6 +202,13 @@ test('a file without our metadata loads with { activation, outputActivation } an
   const ours = toSafetensors(ae);
   assert.throws(() => fromSafetensors(ours, { activation: 'tanh' }), /activation is 'tanh' but safetensors was written with activation 'relu' \(its __metadata__ 'wasm-autoencoder.activation'\)/);
   assert.throws(() => fromSafetensors(ours, { outputActivation: 'linear' }), RangeError);
+  // What the caller passed stays a RangeError, whatever the file: an unknown activation is the options' fault.
+  const foreignAe = edited(ae, (h) => delete h.__metadata__);
+  for (const bytes of [ours, foreignAe]) {
+    assert.throws(() => fromSafetensors(bytes, { activation: 'swish' as never, outputActivation: 'sigmoid' }), (e: unknown) => e instanceof RangeError && /unknown activation 'swish': expected one of 'tanh'/.test(e.message));
+    assert.throws(() => fromSafetensors(bytes, { activation: 'relu', outputActivation: 'softmax' as never }), (e: unknown) => e instanceof RangeError && /unknown outputActivation 'softmax': expected one of 'linear', 'tanh'/.test(e.message));
+  }
+  assert.throws(() => fromSafetensors(foreignAe, { activation: 'linear' as never, outputActivation: 'sigmoid' }), (e: unknown) => e instanceof RangeError && /unknown activation 'linear'/.test(e.message));
   const agreeing = fromSafetensors(ours, { activation: 'relu', outputActivation: 'sigmoid' });
   agreeing.dispose();
   assert.throws(() => fromSafetensors(ours, { threads: 2 } as never), /unknown fromSafetensors option 'threads'/);
@@ -258,7 +265,7 @@ test('hostile containers: truncated, a header length past the end, a huge header
   ae.dispose();
 });
 
-test('tensors the layout does not have, missing tensors, metadata that lies: refused naming the tensor or key; shapes our models cannot have: RangeError naming the layer', () => {
+test('tensors the layout does not have, missing tensors, metadata that is missing, malformed or lies, shapes our models cannot have: DataFormatError naming the tensor, key or layer', () => {
   const ae = new Autoencoder(7, [5, 3], { activation: 'relu', seed: 3 });
   const vae = new VariationalAutoencoder(6, 2, { hidden: [5, 3], seed: 4 });
   const flat = new VariationalAutoencoder(6, 2, { seed: 4 });
@@ -326,27 +333,89 @@ test('tensors the layout does not have, missing tensors, metadata that lies: ref
   refuses(edited(ae, meta('activation', 'linear')), /'wasm-autoencoder\.activation' = 'linear', expected one of 'tanh'/);
   refuses(edited(ae, meta('output_activation', 'swish')), /output_activation' = 'swish'/);
   refuses(edited(ae, meta('loss', 'hinge')), /'wasm-autoencoder\.loss' = 'hinge'/);
-  refuses(edited(vae, meta('kl_weight', 'NaN')), /'wasm-autoencoder\.kl_weight' = 'NaN', expected a number/);
+  refuses(edited(vae, meta('kl_weight', 'NaN')), /'wasm-autoencoder\.kl_weight' = 'NaN', expected a number from 0 to 1e\+30/);
+  refuses(edited(vae, meta('kl_weight', '-1')), /'wasm-autoencoder\.kl_weight' = '-1', expected a number from 0 to 1e\+30/);
+  refuses(edited(vae, meta('kl_weight', '-1e-9')), /'wasm-autoencoder\.kl_weight' = '-1e-9', expected a number from 0/);
+  refuses(edited(vae, meta('kl_weight', '1e31')), /'wasm-autoencoder\.kl_weight' = '1e31', expected a number from 0 to 1e\+30/);
+  refuses(edited(vae, meta('kl_weight', 'Infinity')), /'wasm-autoencoder\.kl_weight' = 'Infinity'/);
+  refuses(edited(vae, meta('kl_weight', '')), /'wasm-autoencoder\.kl_weight' = '', expected a number/);
   refuses(edited(vae, meta('reconstruction', 'l1')), /reconstruction' = 'l1'/);
-  // Options our models refuse, from metadata: the model's own RangeError.
-  assert.throws(() => fromSafetensors(edited(ae, meta('loss', 'bce'))), /loss 'bce' needs outputActivation 'sigmoid'/);
-  assert.throws(() => fromSafetensors(edited(vae, meta('kl_weight', '1e31'))), /klWeight must be a number from 0 to 1e\+30/);
+  for (const [model, klWeight] of [[vae, '0'], [vae, '1e30']] as const) {
+    const copy = fromSafetensors(edited(model, meta('kl_weight', klWeight))) as VariationalAutoencoder;
+    assert.equal(copy.options.klWeight, Number(klWeight), 'the bounds of kl_weight are read');
+    copy.dispose();
+  }
+  // Options our models refuse, from metadata: the file's fault, so a DataFormatError keeping the model's message.
+  refuses(edited(ae, meta('loss', 'bce')), /loss 'bce' needs outputActivation 'sigmoid'/);
 
-  // Shapes our models cannot have: RangeError naming the layer, before the model is made.
+  // Each of our keys missing in turn (layers is optional: without it the module names are not checked), and the
+  // model key alone: a DataFormatError naming the key, never a TypeError.
+  const required = {
+    autoencoder: ['model', 'input_dim', 'hidden', 'activation', 'output_activation', 'loss'],
+    vae: ['model', 'input_dim', 'hidden', 'latent_dim', 'activation', 'output_activation', 'reconstruction', 'kl_weight'],
+  };
+  for (const [model, keys] of [[ae, required.autoencoder], [vae, required.vae], [flat, required.vae]] as const) {
+    for (const key of keys) refuses(edited(model, meta(key, undefined)), new RegExp(`has wasm-autoencoder __metadata__ without 'wasm-autoencoder\\.${key}'`));
+    const copy = fromSafetensors(edited(model, meta('layers', undefined)));
+    assert.deepEqual(copy.getWeights(), model.getWeights(), 'without layers: read');
+    copy.dispose();
+  }
+  for (const model of ['Autoencoder', 'VariationalAutoencoder']) {
+    refuses(join({ __metadata__: { 'wasm-autoencoder.model': model } }), /has wasm-autoencoder __metadata__ without 'wasm-autoencoder\.hidden'/);
+    refuses(join({ __metadata__: { 'wasm-autoencoder.model': model, 'wasm-autoencoder.hidden': '[2]' } }), /without 'wasm-autoencoder\.input_dim'/);
+  }
+  refuses(join({ __metadata__: { 'wasm-autoencoder.layers': '{}' } }), /without 'wasm-autoencoder\.model'/);
+
+  // Shapes our models cannot have: DataFormatError naming the layer, before the model is made.
   const mixed = fileOf([['0.weight', [3, 4]], ['0.bias', [3]], ['2.weight', [5, 3]], ['2.bias', [5]]]); // 4 → 3 → 5: no mirror
-  assert.throws(() => fromSafetensors(mixed, { activation: 'tanh', outputActivation: 'linear' }), (e: unknown) => e instanceof RangeError && /layer 1 is decode 3 → 5, expected decode 3 → 4/.test(e.message));
+  refuses(mixed, /cannot rebuild: layer 1 is decode 3 → 5, expected decode 3 → 4/, { activation: 'tanh', outputActivation: 'linear' });
   const vaeMixed = fileOf([['z_mean.weight', [2, 4]], ['z_mean.bias', [2]], ['z_log_var.weight', [3, 4]], ['z_log_var.bias', [3]], ['decoder.0.weight', [4, 2]], ['decoder.0.bias', [4]]]);
-  assert.throws(() => fromSafetensors(vaeMixed, { activation: 'tanh', outputActivation: 'linear' }), (e: unknown) => e instanceof RangeError && /layer 1 is z_log_var 4 → 3, expected z_log_var 4 → 2/.test(e.message));
+  refuses(vaeMixed, /layer 1 is z_log_var 4 → 3, expected z_log_var 4 → 2/, { activation: 'tanh', outputActivation: 'linear' });
   const zero = fileOf([['0.weight', [0, 4]], ['0.bias', [0]], ['2.weight', [4, 0]], ['2.bias', [4]]]);
-  assert.throws(() => fromSafetensors(zero, { activation: 'tanh', outputActivation: 'linear' }), (e: unknown) => e instanceof RangeError && /tensor '0\.weight' has shape \[0, 4\]; a layer of ours has 1 to 16777216 inputs and outputs/.test(e.message));
+  refuses(zero, /has tensor '0\.weight' of shape \[0, 4\]; a layer of ours has 1 to 16777216 inputs and outputs/, { activation: 'tanh', outputActivation: 'linear' });
   const huge = join({ '0.weight': { dtype: 'F32', shape: [2 ** 40, 0], data_offsets: [0, 0] }, '0.bias': { dtype: 'F32', shape: [2 ** 40], data_offsets: [0, 0] } });
   refuses(huge, /tensor '0\.bias' of shape \[1099511627776\], more values than its 0 bytes/);
   const wide = join({ '0.weight': { dtype: 'F32', shape: [2 ** 40, 0], data_offsets: [0, 0] }, '0.bias': { dtype: 'F32', shape: [0], data_offsets: [0, 0] } });
-  assert.throws(() => fromSafetensors(wide), (e: unknown) => e instanceof RangeError && /shape \[1099511627776, 0\]/.test(e.message), 'a huge empty weight: refused at once');
+  refuses(wide, /shape \[1099511627776, 0\]/); // a huge empty weight: refused at once
   for (const m of [ae, vae, flat]) m.dispose();
 });
 
-test('fuzz: random bytes, cut and mutated files, and random headers are read or refused with DataFormatError or RangeError, nothing else', () => {
+test('NaN and infinite weights and biases: DataFormatError naming the tensor and the index in its own (out × in) shape', () => {
+  const ae = new Autoencoder(7, [5, 3], { activation: 'relu', seed: 3 });
+  const vae = new VariationalAutoencoder(6, 2, { hidden: [5, 3], seed: 4 });
+  /** The model's file with `value` written at `index` of tensor `name` (row-major in the file's shape). */
+  const poisoned = (model: Model, name: string, index: number[], value: number) => {
+    const { header, data } = split(toSafetensors(model));
+    const { shape, data_offsets: [begin] } = header[name] as { shape: number[]; data_offsets: [number, number] };
+    const flat = index.reduce((sum, i, d) => sum * shape[d]! + i, 0);
+    const copy = data.slice();
+    new DataView(copy.buffer).setFloat32(begin + 4 * flat, value, true);
+    return join(header, copy);
+  };
+  refuses(poisoned(ae, '0.weight', [0, 0], NaN), /has tensor '0\.weight' of shape \[5, 7\] holding NaN at \[0, 0\]: a model's weights and biases must be finite/);
+  refuses(poisoned(ae, '0.weight', [3, 6], Infinity), /has tensor '0\.weight' of shape \[5, 7\] holding Infinity at \[3, 6\]/);
+  refuses(poisoned(ae, '2.weight', [2, 4], -Infinity), /has tensor '2\.weight' of shape \[3, 5\] holding -Infinity at \[2, 4\]/);
+  refuses(poisoned(ae, '6.bias', [6], NaN), /has tensor '6\.bias' of shape \[7\] holding NaN at \[6\]/);
+  refuses(poisoned(vae, 'z_log_var.weight', [1, 2], Infinity), /has tensor 'z_log_var\.weight' of shape \[2, 3\] holding Infinity at \[1, 2\]/);
+  refuses(poisoned(vae, 'decoder.4.bias', [5], NaN), /has tensor 'decoder\.4\.bias' of shape \[6\] holding NaN at \[5\]/);
+  // A NaN of another payload (a signalling NaN's bits) is caught the same way.
+  const { header, data } = split(toSafetensors(ae));
+  const signalling = data.slice();
+  new DataView(signalling.buffer).setUint32(header['0.bias'].data_offsets[0] + 4, 0xff800001, true);
+  refuses(join(header, signalling), /has tensor '0\.bias' of shape \[5\] holding NaN at \[1\]/);
+  // Without our metadata, with the activations given: the same.
+  refuses(edited(ae, (h) => delete h.__metadata__, (d) => {
+    const copy = d.slice();
+    new DataView(copy.buffer).setFloat32(0, NaN, true);
+    return copy;
+  }), /has tensor '0\.weight' of shape \[5, 7\] holding NaN at \[0, 0\]/, { activation: 'relu', outputActivation: 'linear' });
+  // The largest finite float32 is a weight like any other.
+  const big = fromSafetensors(poisoned(ae, '0.weight', [0, 0], 3.4028234663852886e38));
+  assert.equal(big.getWeights()['encode/weights'].data[0], 3.4028234663852886e38);
+  for (const m of [big, ae, vae]) m.dispose();
+});
+
+test('fuzz: random bytes, cut and mutated files, and random headers are read or refused with DataFormatError (a RangeError only for options the file contradicts), nothing else', () => {
   const valid = [new Autoencoder(4, 2, { seed: 1 }), new VariationalAutoencoder(4, 2, { hidden: [3], seed: 2 })].map((m) => {
     const bytes = toSafetensors(m);
     m.dispose();
@@ -358,7 +427,8 @@ test('fuzz: random bytes, cut and mutated files, and random headers are read or 
     try {
       model = fromSafetensors(bytes, options);
     } catch (error) {
-      if (!(error instanceof DataFormatError || error instanceof RangeError)) throw error;
+      // The options given here are valid: a RangeError may only say the file's metadata contradicts them.
+      if (!(error instanceof DataFormatError || (error instanceof RangeError && /was written with/.test(error.message)))) throw error;
       counts.refused++;
       return;
     }

@@ -3,13 +3,13 @@
 // refuses, naming the layer or tensor, anything our models cannot be, before allocating.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, DataFormatError, VariationalAutoencoder } from '../../src/entries/index.js';
-import { fromTfjsLayers, toTfjsLayers, type TfjsLayers, type TfjsModelJson } from '../../src/interop/tfjs-layers.js';
+import { fromTfjsLayers, tfjsWeightPaths, toTfjsLayers, type TfjsLayers, type TfjsModelJson } from '../../src/interop/tfjs-layers.js';
 import { readTfjsLayers, writeTfjsLayers } from '../../src/io/node-tfjs.js';
 import { randomRows } from './helpers.js';
 
@@ -315,7 +315,8 @@ test('malformed JSON, shapes that are not our models\' and halves exported alone
   refused(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), weightData, /is not UTF-8 text/);
   refused('null', weightData, /is not a JSON object/);
   refused('[1, 2]', weightData, /is not a JSON object/);
-  refused(' '.repeat(16 * 2 ** 20 + 1), weightData, /is 16777217 characters of JSON; at most 16777216 are read/);
+  refused(' '.repeat(2 ** 20 + 1), weightData, /is 1048577 characters of JSON; at most 1048576 are read/);
+  refused(new Uint8Array(2 ** 20 + 1).fill(0x20), weightData, /is 1048577 bytes of JSON; at most 1048576 are read/);
   refused({ ...json, modelTopology: undefined }, weightData, /has no modelTopology object/);
   refused({ ...json, weightsManifest: 'weights.bin' }, weightData, /has a weightsManifest that is not an array/);
   assert.throws(() => fromTfjsLayers(text.slice(1), weightData, { name: 'web/model.json' }), /^DataFormatError: web\/model\.json: is not valid JSON/);
@@ -454,6 +455,64 @@ test('toTfjsLayers refuses unknown options and parts', () => {
   model.dispose();
 });
 
+test('hostile model.json text is refused before it is parsed: deep nesting, more than 1 MiB, a huge array of objects', () => {
+  const { json, weightData } = exported();
+  // Half a megabyte of '[' (JSON.parse would build half a million nested arrays), as text and as bytes.
+  const deep = '['.repeat(2 ** 19) + ']'.repeat(2 ** 19);
+  refused(deep, weightData, /TF\.js model: is JSON nested deeper than 32 levels/);
+  refused(new TextEncoder().encode(deep), weightData, /is JSON nested deeper than 32 levels/);
+  refused(new TextEncoder().encode(deep).buffer, weightData, /is JSON nested deeper than 32 levels/);
+  refused(`{"a":${'{"a":'.repeat(40)}0${'}'.repeat(41)}`, weightData, /is JSON nested deeper than 32 levels/);
+  // A huge array of objects: past 1 MiB refused by its size, under it by the count of layers.
+  const objects = (count: number) => `[${'{},'.repeat(count - 1)}{}]`;
+  refused(objects(400_000), weightData, /is 1200001 characters of JSON; at most 1048576 are read/);
+  const many = JSON.stringify({ ...json, modelTopology: { class_name: 'Sequential', config: { layers: '@' } } }).replace('"@"', objects(300_000));
+  refused(many, weightData, /has a Sequential model whose layers are not an array of at most 1024/);
+  // Brackets inside strings (escaped quotes included) are not nesting: such a model.json loads.
+  const brackets = structuredClone(json);
+  brackets['userDefinedMetadata']['note'] = `\\"${'['.repeat(100)}{"`;
+  const text = JSON.stringify(brackets);
+  for (const input of [text, new TextEncoder().encode(text)]) (fromTfjsLayers(input, weightData) as Model).dispose();
+});
+
+test('our userDefinedMetadata contradicting the layers\' activations is refused, naming the key', () => {
+  const { json, weightData } = exported(new Autoencoder(4, [3], { activation: 'relu', outputActivation: 'sigmoid', loss: 'mse', seed: 1 }));
+  const meta = (j: Record<string, any>) => j['userDefinedMetadata']['wasm-autoencoder'];
+  const both = structuredClone(json);
+  Object.assign(meta(both), { activation: 'elu', outputActivation: 'tanh' });
+  refused(both, weightData, /userDefinedMetadata\['wasm-autoencoder'\]\.activation 'elu', but its layers have 'relu'/);
+  const output = structuredClone(json);
+  meta(output).outputActivation = 'tanh';
+  refused(output, weightData, /userDefinedMetadata\['wasm-autoencoder'\]\.outputActivation 'tanh', but its layers have 'sigmoid'/);
+  const leaky = structuredClone(json);
+  meta(leaky).activation = 'leakyRelu';
+  refused(leaky, weightData, /\.activation 'leakyRelu', but its layers have 'relu'/);
+
+  const vae = exported(new VariationalAutoencoder(6, 2, { hidden: [4], activation: 'elu', outputActivation: 'sigmoid', seed: 2 }));
+  const inner = structuredClone(vae.json);
+  meta(inner).activation = 'tanh';
+  refused(inner, vae.weightData, /\.activation 'tanh', but its layers have 'elu'/);
+  const out = structuredClone(vae.json);
+  meta(out).outputActivation = 'linear';
+  refused(out, vae.weightData, /\.outputActivation 'linear', but its layers have 'sigmoid'/);
+  // Without hidden layers a VAE's layers show no inner activation: the metadata's is taken, as written.
+  const bare = exported(new VariationalAutoencoder(5, 2, { activation: 'relu', seed: 3 }));
+  const copy = fromTfjsLayers(bare.json, bare.weightData) as VariationalAutoencoder;
+  assert.equal(copy.options.activation, 'relu');
+  copy.dispose();
+});
+
+test('weights paths: a leading ./ (tf.io.browserDownloads) is a plain name; folders, .. , absolute paths and repeats are refused', () => {
+  const manifest = (...paths: unknown[]) => ({ weightsManifest: [{ paths, weights: [] }] });
+  assert.deepEqual(tfjsWeightPaths(manifest('./my-model.weights.bin'), 'model.json'), ['my-model.weights.bin']);
+  assert.deepEqual(tfjsWeightPaths({ weightsManifest: [{ paths: ['a.bin', './b.bin'] }, { paths: ['c.bin'] }] }, 'model.json'), ['a.bin', 'b.bin', 'c.bin']);
+  for (const path of ['/etc/passwd', './', '.', '..', './..', '././x.bin', './a/b.bin', 'a/b.bin', '../x.bin', './../x.bin', '.\\x.bin', 'a\\b.bin', 'C:\\x.bin', '', 3]) {
+    assert.throws(() => tfjsWeightPaths(manifest(path), 'model.json'), (error: unknown) => error instanceof DataFormatError && /only a plain file name beside model\.json is read/.test(error.message), String(path));
+  }
+  assert.throws(() => tfjsWeightPaths(manifest('w.bin', './w.bin'), 'model.json'), /names the weights file "\.\/w\.bin" a second time/);
+  assert.throws(() => tfjsWeightPaths(manifest(...Array(64).fill('weights.bin')), 'model.json'), /names the weights file "weights\.bin" a second time/);
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // Node
 
@@ -500,6 +559,81 @@ test('writeTfjsLayers writes model.json and weights.bin atomically into a folder
     json.weightsManifest[0].paths = ['../../weights.bin'];
     await writeFile(join(dir, 'model.json'), JSON.stringify(json));
     await assert.rejects(readTfjsLayers(dir), (error: unknown) => error instanceof DataFormatError && /names the weights file "\.\.\/\.\.\/weights\.bin": only a plain file name/.test(error.message));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('readTfjsLayers reads shards named as TF.js names them (./ and several files), each with at most what the manifest has left for it', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'tfjs-layers-'));
+  try {
+    const model = trained(new Autoencoder(6, [4, 2], { seed: 3 }));
+    await writeTfjsLayers(model, root);
+    const json = JSON.parse(await readFile(join(root, 'model.json'), 'utf8'));
+    const bytes = await readFile(join(root, 'weights.bin'));
+    await rm(join(root, 'weights.bin'));
+    // As tf.io.browserDownloads saves: './<name>.weights.bin', here cut into two shards.
+    json.weightsManifest[0].paths = ['./my-model.weights.bin', 'my-model.weights-2.bin'];
+    await writeFile(join(root, 'model.json'), JSON.stringify(json));
+    await writeFile(join(root, 'my-model.weights.bin'), bytes.subarray(0, 40));
+    await writeFile(join(root, 'my-model.weights-2.bin'), bytes.subarray(40));
+    const copy = await readTfjsLayers(root);
+    assertSameModel(copy, model);
+    copy.dispose();
+    // A shard holding more than the manifest leaves for it is refused before it is read.
+    await writeFile(join(root, 'my-model.weights.bin'), bytes);
+    await assert.rejects(readTfjsLayers(root), (error: unknown) => error instanceof DataFormatError
+      && new RegExp(`my-model\\.weights-2\\.bin: is ${bytes.length - 40} bytes, more than the 0 left for it of the ${bytes.length} bytes`).test(error.message));
+    model.dispose();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('readTfjsLayers never reads more than the manifest names: a repeated path, an oversized weights.bin and symbolic links are refused', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'tfjs-layers-'));
+  try {
+    const dir = join(root, 'model');
+    const model = new Autoencoder(5, 3, { seed: 4 });
+    await writeTfjsLayers(model, dir);
+    model.dispose();
+    const modelJson = join(dir, 'model.json'), weights = join(dir, 'weights.bin');
+    const json = JSON.parse(await readFile(modelJson, 'utf8'));
+    const original = await readFile(weights);
+    // weights.bin named 64 times beside a 4 MiB weights.bin: refused from model.json alone.
+    await writeFile(modelJson, JSON.stringify({ ...json, weightsManifest: [{ ...json.weightsManifest[0], paths: Array(64).fill('weights.bin') }] }));
+    await writeFile(weights, new Uint8Array(4 * 2 ** 20));
+    await assert.rejects(readTfjsLayers(dir), (error: unknown) => error instanceof DataFormatError && /model\.json: weightsManifest\[0\] names the weights file "weights\.bin" a second time/.test(error.message));
+    // Named once, the 4 MiB file is refused by its size: the manifest announces 152 bytes.
+    await writeFile(modelJson, JSON.stringify(json));
+    await assert.rejects(readTfjsLayers(dir), (error: unknown) => error instanceof DataFormatError && /weights\.bin: is 4194304 bytes, more than the 152 left for it of the 152 bytes of weights/.test(error.message));
+    // A manifest announcing more than 4 GiB is refused before any weight file is opened.
+    await rm(weights);
+    const huge = structuredClone(json);
+    huge.weightsManifest[0].weights[0].shape = [2 ** 20, 2 ** 20];
+    await writeFile(modelJson, JSON.stringify(huge));
+    await assert.rejects(readTfjsLayers(dir), (error: unknown) => error instanceof DataFormatError && /tensor "encode\/kernel" of shape \[1048576, 1048576\] ends past the 4294967296 bytes of weights read at most/.test(error.message));
+
+    // Symbolic links are refused, whether weights.bin or model.json, wherever they lead; the folder itself may be one.
+    await writeFile(modelJson, JSON.stringify(json));
+    const outside = join(root, 'elsewhere.bin');
+    await writeFile(outside, original);
+    try {
+      await symlink(outside, weights);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EPERM') return; // no symbolic links here (Windows without the privilege)
+      throw error;
+    }
+    await assert.rejects(readTfjsLayers(dir), (error: unknown) => error instanceof DataFormatError && /weights\.bin: is a symbolic link/.test(error.message));
+    await rm(weights);
+    await writeFile(weights, original);
+    await rename(modelJson, join(root, 'model.json'));
+    await symlink(join(root, 'model.json'), modelJson);
+    await assert.rejects(readTfjsLayers(dir), (error: unknown) => error instanceof DataFormatError && /model\.json: is a symbolic link/.test(error.message));
+    await rm(modelJson);
+    await rename(join(root, 'model.json'), modelJson);
+    await symlink(dir, join(root, 'link'));
+    (await readTfjsLayers(join(root, 'link'))).dispose();
   } finally {
     await rm(root, { recursive: true, force: true });
   }
