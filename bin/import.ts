@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromSafetensors, init, type Activation, type OutputActivation } from 'wasm-autoencoder';
-import { fromOnnx } from 'wasm-autoencoder/onnx';
+import { fromOnnx, MAX_ONNX_BYTES } from 'wasm-autoencoder/onnx';
 import { readFileBytes, readTfjsLayers, save } from 'wasm-autoencoder/node';
 import { describe } from './export.js';
 import { checkWritable, oneOf } from './sources.js';
@@ -50,7 +50,8 @@ export async function importModel(argv: string[]): Promise<void> {
     model = fromSafetensors(bytes, { ...activations, name: source });
   } else if (extname(source).toLowerCase() === '.onnx') {
     if (Object.keys(activations).length > 0) throw new RangeError('--activation and --output-activation are for safetensors files: an ONNX graph names its activations');
-    const [bytes] = await Promise.all([readFileBytes(source), init()]);
+    // No more than fromOnnx reads: a larger file is refused before any of it is read.
+    const [bytes] = await Promise.all([readFileBytes(source, MAX_ONNX_BYTES), init()]);
     model = fromOnnx(bytes, source);
   } else {
     throw new RangeError(`${source}: expected a .onnx or .safetensors file, or a folder holding a TF.js model.json`);

@@ -11,8 +11,9 @@
  * a linear layer has none.
  *
  * Reading is hostile-input-safe as the other readers of foreign files are: before the message is decoded, a
- * census of the wire format (done with the library's `BinaryReader`, guided by the schema) bounds its nesting to
- * {@link MAX_NESTING}, the objects decoding would make (messages, strings in lists, 64-bit integers) to
+ * census of the wire format (done with the library's `BinaryReader`, guided by the schema) requires every known
+ * field in the wire type the schema declares for it (the decoder reads it as declared, whatever its tag says),
+ * bounds its nesting to {@link MAX_NESTING}, the objects decoding would make (messages, strings in lists, 64-bit integers) to
  * {@link MAX_OBJECTS} and the numbers in repeated fields to {@link MAX_LISTED_NUMBERS}, so decoding costs time
  * linear in the file and memory at most about twice its size plus tens of MB; every tensor's
  * declared dims are checked against {@link MAX_TENSOR_VALUES} and against the bytes present before its values
@@ -266,19 +267,82 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, file = 'ONNX model'): 
 
 type Refuse = (problem: string) => DataFormatError;
 
+/**
+ * How the census reads one field of the schema: the wire types the decoder reads it in, what it makes of it.
+ * `@bufbuild/protobuf` dispatches on the field number alone and reads the field as the schema says whatever wire
+ * type the tag claims (a message field tagged as a varint still has its length and body read), except that a
+ * repeated number field is read packed when tagged LengthDelimited and as one value otherwise. So the census
+ * refuses any other wire type: what it skips is then exactly what the decoder skips or reads as a plain value.
+ */
+interface CensusField {
+  field: DescField;
+  /** The wire type of one value of the field (LengthDelimited for messages, strings and bytes). */
+  wireType: WireType;
+  /** A repeated number field: also read packed, from LengthDelimited. */
+  packable: boolean;
+  /** The message type of a message field or a list of messages. */
+  message?: DescMessage;
+  /** The type of a repeated scalar or enum field's values (enums as INT32); undefined for any other field. */
+  listed?: ScalarType;
+}
+
 /** Fields by number, per message type, for the census. */
-const fieldsOf = new WeakMap<DescMessage, Map<number, DescField>>();
+const censusFieldsOf = new WeakMap<DescMessage, Map<number, CensusField>>();
 const INT64_TYPES = new Set([ScalarType.INT64, ScalarType.UINT64, ScalarType.SINT64, ScalarType.FIXED64, ScalarType.SFIXED64]);
 /** Bytes per element of the fixed-size scalar types (the others are varints, or strings and bytes). */
 const FIXED_SIZES = new Map([
   [ScalarType.FLOAT, 4], [ScalarType.FIXED32, 4], [ScalarType.SFIXED32, 4], [ScalarType.DOUBLE, 8], [ScalarType.FIXED64, 8], [ScalarType.SFIXED64, 8],
 ]);
 
+/** The wire type protobuf writes one value of a scalar type in. */
+function scalarWireType(scalar: ScalarType): WireType {
+  if (scalar === ScalarType.STRING || scalar === ScalarType.BYTES) return WireType.LengthDelimited;
+  const size = FIXED_SIZES.get(scalar);
+  return size === 4 ? WireType.Bit32 : size === 8 ? WireType.Bit64 : WireType.Varint;
+}
+
+function censusFields(desc: DescMessage): Map<number, CensusField> {
+  let fields = censusFieldsOf.get(desc);
+  if (fields) return fields;
+  fields = new Map();
+  for (const field of desc.fields) {
+    let entry: CensusField;
+    switch (field.fieldKind) {
+      case 'message':
+        entry = { field, wireType: field.delimitedEncoding ? WireType.StartGroup : WireType.LengthDelimited, packable: false, message: field.message };
+        break;
+      case 'scalar':
+        entry = { field, wireType: scalarWireType(field.scalar), packable: false };
+        break;
+      case 'enum':
+        entry = { field, wireType: WireType.Varint, packable: false };
+        break;
+      case 'list': {
+        if (field.listKind === 'message') {
+          entry = { field, wireType: field.delimitedEncoding ? WireType.StartGroup : WireType.LengthDelimited, packable: false, message: field.message };
+          break;
+        }
+        const listed = field.listKind === 'enum' ? ScalarType.INT32 : field.scalar;
+        const wireType = scalarWireType(listed);
+        entry = { field, wireType, packable: wireType !== WireType.LengthDelimited, listed };
+        break;
+      }
+      case 'map':
+        entry = { field, wireType: WireType.LengthDelimited, packable: false };
+        break;
+    }
+    fields.set(field.number, entry);
+  }
+  censusFieldsOf.set(desc, fields);
+  return fields;
+}
+
 /**
- * Walks the wire format as the schema reads it, without decoding: throws unless messages nest at most
- * {@link MAX_NESTING} deep, every length stays inside its message, decoding would make at most
- * {@link MAX_OBJECTS} objects and repeated number fields hold at most {@link MAX_LISTED_NUMBERS} values in all.
- * Time linear in the bytes, memory in the nesting.
+ * Walks the wire format as the schema reads it, without decoding: throws unless every known field comes in a wire
+ * type the schema declares for it, messages nest at most {@link MAX_NESTING} deep, every length stays inside its
+ * message (and packed numbers fill theirs exactly), decoding would make at most {@link MAX_OBJECTS} objects and
+ * repeated number fields hold at most {@link MAX_LISTED_NUMBERS} values in all. Time linear in the bytes, memory in
+ * the nesting.
  */
 function census(bytes: Uint8Array, refuse: Refuse): void {
   const reader = new BinaryReader(bytes);
@@ -293,40 +357,56 @@ function census(bytes: Uint8Array, refuse: Refuse): void {
   };
   const walk = (desc: DescMessage, end: number, depth: number): void => {
     if (depth > MAX_NESTING) throw refuse(`messages nested more than ${MAX_NESTING} deep`);
-    let fields = fieldsOf.get(desc);
-    if (!fields) fieldsOf.set(desc, (fields = new Map(desc.fields.map((field) => [field.number, field]))));
+    const fields = censusFields(desc);
     while (reader.pos < end) {
       const [number, wireType] = reader.tag();
-      const field = fields.get(number);
-      const list = field?.fieldKind === 'list' ? field : undefined;
-      const message = field?.fieldKind === 'message' || list?.listKind === 'message' ? field!.message : undefined;
-      const scalar = list?.listKind === 'enum' ? ScalarType.INT32 : list?.listKind === 'scalar' ? list.scalar : undefined;
-      const text = scalar === ScalarType.STRING || scalar === ScalarType.BYTES;
-      if (wireType === WireType.LengthDelimited && (message || (scalar !== undefined && !text))) {
+      const known = fields.get(number);
+      if (!known) {
+        // Unknown fields: the decoder skips them just so (readUnknownFields is off).
+        reader.skip(wireType, number, MAX_NESTING - depth);
+        if (reader.pos > end) throw refuse(`truncated: a field of ${desc.name} runs past the end of its message`);
+        continue;
+      }
+      const { field, message, listed } = known;
+      const what = `${desc.name}.${field.name}`;
+      const packed = known.packable && wireType === WireType.LengthDelimited;
+      if (wireType !== known.wireType && !packed) {
+        throw refuse(`field ${what} (${number}) comes as wire type ${WireType[wireType] ?? wireType}; the schema reads it as ${WireType[known.wireType]}${known.packable ? ' or packed (LengthDelimited)' : ''}`);
+      }
+      // ONNX's schema has neither; were one added, it would need counting of its own.
+      if (wireType === WireType.StartGroup || field.fieldKind === 'map') throw refuse(`field ${what} (${number}) is a group or a map, which fromOnnx does not read`);
+      if (message || packed) {
         const length = reader.uint32();
         const start = reader.pos, stop = start + length;
-        if (stop > end) throw refuse(`truncated: a ${desc.name}.${field!.name} of ${length} bytes runs past the end of its message`);
+        if (stop > end) throw refuse(`truncated: a ${what} of ${length} bytes runs past the end of its message`);
         if (message) {
           count(1);
           walk(message, stop, depth + 1);
           continue;
         }
-        // Packed numbers: fixed-size ones fill the length; each varint ends at a byte < 0x80.
-        const size = FIXED_SIZES.get(scalar!);
+        // Packed numbers: fixed-size ones fill the length exactly; each varint ends at a byte < 0x80, the last one
+        // at the length's end (or the decoder would read on past it, out of step with this census).
+        const size = FIXED_SIZES.get(listed!);
         let elements = 0;
-        if (size !== undefined) elements = Math.ceil(length / size);
-        else for (let at = start; at < stop; at++) elements += bytes[at]! < 0x80 ? 1 : 0;
+        if (size !== undefined) {
+          if (length % size !== 0) throw refuse(`field ${what} holds ${length} bytes of packed ${size}-byte values, not a whole number of them`);
+          elements = length / size;
+        } else {
+          if (length > 0 && bytes[stop - 1]! >= 0x80) throw refuse(`field ${what}: its last packed varint runs past the end of its ${length} bytes`);
+          for (let at = start; at < stop; at++) elements += bytes[at]! < 0x80 ? 1 : 0;
+        }
         countNumbers(elements);
-        if (INT64_TYPES.has(scalar!)) count(elements);
+        if (INT64_TYPES.has(listed!)) count(elements);
         reader.pos = stop;
         continue;
       }
+      // One value in the wire type of its scalar: the decoder reads exactly what skipping it passes over.
       reader.skip(wireType, number, MAX_NESTING - depth);
-      if (reader.pos > end) throw refuse(`truncated: a field of ${desc.name} runs past the end of its message`);
-      if (text) count(1);
-      else if (scalar !== undefined) {
+      if (reader.pos > end) throw refuse(`truncated: a ${what} runs past the end of its message`);
+      if (listed === ScalarType.STRING || listed === ScalarType.BYTES) count(1);
+      else if (listed !== undefined) {
         countNumbers(1);
-        if (INT64_TYPES.has(scalar)) count(1);
+        if (INT64_TYPES.has(listed)) count(1);
       }
     }
     if (reader.pos !== end) throw refuse(`truncated: a field of ${desc.name} runs past the end of its message`);
@@ -644,7 +724,7 @@ class GraphReader {
     const seen = new Set<string>();
     for (const attribute of node.attribute) {
       const what = `attribute ${name(attribute.name)} of node '${name(node.name)}' (${node.opType})`;
-      if (!(attribute.name in allowed)) throw this.refuse(`${what} is not read by fromOnnx`);
+      if (!Object.hasOwn(allowed, attribute.name)) throw this.refuse(`${what} is not read by fromOnnx`);
       if (seen.has(attribute.name)) throw this.refuse(`${what} is given twice`);
       seen.add(attribute.name);
       if (attribute.refAttrName !== '') throw this.refuse(`${what} refers to a function's attribute`);

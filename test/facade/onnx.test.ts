@@ -324,6 +324,12 @@ test('refused, naming the node: an unknown op, an op of another domain, an activ
   refused(forge(ae, gemmAttribute('alpha', AttributeProto_AttributeType.FLOAT, { f: 2 })), /attribute alpha of node 'decode\/Gemm' \(Gemm\) is 2; fromOnnx reads 1$/);
   refused(forge(ae, gemmAttribute('axis', AttributeProto_AttributeType.INT, { i: 1n })), /attribute axis of node 'decode\/Gemm' \(Gemm\) is not read/);
   refused(forge(ae, gemmAttribute('beta', AttributeProto_AttributeType.INT, { i: 1n })), /attribute beta of node 'decode\/Gemm' \(Gemm\) is not a float/);
+  // Names an object inherits from Object.prototype are not attributes fromOnnx reads either.
+  for (const inherited of ['constructor', '__proto__', 'toString']) {
+    refused(forge(ae, gemmAttribute(inherited, AttributeProto_AttributeType.FLOAT, { f: 1 })), new RegExp(`attribute ${inherited} of node 'decode/Gemm' \\(Gemm\\) is not read by fromOnnx`));
+    refused(forge(ae, (p) => void node(p, 'encode/Tanh').attribute.push(create(NodeProtoSchema, { attribute: [{ name: inherited, type: AttributeProto_AttributeType.FLOAT, f: 0 }] }).attribute[0]!)),
+      new RegExp(`attribute ${inherited} of node 'encode/Tanh' \\(Tanh\\) is not read by fromOnnx`));
+  }
   ae.dispose();
   leaky.dispose();
 });
@@ -424,6 +430,54 @@ test('refused before anything is allocated: dims past the bounds, a huge declare
   refused(forge(ae, (p) => void p.graph!.node.push(nested)), new RegExp(`messages nested more than ${MAX_NESTING} deep`));
   const shallow = create(NodeProtoSchema, { name: 'branch', opType: 'If', attribute: [{ name: 'then_branch', type: AttributeProto_AttributeType.GRAPH, g: { node: [{ opType: 'Relu' }] } }] });
   refused(forge(ae, (p) => void p.graph!.node.push(shallow)), /node 'branch' is If, which fromOnnx does not read/);
+  ae.dispose();
+});
+
+test('refused before decoding: a known field in a wire type its schema does not declare (the decoder would read it as declared, past what the census counted)', () => {
+  const varint = (n: number) => {
+    const out: number[] = [];
+    for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
+    return [...out, n];
+  };
+  // ModelProto.graph (7) tagged as a varint. Skipping a varint, a census would walk on through model_version (5, an
+  // int64 tagged LengthDelimited: skipped) and a graph of zero bytes; the decoder reads the varint as the graph's
+  // length, then as the graph an initializer whose packed int64_data (7) is Q zero bytes: Q bigints.
+  const Q = 200_000;
+  const tensorHead = [0x3a, ...varint(Q)];
+  const inner = [0x2a, ...varint(tensorHead.length + Q)];
+  const head = [0x38, ...varint(inner.length + tensorHead.length + Q), ...inner, ...tensorHead];
+  const attack = new Uint8Array(head.length + Q);
+  attack.set(head);
+  assert.equal(fromBinary(ModelProtoSchema, attack, { readUnknownFields: false }).graph!.initializer[0]!.int64Data.length, Q, 'decoded, the file is Q bigints');
+  const heap = process.memoryUsage().heapUsed;
+  refused(attack, /field ModelProto\.graph \(7\) comes as wire type Varint; the schema reads it as LengthDelimited/);
+  assert.ok(process.memoryUsage().heapUsed - heap < Q * 8, 'refused without decoding the bigints');
+
+  const graph = (body: (w: BinaryWriter) => BinaryWriter) => body(new BinaryWriter().tag(7, WireType.LengthDelimited).fork()).join().finish();
+  const tensorWith = (body: (w: BinaryWriter) => BinaryWriter) => graph((w) => body(w.tag(5, WireType.LengthDelimited).fork()).join());
+  // A scalar, a string, a message in another wire type.
+  refused(new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(new Uint8Array([8])).finish(), /field ModelProto\.ir_version \(1\) comes as wire type LengthDelimited; the schema reads it as Varint$/);
+  refused(graph((w) => w.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.Varint).uint32(5).join()), /field NodeProto\.input \(1\) comes as wire type Varint; the schema reads it as LengthDelimited$/);
+  refused(graph((w) => w.tag(5, WireType.Bit64).fixed64(0)), /field GraphProto\.initializer \(5\) comes as wire type Bit64/);
+  // A repeated number field, in neither of its two forms; packed, not filling its length exactly.
+  refused(tensorWith((w) => w.tag(4, WireType.Bit64).double(1)), /field TensorProto\.float_data \(4\) comes as wire type Bit64; the schema reads it as Bit32 or packed \(LengthDelimited\)/);
+  refused(tensorWith((w) => w.tag(1, WireType.Bit32).float(1)), /field TensorProto\.dims \(1\) comes as wire type Bit32; the schema reads it as Varint or packed/);
+  refused(tensorWith((w) => w.tag(4, WireType.LengthDelimited).bytes(new Uint8Array(5))), /field TensorProto\.float_data holds 5 bytes of packed 4-byte values, not a whole number of them/);
+  refused(tensorWith((w) => w.tag(1, WireType.LengthDelimited).bytes(new Uint8Array([4, 0x80]))), /field TensorProto\.dims: its last packed varint runs past the end of its 2 bytes/);
+
+  // Both forms of a repeated number field are read: dims packed, float_data one value at a time (an initializer
+  // added by a second graph field, which protobuf merges into the first).
+  const ae = new Autoencoder(6, [4], { seed: 3 });
+  const biases = ae.getWeights()['encode/biases'].data;
+  const rest = forge(ae, (p) => void p.graph!.initializer.splice(p.graph!.initializer.indexOf(initializer(p, 'encode/biases')), 1));
+  const added = tensorWith((w) => {
+    w.tag(1, WireType.LengthDelimited).fork().int64(4).join().tag(2, WireType.Varint).int32(TensorProto_DataType.FLOAT).tag(8, WireType.LengthDelimited).string('encode/biases');
+    for (const value of biases) w.tag(4, WireType.Bit32).float(value);
+    return w;
+  });
+  const model = fromOnnx(new Uint8Array([...rest, ...added]), 'merged.onnx');
+  sameWeights(model, ae);
+  model.dispose();
   ae.dispose();
 });
 
