@@ -2,7 +2,7 @@
 // `new VariationalAutoencoder(inputDim, latentDim, { hidden, activation: 'relu', outputActivation: 'sigmoid',
 // optimizer: { name: 'adam' }, weightInit: 'glorot' })`, written against TF.js (call useTfBackend first).
 import * as tf from '@tensorflow/tfjs';
-import type { TfAutoencoder } from './tfjs.js';
+import { sliceBatches, stepper, type TfAutoencoder } from './tfjs.js';
 
 export interface TfVaeOptions {
   /** rows × inputDim, row-major, values in [0, 1]. */
@@ -23,11 +23,7 @@ export interface TfVaeOptions {
  */
 export function makeTfVae(opts: TfVaeOptions): TfAutoencoder {
   const { data, rows, inputDim, hidden, latentDim, batchSize, learningRate = 0.001 } = opts;
-  const batches: tf.Tensor2D[] = [];
-  for (let first = 0; first < rows; first += batchSize) {
-    const n = Math.min(batchSize, rows - first);
-    batches.push(tf.tensor2d(data.subarray(first * inputDim, (first + n) * inputDim), [n, inputDim]));
-  }
+  const batches = sliceBatches(data, rows, inputDim, batchSize);
   let seed = 1;
   const dense = (inp: number, out: number): [tf.Variable, tf.Variable] =>
     tf.tidy(() => [tf.variable(tf.randomNormal([inp, out], 0, Math.sqrt(2 / (inp + out)), 'float32', seed++)), tf.variable(tf.zeros([out]))]);
@@ -49,22 +45,5 @@ export function makeTfVae(opts: TfVaeOptions): TfAutoencoder {
     const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logVar), tf.square(mean)), tf.exp(logVar)), 1));
     return tf.mean(tf.add(tf.sum(bce, 1), kl)) as tf.Scalar;
   };
-  let next = 0;
-  let lastLoss = NaN;
-  return {
-    step() {
-      const x = batches[next]!;
-      next = next + 1 === batches.length ? 0 : next + 1;
-      tf.tidy(() => {
-        lastLoss = optimizer.minimize(() => loss(x), true, params)!.dataSync()[0]!;
-      });
-    },
-    get lastLoss() {
-      return lastLoss;
-    },
-    dispose() {
-      optimizer.dispose();
-      tf.dispose([...params, ...batches]);
-    },
-  };
+  return stepper(batches, optimizer, params, loss);
 }

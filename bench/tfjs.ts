@@ -190,12 +190,7 @@ export interface TfDeepOptions {
  */
 export function makeTfDeepAutoencoder(opts: TfDeepOptions): TfAutoencoder {
   const { data, rows, dims, batchSize, learningRate = 0.001 } = opts;
-  const inputDim = dims[0]!;
-  const batches: tf.Tensor2D[] = [];
-  for (let first = 0; first < rows; first += batchSize) {
-    const n = Math.min(batchSize, rows - first);
-    batches.push(tf.tensor2d(data.subarray(first * inputDim, (first + n) * inputDim), [n, inputDim]));
-  }
+  const batches = sliceBatches(data, rows, dims[0]!, batchSize);
   const widths = [...dims, ...dims.slice(0, -1).reverse()];
   const params = tf.tidy(() =>
     widths.slice(1).flatMap((out, l) => {
@@ -212,6 +207,14 @@ export function makeTfDeepAutoencoder(opts: TfDeepOptions): TfAutoencoder {
     }
     return tf.sqrt(tf.mean(tf.squaredDifference(x, y))) as tf.Scalar;
   };
+  return stepper(batches, optimizer, params, loss);
+}
+
+/**
+ * A TfAutoencoder over pre-sliced batches taken in turn: each step minimises `loss` of the next batch with
+ * `optimizer` and reads the loss back (so the step has really run); dispose frees the optimizer, params and batches.
+ */
+export function stepper(batches: tf.Tensor2D[], optimizer: tf.Optimizer, params: tf.Variable[], loss: (x: tf.Tensor2D) => tf.Scalar): TfAutoencoder {
   let next = 0;
   let lastLoss = NaN;
   return {
@@ -230,4 +233,14 @@ export function makeTfDeepAutoencoder(opts: TfDeepOptions): TfAutoencoder {
       tf.dispose([...params, ...batches]);
     },
   };
+}
+
+/** rows × inputDim values cut into tensors of `batchSize` rows (the last may be shorter), once, before timing. */
+export function sliceBatches(data: Float32Array, rows: number, inputDim: number, batchSize: number): tf.Tensor2D[] {
+  const batches: tf.Tensor2D[] = [];
+  for (let first = 0; first < rows; first += batchSize) {
+    const n = Math.min(batchSize, rows - first);
+    batches.push(tf.tensor2d(data.subarray(first * inputDim, (first + n) * inputDim), [n, inputDim]));
+  }
+  return batches;
 }
