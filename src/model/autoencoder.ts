@@ -187,6 +187,7 @@ export class Autoencoder extends NetworkModel<ParameterName> {
    */
   decode(codes: MatrixLike): Matrix<Float32Array> {
     const { rows } = checkData(codes, this.hiddenDim, 'codes');
+    this.checkOutputRows(rows, this.inputDim, `decode of ${rows} codes`);
     const out = new Float32Array(rows * this.inputDim);
     this.forEachChunk(codes, rows, this.hiddenDim, [this.codeLayer + 1, this.outputLayer], undefined, (start, count) => {
       out.set(this.network.output(this.outputLayer, count), start * this.inputDim);

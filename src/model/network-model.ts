@@ -8,6 +8,8 @@ import { trainEpochs, type Trainee, type TrainHistory, type TrainOptions } from 
 // Rows per forward call in test/encode/decode (at least; a larger training capacity is reused): enough rows to
 // keep the matrix kernels at full speed without growing the activation buffers much.
 const EVAL_CHUNK = 128;
+/** The most values a method that decodes returns at once (1 GiB of f32). */
+const MAX_OUTPUT_VALUES = 2 ** 28;
 
 /**
  * What every model shares: a network of layers in WebAssembly memory, training (`train`, `trainAsync`), its
@@ -251,6 +253,12 @@ export abstract class NetworkModel<Name extends string> {
     const out = {} as Record<Name, Matrix<Float32Array>>;
     for (const p of this.network.parameters) out[p.name as Name] = { rows: p.rows, cols: p.cols, data: this.network.view(p, what).slice() };
     return out;
+  }
+
+  /** Throws unless `rows` output rows of `width` values fit in MAX_OUTPUT_VALUES, before they are allocated. */
+  protected checkOutputRows(rows: number, width: number, what: string): void {
+    const values = rows * width;
+    if (values > MAX_OUTPUT_VALUES) throw new RangeError(`${what} would make ${values} values; at most ${MAX_OUTPUT_VALUES} at a time (ask for fewer rows)`);
   }
 
   /** What a checkpoint reader needs to fill this model. */

@@ -7,9 +7,6 @@ import { checkDimension, checkKeys, checkRunOptions, optimizerSettings, type Run
 import { summaryTable } from './summary.js';
 import { resolveVaeOptions, vaeLayers, type ResolvedVaeOptions, type VaeParameterName, type VariationalAutoencoderOptions } from './vae-options.js';
 
-/** The most values `sample` and `interpolate` return at once (1 GiB of f32). */
-const MAX_OUTPUT_VALUES = 2 ** 28;
-
 /** Normals `sample` draws per call into the module (even, so the calls draw one call's values). */
 const NORMALS_PER_CALL = 2 ** 20;
 
@@ -137,7 +134,7 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
    */
   decode(codes: MatrixLike): Matrix<Float32Array> {
     const { rows } = checkData(codes, this.latentDim, 'codes');
-    this.checkOutputRows(rows, `decode of ${rows} codes`);
+    this.checkOutputRows(rows, Math.max(this.inputDim, this.latentDim), `decode of ${rows} codes`);
     const out = new Float32Array(rows * this.inputDim);
     this.forEachChunk(codes, rows, this.latentDim, [this.samplingLayer + 1, this.outputLayer], undefined, (start, count) => {
       out.set(this.network.output(this.outputLayer, count), start * this.inputDim);
@@ -158,7 +155,7 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
     this.checkAlive();
     checkDimension(n, 'n');
     if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new RangeError(`seed must be a non-negative integer, got ${String(seed)}`);
-    this.checkOutputRows(n, `sample(${n})`);
+    this.checkOutputRows(n, Math.max(this.inputDim, this.latentDim), `sample(${n})`);
     const values = n * this.latentDim;
     const codes = this.network.allocF32(values + 4);
     try {
@@ -189,7 +186,7 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
     this.checkAlive();
     const ends = [singleRow(a, this.inputDim, 'a'), singleRow(b, this.inputDim, 'b')];
     if (!Number.isSafeInteger(steps) || steps < 2) throw new RangeError(`steps must be an integer ≥ 2, got ${String(steps)}`);
-    this.checkOutputRows(steps, `interpolate with ${steps} steps`);
+    this.checkOutputRows(steps, Math.max(this.inputDim, this.latentDim), `interpolate with ${steps} steps`);
     const { mean } = this.encode([ends[0]!, ends[1]!]);
     const d = this.latentDim;
     const codes = new Float32Array(steps * d);
@@ -198,12 +195,6 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
       for (let j = 0; j < d; j++) codes[i * d + j] = mean.data[j]! + t * (mean.data[d + j]! - mean.data[j]!);
     }
     return this.decode({ rows: steps, cols: d, data: codes });
-  }
-
-  /** Throws unless `rows` decoded rows (and their codes) fit in MAX_OUTPUT_VALUES values. */
-  private checkOutputRows(rows: number, what: string): void {
-    const values = rows * Math.max(this.inputDim, this.latentDim);
-    if (values > MAX_OUTPUT_VALUES) throw new RangeError(`${what} would make ${values} values; at most ${MAX_OUTPUT_VALUES} at a time (ask for fewer rows)`);
   }
 
   /**

@@ -201,6 +201,9 @@ test('sample draws codes from N(0, I): with a seed, its own generator; without, 
   assert.throws(() => wide.sample(10000), /sample\(10000\) would make 500000000 values; at most 268435456 at a time/);
   assert.throws(() => wide.decode({ rows: 6000, cols: 2, data: new Float32Array(12000) }), /decode of 6000 codes would make 300000000 values/);
   wide.dispose();
+  const wideAe = new Autoencoder(50000, 2);
+  assert.throws(() => wideAe.decode({ rows: 6000, cols: 2, data: new Float32Array(12000) }), /decode of 6000 codes would make 300000000 values/);
+  wideAe.dispose();
   vae.dispose();
 });
 
