@@ -1,5 +1,6 @@
 import { checkData, type Matrix, type MatrixLike } from '../matrix.js';
 import { Network } from '../runtime/network.js';
+import { decodeCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkDimension, checkHidden, checkKeys, checkRunOptions, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions, type RunOptions } from './options.js';
 import { autoencoderLayers, type ParameterName, type Weights } from './parameters.js';
@@ -252,9 +253,13 @@ export class Autoencoder extends NetworkModel<ParameterName> {
    */
   static fromBytes(bytes: Uint8Array | ArrayBuffer, options: RunOptions = {}): Autoencoder {
     checkKeys(options, ['threads', 'precision'], 'fromBytes option');
-    const run = checkRunOptions(options);
+    return Autoencoder.fromCheckpoint(decodeCheckpoint(bytes), checkRunOptions(options));
+  }
+
+  /** @internal The model a decoded checkpoint holds, to run as `run` says (`fromBytes` and `loadModel` decode once). */
+  static fromCheckpoint(checkpoint: Checkpoint, run: RunOptions): Autoencoder {
     return readCheckpoint(
-      bytes,
+      checkpoint,
       (inputDim, hidden, modelOptions) => new Autoencoder(inputDim, hidden, { ...modelOptions, ...run }),
       (ae) => ae.restorer(),
     );

@@ -63,11 +63,11 @@ export function writeCheckpoint(model: ModelShape, network: Network, epochsTrain
 }
 
 /** The kind of model checkpoint bytes hold (by their header's format), after checking the bytes. */
-export function checkpointKind(bytes: Uint8Array | ArrayBuffer): { kind: ModelKind } {
+export function checkpointKind(bytes: Uint8Array | ArrayBuffer): { kind: ModelKind; checkpoint: Checkpoint } {
   const checkpoint = decodeCheckpoint(bytes);
   const kind = (Object.keys(FORMATS) as ModelKind[]).find((k) => FORMATS[k].format === checkpoint.header.format);
   if (!kind) throw new CheckpointError(`not a model checkpoint (format ${JSON.stringify(checkpoint.header.format)}, expected "${FORMATS.autoencoder.format}" or "${FORMATS.vae.format}")`);
-  return { kind };
+  return { kind, checkpoint };
 }
 
 /** Throws unless the checkpoint holds a model of `kind`, naming the class that reads what it holds. */
@@ -87,16 +87,15 @@ function article(name: string): string {
 }
 
 /**
- * Reads checkpoint bytes (version 2, or version 1 of the one-hidden-layer models: `hiddenDim`, RMSProp) and checks
- * header and tensors against each other before anything is allocated; then `build` makes a model of the stored
- * shape and options, and `restore` fills its memory.
+ * Reads a decoded checkpoint (`decodeCheckpoint`: version 2, or version 1 of the one-hidden-layer models:
+ * `hiddenDim`, RMSProp) and checks header and tensors against each other before anything is allocated; then `build`
+ * makes a model of the stored shape and options, and `restore` fills its memory.
  */
 export function readCheckpoint<T>(
-  bytes: Uint8Array | ArrayBuffer,
+  checkpoint: Checkpoint,
   build: (inputDim: number, hidden: number[], options: ResolvedOptions) => T,
   restore: (model: T) => Restorer,
 ): T {
-  const checkpoint = decodeCheckpoint(bytes);
   expectKind(checkpoint, 'autoencoder');
   const { header } = checkpoint;
   const inputDim = headerField(() => checkDimension(header.inputDim, 'inputDim'));
@@ -115,11 +114,10 @@ export function readCheckpoint<T>(
 
 /** As `readCheckpoint`, for a variational autoencoder's checkpoint. */
 export function readVaeCheckpoint<T>(
-  bytes: Uint8Array | ArrayBuffer,
+  checkpoint: Checkpoint,
   build: (inputDim: number, latentDim: number, options: ResolvedVaeOptions) => T,
   restore: (model: T) => Restorer,
 ): T {
-  const checkpoint = decodeCheckpoint(bytes);
   expectKind(checkpoint, 'vae');
   const { header } = checkpoint;
   const inputDim = headerField(() => checkDimension(header.inputDim, 'inputDim'));

@@ -17,7 +17,7 @@ import { VariationalAutoencoder } from './vae.js';
  */
 export function loadModel(bytes: Uint8Array | ArrayBuffer, options: RunOptions = {}): Autoencoder | VariationalAutoencoder {
   checkKeys(options, ['threads', 'precision'], 'loadModel option');
-  checkRunOptions(options);
-  const { kind } = checkpointKind(bytes);
-  return kind === 'vae' ? VariationalAutoencoder.fromBytes(bytes, options) : Autoencoder.fromBytes(bytes, options);
+  const run = checkRunOptions(options);
+  const { kind, checkpoint } = checkpointKind(bytes);
+  return kind === 'vae' ? VariationalAutoencoder.fromCheckpoint(checkpoint, run) : Autoencoder.fromCheckpoint(checkpoint, run);
 }

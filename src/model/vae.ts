@@ -1,6 +1,7 @@
 import { checkData, type Matrix, type MatrixLike } from '../matrix.js';
 import { Network } from '../runtime/network.js';
 import { checkThreshold, flagAbove, type Detection } from './anomaly.js';
+import { decodeCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { readVaeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { NetworkModel, checkTarget, startNetwork } from './network-model.js';
 import { checkDimension, checkKeys, checkRunOptions, optimizerSettings, type RunOptions } from './options.js';
@@ -304,9 +305,13 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
    */
   static fromBytes(bytes: Uint8Array | ArrayBuffer, options: RunOptions = {}): VariationalAutoencoder {
     checkKeys(options, ['threads', 'precision'], 'fromBytes option');
-    const run = checkRunOptions(options);
+    return VariationalAutoencoder.fromCheckpoint(decodeCheckpoint(bytes), checkRunOptions(options));
+  }
+
+  /** @internal The model a decoded checkpoint holds, to run as `run` says (`fromBytes` and `loadModel` decode once). */
+  static fromCheckpoint(checkpoint: Checkpoint, run: RunOptions): VariationalAutoencoder {
     return readVaeCheckpoint(
-      bytes,
+      checkpoint,
       (inputDim, latentDim, modelOptions) => new VariationalAutoencoder(inputDim, latentDim, { ...modelOptions, ...run }),
       (vae) => vae.restorer(),
     );

@@ -7,7 +7,6 @@ import type { Corruption } from '../model/corruption.js';
 import type { EarlyStopping, EpochInfo, TrainHistory } from '../model/training.js';
 import { checkpointKind } from '../model/checkpoint.js';
 import { loadModel } from '../model/load-model.js';
-import { decodeCheckpoint } from '../io/checkpoint.js';
 import { CheckpointError, DataFormatError, DisposedError, DivergenceError, WasmNotReadyError } from '../errors.js';
 import type { ErrorReply, ModelRequest, TrainReply, TrainRequest, WorkerTrainSettings } from './protocol.js';
 
@@ -196,8 +195,8 @@ function vaeRequest(options: VaeWorkerTrainOptions): ModelRequest {
 
 /** Refuses a checkpoint of the other kind of model, or a VAE's of another code width, saying what to pass. */
 function checkCheckpoint(checkpoint: Uint8Array, request: ModelRequest): void {
-  const { kind } = checkpointKind(checkpoint); // refuses corrupt and foreign bytes
-  const stored = decodeCheckpoint(checkpoint).header;
+  const { kind, checkpoint: decoded } = checkpointKind(checkpoint); // refuses corrupt and foreign bytes
+  const stored = decoded.header;
   if (kind === 'vae' && request.kind === 'autoencoder') {
     throw new CheckpointError(`this checkpoint holds a VariationalAutoencoder, not an Autoencoder: pass its latentDim instead of hidden, e.g. { latentDim: ${String(stored.latentDim)}, checkpoint }`);
   }
