@@ -7,6 +7,9 @@ import { Autoencoder } from '../model/autoencoder.js';
 import { VariationalAutoencoder } from '../model/vae.js';
 import type { Activation, OutputActivation, Loss } from '../model/options.js';
 import type { Reconstruction } from '../model/vae-options.js';
+import { autoencoderLayers } from '../model/parameters.js';
+import type { LayerSpec } from '../runtime/network.js';
+import { vaeLayers } from '../model/vae-options.js';
 
 /** One dense layer: out = activation(in·W + b), W row-major in × out. */
 export interface DenseLayerData {
@@ -64,17 +67,15 @@ export function describeModel(model: Autoencoder | VariationalAutoencoder): Mode
   };
   const { activation, outputActivation } = model.options;
   const depth = model.hidden.length;
-  const scope = (base: string, k: number) => (k === 0 ? base : `${base}_${k}`);
-  const encoder = model.hidden.map((_, k) => layer(scope('encode', k), activation));
   if (model instanceof Autoencoder) {
-    const decoder = model.hidden.map((_, k) => layer(scope('decode', k), k === depth - 1 ? outputActivation : activation));
-    return { kind: 'autoencoder', inputDim: model.inputDim, hidden: [...model.hidden], activation, outputActivation, loss: model.options.loss, layers: [...encoder, ...decoder] };
+    const layers = autoencoderLayers(model.inputDim, model.hidden, model.options).map((spec) => layer(spec.name, spec.activation));
+    return { kind: 'autoencoder', inputDim: model.inputDim, hidden: [...model.hidden], activation, outputActivation, loss: model.options.loss, layers };
   }
-  const decoder = [...model.hidden, 0].map((_, k) => layer(scope('decode', k), k === depth ? outputActivation : activation));
+  const layers = denseSpecs(vaeLayers(model.inputDim, model.latentDim, model.options)).map((spec) => layer(spec.name, spec.activation));
   return {
     kind: 'vae', inputDim: model.inputDim, latentDim: model.latentDim, hidden: [...model.hidden], activation, outputActivation,
     reconstruction: model.options.reconstruction, klWeight: model.options.klWeight,
-    encoder, mean: layer('z_mean', 'linear'), logVar: layer('z_log_var', 'linear'), decoder,
+    encoder: layers.slice(0, depth), mean: layers[depth]!, logVar: layers[depth + 1]!, decoder: layers.slice(depth + 2),
   };
 }
 
@@ -121,19 +122,13 @@ function checkShapes(description: ModelDescription): void {
   });
 }
 
-/** The layers (name, shape, activation) a description's kind, sizes and activations make. */
+/** The dense layers (name, shape, activation) a description's kind, sizes and activations make, as the models lay them out. */
 function expectedLayers(d: ModelDescription): Pick<DenseLayerData, 'name' | 'inDim' | 'outDim' | 'activation'>[] {
-  const scope = (base: string, k: number) => (k === 0 ? base : `${base}_${k}`);
-  const widths = [d.inputDim, ...d.hidden];
-  const encoder = d.hidden.map((out, k) => ({ name: scope('encode', k), inDim: widths[k]!, outDim: out, activation: d.activation as ActivationName }));
-  const mirrored = (sizes: number[]) =>
-    sizes.slice(1).map((out, k) => ({ name: scope('decode', k), inDim: sizes[k]!, outDim: out, activation: (k === sizes.length - 2 ? d.outputActivation : d.activation) as ActivationName }));
-  if (d.kind === 'autoencoder') return [...encoder, ...mirrored([...widths].reverse())];
-  const top = widths.at(-1)!;
-  return [
-    ...encoder,
-    { name: 'z_mean', inDim: top, outDim: d.latentDim, activation: 'linear' },
-    { name: 'z_log_var', inDim: top, outDim: d.latentDim, activation: 'linear' },
-    ...mirrored([d.latentDim, ...[...d.hidden].reverse(), d.inputDim]),
-  ];
+  if (d.kind === 'autoencoder') return autoencoderLayers(d.inputDim, d.hidden, d);
+  return denseSpecs(vaeLayers(d.inputDim, d.latentDim, d));
+}
+
+/** A VAE's layers without its sampling layer: its dense layers, in the order of `denseLayers`. */
+function denseSpecs(layers: LayerSpec[]): LayerSpec[] {
+  return layers.filter((layer) => layer.kind !== 'sampling');
 }

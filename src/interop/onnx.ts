@@ -37,6 +37,8 @@ import { VariationalAutoencoder } from '../model/vae.js';
 import type { Reconstruction } from '../model/vae-options.js';
 import type { ActivationName } from '../runtime/abi.js';
 import { buildModel, describeModel, type DenseLayerData, type ModelDescription } from './description.js';
+import { shortestFloat32 } from '../io/npy.js';
+import { scope } from '../model/parameters.js';
 
 /** Which graph `toOnnx` writes: the whole model, its encoder (input → code) or its decoder (code → reconstruction). */
 export type OnnxPart = 'autoencoder' | 'encoder' | 'decoder';
@@ -546,7 +548,6 @@ class GraphReader {
     const activation = this.innerActivation(layers.slice(0, -1));
     const outputActivation = layers.at(-1)!.activation;
     this.checkMetadataActivations(activation, outputActivation);
-    const scope = (base: string, k: number) => (k === 0 ? base : `${base}_${k}`);
     return {
       kind: 'autoencoder',
       inputDim: layers[0]!.inDim,
@@ -577,7 +578,6 @@ class GraphReader {
     }
     this.checkOutputs([decoder.at(-1)!, mean, logVar]);
     const inner = [...encoder, ...decoder.slice(0, -1)];
-    const scope = (base: string, k: number) => (k === 0 ? base : `${base}_${k}`);
     // Without hidden layers the graph shows no inner activation: the metadata's is kept (the option travels).
     const activation = inner.length > 0 ? this.innerActivation(inner) : ((metadata?.activation ?? 'tanh') as Activation);
     const outputActivation = decoder.at(-1)!.activation;
@@ -734,7 +734,7 @@ class GraphReader {
       const value = integer ? Number(attribute.i) : Math.fround(attribute.f);
       const want = allowed[attribute.name];
       if (want === undefined ? value !== 0 && value !== 1 : value !== Math.fround(want)) {
-        throw this.refuse(`${what} is ${integer ? value : float32Text(value)}; fromOnnx reads ${want === undefined ? '0 or 1' : float32Text(Math.fround(want))}${attribute.name === 'alpha' && node.opType !== 'Gemm' ? ` (our ${node.opType === 'Elu' ? 'elu has α = 1' : 'leakyRelu has slope 0.01'})` : ''}`);
+        throw this.refuse(`${what} is ${integer ? value : shortestFloat32(value)}; fromOnnx reads ${want === undefined ? '0 or 1' : shortestFloat32(Math.fround(want))}${attribute.name === 'alpha' && node.opType !== 'Gemm' ? ` (our ${node.opType === 'Elu' ? 'elu has α = 1' : 'leakyRelu has slope 0.01'})` : ''}`);
       }
       if (integer) ints.set(attribute.name, value);
     }
@@ -814,15 +814,6 @@ function transpose(values: Float32Array, rows: number, cols: number): Float32Arr
 
 function widths(layers: Dense[]): string {
   return layers.length === 0 ? 'none' : [layers[0]!.inDim, ...layers.map((layer) => layer.outDim)].join(' → ');
-}
-
-/** The shortest decimal that reads back as float32 `value` (0.2, not 0.20000000298023224). */
-function float32Text(value: number): string {
-  for (let digits = 1; digits < 9; digits++) {
-    const text = String(Number(value.toPrecision(digits)));
-    if (Math.fround(Number(text)) === value) return text;
-  }
-  return String(value);
 }
 
 /** A name from the file, shortened for a message. */

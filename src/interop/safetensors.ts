@@ -24,6 +24,9 @@ import type { Reconstruction } from '../model/vae-options.js';
 import type { VariationalAutoencoder } from '../model/vae.js';
 import { ACTIVATION_NAMES, LOSS_NAMES, type ActivationName } from '../runtime/abi.js';
 import { buildModel, denseLayers, describeModel, type DenseLayerData, type ModelDescription } from './description.js';
+import { MAX_DEPTH, MAX_WIDTH } from '../model/options.js';
+import { MAX_KL_WEIGHT } from '../model/vae-options.js';
+import { scope } from '../model/parameters.js';
 
 /** Options of {@link fromSafetensors}. */
 export interface SafetensorsOptions {
@@ -44,12 +47,6 @@ export const MAX_HEADER_BYTES = 1 << 20;
 const MAX_NESTING = 4;
 /** Dimensions a tensor may have. */
 const MAX_RANK = 8;
-/** Hidden layers a model may have (as the models' options allow). */
-const MAX_DEPTH = 64;
-/** The widest layer a model may have (as the models' options allow). */
-const MAX_WIDTH = 1 << 24;
-/** The largest β a VAE may have (as the models' options allow). */
-const MAX_KL_WEIGHT = 1e30;
 /** The prefix of this package's `__metadata__` keys. */
 const NS = 'wasm-autoencoder.';
 const MODEL_NAMES = { autoencoder: 'Autoencoder', vae: 'VariationalAutoencoder' } as const;
@@ -138,7 +135,6 @@ export function fromSafetensors(bytes: Uint8Array | ArrayBuffer, options: Safete
     weights: new Float32Array(transpose(bitsAt(data, layer.weight), layer.outDim, layer.inDim).buffer),
     biases: new Float32Array(bitsAt(data, layer.bias).buffer),
   });
-  const scope = (base: string, k: number) => (k === 0 ? base : `${base}_${k}`);
   let description: ModelDescription;
   if (shape.kind === 'autoencoder') {
     const layers = shape.sequential;
@@ -469,7 +465,6 @@ function checkDeclared(declared: Declared, layout: Layout, file: string): void {
     const modules = layout.kind === 'autoencoder'
       ? layout.sequential.map((_, k) => `${2 * k}`)
       : [...layout.encoder.map((_, k) => `encoder.${2 * k}`), 'z_mean', 'z_log_var', ...layout.decoder.map((_, k) => `decoder.${2 * k}`)];
-    const scope = (base: string, k: number) => (k === 0 ? base : `${base}_${k}`);
     const depth = layout.hidden.length;
     const names = layout.kind === 'autoencoder'
       ? modules.map((_, l) => (l < depth ? scope('encode', l) : scope('decode', l - depth)))

@@ -24,6 +24,9 @@ import type { VariationalAutoencoder } from '../model/vae.js';
 import { LOSS_NAMES, type ActivationName, type LossName } from '../runtime/abi.js';
 import type { Reconstruction } from '../model/vae-options.js';
 import { buildModel, describeModel, type DenseLayerData, type ModelDescription } from './description.js';
+import { MAX_DEPTH, MAX_WIDTH } from '../model/options.js';
+import { MAX_KL_WEIGHT } from '../model/vae-options.js';
+import { scope } from '../model/parameters.js';
 import { exceedsJsonNesting } from './json-limits.js';
 
 /** One tensor of a weights manifest. */
@@ -121,11 +124,6 @@ const MAX_TENSORS = 1024;
 const MAX_GROUPS = 1024;
 /** Names longer than this are refused (ours are a few characters). */
 const MAX_NAME = 256;
-/** A layer's width, as our models' checkDimension allows. */
-const MAX_WIDTH = 1 << 24;
-/** Hidden layers an encoder may have (the models' limit). */
-const MAX_DEPTH = 64;
-const MAX_KL_WEIGHT = 1e30;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -789,8 +787,6 @@ function inputDimFor(declared: number | undefined, first: Unit | undefined, tens
   if (!isWidth(rows)) fail(`says no input width, and its first kernel '${first.name}/kernel' gives none (a shape [in, ${first.units}] with in from 1 to ${MAX_WIDTH})`);
   return rows as number;
 }
-
-const scope = (base: string, k: number) => (k === 0 ? base : `${base}_${k}`);
 
 type PendingDescription =
   | (Omit<Extract<ModelDescription, { kind: 'autoencoder' }>, 'layers'> & { layers: PendingLayer[] })

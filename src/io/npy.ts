@@ -44,7 +44,7 @@ export function encodeCsv(input: MatrixLike): string {
 }
 
 /** The shortest decimal that reads back as the same float32 (0.1, not 0.10000000149011612). */
-function shortestFloat32(value: number): string {
+export function shortestFloat32(value: number): string {
   for (let digits = 1; digits < 9; digits++) {
     const text = String(Number(value.toPrecision(digits)));
     if (Math.fround(Number(text)) === value) return text;

@@ -217,12 +217,14 @@ export function optimizerSettings(o: Pick<ResolvedOptions, 'learningRate' | 'opt
 /** Throws unless n is a positive integer. */
 export function checkDimension(n: unknown, name: string): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got ${String(n)}`);
-  if (n > 1 << 24) throw new RangeError(`${name} is ${n}; at most ${1 << 24} is supported`);
+  if (n > MAX_WIDTH) throw new RangeError(`${name} is ${n}; at most ${MAX_WIDTH} is supported`);
   return n;
 }
 
 /** Layers an encoder may have. */
-const MAX_DEPTH = 64;
+export const MAX_DEPTH = 64;
+/** The widest a layer (or any dimension) may be. */
+export const MAX_WIDTH = 1 << 24;
 
 /** The hidden widths as an array: a number is one hidden layer. */
 export function checkHidden(hidden: number | readonly number[]): number[] {

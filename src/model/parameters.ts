@@ -13,7 +13,7 @@ export type ParameterName = `${'encode' | 'decode'}${'' | `_${number}`}/${'weigh
 export type Weights = Record<ParameterName, Matrix<Float32Array>>;
 
 /** TF1's uniquified scope: `base`, then `base_1`, `base_2`, …. */
-function scope(base: string, index: number): string {
+export function scope(base: string, index: number): string {
   return index === 0 ? base : `${base}_${index}`;
 }
 

@@ -1,6 +1,6 @@
 import type { LayerSpec } from '../runtime/network.js';
-import { checkDimension, checkKeys, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
-import type { ParameterName } from './parameters.js';
+import { MAX_DEPTH, checkDimension, checkKeys, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
+import { scope, type ParameterName } from './parameters.js';
 
 /** A variational autoencoder's reconstruction term: `'bce'` (with a sigmoid output) or `'mse'`, each summed over a row's values. */
 export type Reconstruction = 'bce' | 'mse';
@@ -36,9 +36,7 @@ export type VaeParameterName = ParameterName | `${'z_mean' | 'z_log_var'}/${'wei
 
 const VAE_KEYS = ['hidden', 'reconstruction', 'klWeight'];
 /** The largest β: the kernels hold it as an f32, and far below its overflow. */
-const MAX_KL_WEIGHT = 1e30;
-/** Hidden layers an encoder may have. */
-const MAX_DEPTH = 64;
+export const MAX_KL_WEIGHT = 1e30;
 
 /** Applies defaults and checks every option, throwing a RangeError/TypeError that names the bad one. The result is frozen. */
 export function resolveVaeOptions(options: VariationalAutoencoderOptions = {}): ResolvedVaeOptions {
@@ -55,11 +53,6 @@ export function resolveVaeOptions(options: VariationalAutoencoderOptions = {}): 
   if (typeof klWeight !== 'number' || !(klWeight >= 0 && klWeight <= MAX_KL_WEIGHT)) throw new RangeError(`klWeight must be a number from 0 to ${MAX_KL_WEIGHT}, got ${String(klWeight)}`);
   const { loss: _loss, ...resolved } = resolveOptions({ ...rest, weightInit: rest.weightInit ?? 'glorot', loss: term });
   return Object.freeze({ ...resolved, hidden: Object.freeze(widths), reconstruction: term, klWeight });
-}
-
-/** TF1's uniquified scope: `base`, then `base_1`, `base_2`, …. */
-function scope(base: string, index: number): string {
-  return index === 0 ? base : `${base}_${index}`;
 }
 
 /**
