@@ -1,11 +1,10 @@
 import { checkData, type Matrix, type MatrixLike } from '../matrix.js';
 import { Network } from '../runtime/network.js';
 import { decodeCheckpoint, type Checkpoint } from '../io/checkpoint.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { readCheckpoint } from './checkpoint.js';
 import { checkDimension, checkHidden, checkKeys, checkRunOptions, optimizerSettings, resolveOptions, type AutoencoderOptions, type ResolvedOptions, type RunOptions } from './options.js';
 import { autoencoderLayers, type ParameterName, type Weights } from './parameters.js';
 import { summaryTable } from './summary.js';
-import { checkThreshold, flagAbove, type Detection } from './anomaly.js';
 import { NetworkModel, checkTarget, startNetwork } from './network-model.js';
 
 /** What `test` returns. */
@@ -69,10 +68,6 @@ export class Autoencoder extends NetworkModel<ParameterName> {
     return 'Autoencoder';
   }
 
-  protected get defaultEpochs(): number {
-    return this.options.epochs;
-  }
-
   /** Index of the code layer (the encoder's last) and of the output layer. */
   private get codeLayer(): number {
     return this.hidden.length - 1;
@@ -124,21 +119,6 @@ export class Autoencoder extends NetworkModel<ParameterName> {
     const scores = new Float64Array(rows);
     this.lossesOf(data, rows, target, scores);
     return scores;
-  }
-
-  /**
-   * Scores every row of `data` (as `anomalyScores`) and flags those above `threshold` (from `anomalyThreshold`
-   * on scores of normal rows).
-   *
-   * @example
-   * ```ts
-   * const threshold = anomalyThreshold(ae.anomalyScores(normalRows), { quantile: 0.99 });
-   * const { scores, anomalies } = ae.detect(newRows, threshold);   // anomalies[i] is 1 where scores[i] > threshold
-   * ```
-   */
-  detect(data: MatrixLike, threshold: number): Detection {
-    checkThreshold(threshold);
-    return flagAbove(this.anomalyScores(data), threshold);
   }
 
   /**
@@ -224,21 +204,6 @@ export class Autoencoder extends NetworkModel<ParameterName> {
    */
   summary(): string {
     return summaryTable(this.network.layers, this.options);
-  }
-
-  /**
-   * The whole model (options, parameters, optimizer state, generator state, metadata) as checkpoint bytes.
-   * Throws a TypeError when `metadata` is not a plain object or JSON cannot write it (a cycle, a BigInt).
-   *
-   * @example
-   * ```ts
-   * const bytes = ae.toBytes();
-   * const copy = Autoencoder.fromBytes(bytes);
-   * ```
-   */
-  toBytes(): Uint8Array<ArrayBuffer> {
-    this.checkAlive();
-    return writeCheckpoint(this, this.network, this.trainedEpochs);
   }
 
   /**

@@ -3,6 +3,9 @@ import { DisposedError } from '../errors.js';
 import { checkData, writeRows, type Matrix, type MatrixLike } from '../matrix.js';
 import type { Network, ParameterRange } from '../runtime/network.js';
 import type { Precision, ResolvedOptions, RunOptions } from './options.js';
+import type { ResolvedVaeOptions } from './vae-options.js';
+import { checkThreshold, flagAbove, type Detection } from './anomaly.js';
+import { writeCheckpoint } from './checkpoint.js';
 import { trainEpochs, type Trainee, type TrainHistory, type TrainOptions } from './training.js';
 
 // Rows per forward call in test/encode/decode (at least; a larger training capacity is reused): enough rows to
@@ -33,8 +36,16 @@ export abstract class NetworkModel<Name extends string> {
 
   protected constructor(protected readonly network: Network) {}
 
+  /** The encoder's hidden layer widths. */
+  abstract readonly hidden: readonly number[];
+  /** The options in force, defaults applied. */
+  abstract readonly options: ResolvedOptions | ResolvedVaeOptions;
+
   /** The class's name, for errors. */
   protected abstract get modelName(): string;
+
+  /** Each row's anomaly score (its loss). */
+  abstract anomalyScores(data: MatrixLike): Float64Array;
 
   /**
    * The whole model (options, parameters, optimizer state, generator state, metadata) as checkpoint bytes.
@@ -42,10 +53,29 @@ export abstract class NetworkModel<Name extends string> {
    *
    * @example
    * ```ts
-   * const copy = Autoencoder.fromBytes(ae.toBytes());
+   * const bytes = ae.toBytes();
+   * const copy = Autoencoder.fromBytes(bytes);
    * ```
    */
-  abstract toBytes(): Uint8Array<ArrayBuffer>;
+  toBytes(): Uint8Array<ArrayBuffer> {
+    this.checkAlive();
+    return writeCheckpoint(this, this.network, this.trainedEpochs);
+  }
+
+  /**
+   * Scores every row of `data` (as `anomalyScores`) and flags those above `threshold` (from `anomalyThreshold`
+   * on scores of normal rows).
+   *
+   * @example
+   * ```ts
+   * const threshold = anomalyThreshold(ae.anomalyScores(normalRows), { quantile: 0.99 });
+   * const { scores, anomalies } = ae.detect(newRows, threshold);   // anomalies[i] is 1 where scores[i] > threshold
+   * ```
+   */
+  detect(data: MatrixLike, threshold: number): Detection {
+    checkThreshold(threshold);
+    return flagAbove(this.anomalyScores(data), threshold);
+  }
 
   /**
    * The threads this model's steps are split among now: what `threads` asked for where the threaded build runs
@@ -139,7 +169,9 @@ export abstract class NetworkModel<Name extends string> {
   }
 
   /** Epochs of a `train` call that does not say. */
-  protected abstract get defaultEpochs(): number;
+  protected get defaultEpochs(): number {
+    return this.options.epochs;
+  }
 
   /**
    * Copies `data` (and `target`) into WebAssembly memory in chunks that fit the activation buffers, runs layers

@@ -1,6 +1,6 @@
 import type { LayerSpec } from '../runtime/network.js';
 import { MAX_DEPTH, checkDimension, checkKeys, resolveOptions, type AutoencoderOptions, type ResolvedOptions } from './options.js';
-import { scope, type ParameterName } from './parameters.js';
+import { autoencoderLayers, type ParameterName } from './parameters.js';
 
 /** A variational autoencoder's reconstruction term: `'bce'` (with a sigmoid output) or `'mse'`, each summed over a row's values. */
 export type Reconstruction = 'bce' | 'mse';
@@ -63,17 +63,13 @@ export function resolveVaeOptions(options: VariationalAutoencoderOptions = {}): 
 export function vaeLayers(inputDim: number, latentDim: number, options: Pick<ResolvedVaeOptions, 'hidden' | 'activation' | 'outputActivation'>): LayerSpec[] {
   const { hidden } = options;
   const k = hidden.length;
-  const widths = [inputDim, ...hidden];
-  const encoder: LayerSpec[] = hidden.map((outDim, i) => ({ name: scope('encode', i), inDim: widths[i]!, outDim, activation: options.activation }));
-  const top = widths[k]!;
+  // An autoencoder whose code is the latent width has this encoder (its first k layers) and this decoder (its last k + 1).
+  const mirrored = autoencoderLayers(inputDim, [...hidden, latentDim], options);
+  const top = [inputDim, ...hidden][k]!;
   const heads: LayerSpec[] = [
     { name: 'z_mean', inDim: top, outDim: latentDim, activation: 'linear', source: k - 1, visit: 'last' },
     { name: 'z_log_var', inDim: top, outDim: latentDim, activation: 'linear', source: k - 1, visit: 'first' },
   ];
   const sampling: LayerSpec = { name: 'z', kind: 'sampling', inDim: latentDim, outDim: latentDim, activation: 'linear', source: k, source2: k + 1 };
-  const decoderWidths = [latentDim, ...[...hidden].reverse(), inputDim];
-  const decoder: LayerSpec[] = decoderWidths.slice(1).map((outDim, i) => ({
-    name: scope('decode', i), inDim: decoderWidths[i]!, outDim, activation: i === k ? options.outputActivation : options.activation,
-  }));
-  return [...encoder, ...heads, sampling, ...decoder];
+  return [...mirrored.slice(0, k), ...heads, sampling, ...mirrored.slice(k + 1)];
 }

@@ -1,8 +1,7 @@
 import { checkData, type Matrix, type MatrixLike } from '../matrix.js';
 import { Network } from '../runtime/network.js';
-import { checkThreshold, flagAbove, type Detection } from './anomaly.js';
 import { decodeCheckpoint, type Checkpoint } from '../io/checkpoint.js';
-import { readVaeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { readVaeCheckpoint } from './checkpoint.js';
 import { NetworkModel, checkTarget, startNetwork } from './network-model.js';
 import { checkDimension, checkKeys, checkRunOptions, optimizerSettings, type RunOptions } from './options.js';
 import { summaryTable } from './summary.js';
@@ -87,10 +86,6 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
 
   protected get modelName(): string {
     return 'VariationalAutoencoder';
-  }
-
-  protected get defaultEpochs(): number {
-    return this.options.epochs;
   }
 
   /** Indexes of the layers: the mean head, the log-variance head, the sampling layer, the output. */
@@ -240,20 +235,6 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
   }
 
   /**
-   * Scores every row of `data` (as `anomalyScores`) and flags those above `threshold`.
-   *
-   * @example
-   * ```ts
-   * const threshold = anomalyThreshold(vae.anomalyScores(normalRows));
-   * const { anomalies } = vae.detect(newRows, threshold);
-   * ```
-   */
-  detect(data: MatrixLike, threshold: number): Detection {
-    checkThreshold(threshold);
-    return flagAbove(this.anomalyScores(data), threshold);
-  }
-
-  /**
    * The loss of `data` taken as one batch and every parameter's gradient, for the noise ε given (rows × latentDim)
    * or drawn; nothing is updated. For checking the model against finite differences.
    *
@@ -286,11 +267,6 @@ export class VariationalAutoencoder extends NetworkModel<VaeParameterName> {
   summary(): string {
     const { reconstruction, klWeight, optimizer } = this.options;
     return summaryTable(this.network.layers, { loss: `${reconstruction} (summed over each row) + ${klWeight} × KL`, optimizer });
-  }
-
-  toBytes(): Uint8Array<ArrayBuffer> {
-    this.checkAlive();
-    return writeCheckpoint(this, this.network, this.trainedEpochs);
   }
 
   /**
