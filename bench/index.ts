@@ -13,7 +13,7 @@ import { peakRss } from './peak-rss.js';
 import { dataTable } from './data.js';
 import { sizeTable } from './size.js';
 import { describeMachine } from './machine.js';
-import { fmt, medians } from './timing.js';
+import { fmt, medians, trainingFlopsPerSample } from './timing.js';
 import { vaeTable } from './vae.js';
 
 const ROWS = 5000;
@@ -227,9 +227,7 @@ const DEEP_BATCH = 32;
 /** Flops of one training sample through the mirrored model of encoder widths `dims`: forward, weight and input gradients. */
 function deepFlopsPerSample(dims: number[]): number {
   const widths = [...dims, ...dims.slice(0, -1).reverse()];
-  const products = widths.slice(1).map((out, l) => widths[l]! * out);
-  const total = products.reduce((sum, p) => sum + p, 0);
-  return 2 * total + 2 * total + 2 * (total - products[0]!); // the first layer passes no gradient to the data
+  return trainingFlopsPerSample(widths.slice(1).map((out, l) => widths[l]! * out));
 }
 
 /**

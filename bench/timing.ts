@@ -22,3 +22,12 @@ export async function medians(tasks: Timed[], time = 1500): Promise<Map<string, 
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/**
+ * Flops of one training sample through dense layers whose in × out products are `products` (forward order): the
+ * forward products, the weight gradients, and the gradients passed down, which the first layer does not pass to the data.
+ */
+export function trainingFlopsPerSample(products: number[]): number {
+  const total = products.reduce((sum, p) => sum + p, 0);
+  return 2 * total + 2 * total + 2 * (total - products[0]!);
+}

@@ -3,7 +3,8 @@
 import { VariationalAutoencoder, bindData } from '../src/entries/node.js';
 import { makeTfVae } from './tfjs-vae.js';
 import { useTfBackend } from './tfjs.js';
-import { fmt, medians } from './timing.js';
+import { fmt, medians, trainingFlopsPerSample } from './timing.js';
+import { vaeLayers } from '../src/model/vae-options.js';
 
 const INPUT = 784;
 const HIDDEN = [256];
@@ -12,13 +13,8 @@ const BATCH = 100;
 
 /** Flops of one training sample: forward, weight gradients, and the gradients passed down (none to the data). */
 function vaeFlopsPerSample(): number {
-  const top = HIDDEN.at(-1)!;
-  const encoder = [INPUT, ...HIDDEN].slice(1).map((out, l) => [INPUT, ...HIDDEN][l]! * out);
-  const heads = 2 * top * LATENT;
-  const decoderWidths = [LATENT, ...[...HIDDEN].reverse(), INPUT];
-  const decoder = decoderWidths.slice(1).map((out, l) => decoderWidths[l]! * out);
-  const total = [...encoder, heads, ...decoder].reduce((sum, p) => sum + p, 0);
-  return 2 * total + 2 * total + 2 * (total - encoder[0]!);
+  const layers = vaeLayers(INPUT, LATENT, { hidden: HIDDEN, activation: 'relu', outputActivation: 'sigmoid' });
+  return trainingFlopsPerSample(layers.filter((layer) => layer.kind !== 'sampling').map((layer) => layer.inDim * layer.outDim));
 }
 
 /** Pictures-like data in [0, 1]: smooth blobs, so the model has something to learn. */
