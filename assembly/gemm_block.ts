@@ -9,49 +9,91 @@ import { madd } from "./precision";
 // prefetchers; whole lines do not).
 const PANEL_FLOATS: i32 = 6144;
 const MAX_STRIPS: i32 = 8;
+// Rows of op(A) packed at once: at a depth of 512, 256 KiB, which stays in L2 while every strip of B passes.
+const A_ROWS: i32 = 128;
 
-/** Floats of workspace blockAB needs for a depth of K: packed K×8 strips of B or a K×4 panel of op(A). */
+/** Floats of workspace blockAB needs for a depth of K: packed K×8 strips of B, then A_ROWS×K of op(A). */
 export function packedFloats(K: i32): i32 {
-  return max(K * 8, PANEL_FLOATS);
+  return max(K * 8, PANEL_FLOATS) + A_ROWS * K;
 }
 
 /**
  * One cache block: tiles of 4×8, a 4×4 and scalar column tails, then the last rows (2×8 and 1×8 tiles beside
- * packed 4×8 ones, single-row tails elsewhere). With a workspace
- * (work ≠ 0, packedFloats(K) f32), the operand read across rows far apart is first copied into a contiguous
- * panel: op(A) for Aᵀ·B when A's rows are further apart than B's, B otherwise. Rows 12 KiB apart (3072
- * floats) all fall into one L1 set and evict each other; a packed panel does not.
+ * packed 4×8 ones, single-row tails elsewhere). With a workspace (work ≠ 0, packedFloats(K) f32) and 8 rows or
+ * more, both operands of the 4×8 tiles are first copied into contiguous panels: up to A_ROWS rows of op(A) as
+ * K×4 panels and strips of B as K×8 ones, so that the tiles read both at fixed offsets from two pointers. Rows
+ * 12 KiB apart (3072 floats) all fall into one L1 set and evict each other; packed panels do not.
  */
 export function blockAB<P>(
   C: usize, ldc: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32,
   M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
   const M4 = M & ~3;
-  // A packed panel pays off when several tiles reuse it: 8+ columns for one of op(A), 8+ rows for one of B.
-  if (work != 0 && sai == 1 && sak > ldb && N >= 16) {
-    for (let i = 0; i < M4; i += 4) {
-      const a = A + (<usize>i << 2);
-      for (let k = 0; k < K; k++) v128.store(work + (<usize>k << 4), v128.load(a + (<usize>(k * sak) << 2)));
-      rowBlock<P>(C + (<usize>(i * ldc) << 2), ldc, work, 1, 4, B, ldb, N, K, accumulate);
-    }
-  } else if (work != 0 && M4 >= 8) {
+  if (work != 0 && M4 >= 8) {
     const maxStrips = max(1, min(MAX_STRIPS, PANEL_FLOATS / (max(K, 1) * 8)));
-    let j = 0;
-    while (j + 8 <= N) {
-      const strips = min(maxStrips, (N - j) >> 3);
-      packStrips(work, B + (<usize>j << 2), ldb, K, strips);
-      for (let s = 0; s < strips; s++, j += 8) stripRows<P>(C + (<usize>j << 2), ldc, A, sai, sak, work + (<usize>(s * K) << 5), M, K, accumulate);
+    const panelA = work + (<usize>max(K * 8, PANEL_FLOATS) << 2);
+    for (let i0 = 0; i0 < M4; i0 += A_ROWS) {
+      const rows = min(A_ROWS, M4 - i0), lastRows = i0 + rows == M4;
+      packRows(panelA, A + (<usize>(i0 * sai) << 2), sai, sak, rows, K);
+      const c = C + (<usize>(i0 * ldc) << 2);
+      let j = 0;
+      while (j + 8 <= N) {
+        const strips = min(maxStrips, (N - j) >> 3);
+        packStrips(work, B + (<usize>j << 2), ldb, K, strips);
+        for (let s = 0; s < strips; s++, j += 8) {
+          const strip = work + (<usize>(s * K) << 5);
+          for (let i = 0; i < rows; i += 4) {
+            tile4x8Packed<P>(c + (<usize>(i * ldc + j) << 2), ldc, panelA + (<usize>(i * K) << 2), strip, K, accumulate);
+          }
+          // The last 1–3 rows from the same packed strip (rows of B far apart would collide in L1 sets).
+          if (lastRows) lastRowsOfStrip<P>(C + (<usize>j << 2), ldc, A, sai, sak, strip, M4, M, K, accumulate);
+        }
+      }
     }
+    const j8 = N & ~7;
     for (let i = 0; i < M4; i += 4) {
-      columnTail<P>(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, j, N, K, accumulate);
+      columnTail<P>(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, j8, N, K, accumulate);
     }
-    for (let i = M4; i < M; i++) rowTail<P>(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, j, N, K, accumulate);
+    for (let i = M4; i < M; i++) rowTail<P>(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, j8, N, K, accumulate);
     return;
-  } else {
-    for (let i = 0; i < M4; i += 4) rowBlock<P>(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, N, K, accumulate);
   }
+  for (let i = 0; i < M4; i += 4) rowBlock<P>(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, N, K, accumulate);
   for (let i = M4; i < M; i++) {
     rowTail<P>(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, 0, N, K, accumulate);
+  }
+}
+
+/**
+ * Copies `rows` rows (a multiple of 4) of op(A) (a points at row 0; op(A)[i][k] = a[i*sai + k*sak], which is A
+ * (sak = 1) or Aᵀ (sai = 1)) to work as K×4 panels, one per 4 rows: panel g holds op(A)[4g + r][k] at [k][r].
+ */
+function packRows(work: usize, a: usize, sai: i32, sak: i32, rows: i32, K: i32): void {
+  for (let i = 0; i < rows; i += 4) {
+    const from = a + (<usize>(i * sai) << 2), to = work + (<usize>(i * K) << 2);
+    if (sai == 1) {
+      // Aᵀ: the panel's 4 values of each k are adjacent in A.
+      for (let k = 0; k < K; k++) v128.store(to + (<usize>k << 4), v128.load(from + (<usize>(k * sak) << 2)));
+    } else {
+      // A (sak = 1): 4 rows, transposed 4 columns at a time.
+      const r1 = from + (<usize>sai << 2), r2 = r1 + (<usize>sai << 2), r3 = r2 + (<usize>sai << 2);
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const o = <usize>k << 2;
+        const x0 = v128.load(from + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
+        const lo01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), hi01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+        const lo23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), hi23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        const p = to + (<usize>k << 4);
+        v128.store(p, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+        v128.store(p, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7), 16);
+        v128.store(p, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5), 32);
+        v128.store(p, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7), 48);
+      }
+      for (; k < K; k++) {
+        const o = <usize>k << 2, p = to + (<usize>k << 4);
+        store<f32>(p, load<f32>(from + o)); store<f32>(p, load<f32>(r1 + o), 4);
+        store<f32>(p, load<f32>(r2 + o), 8); store<f32>(p, load<f32>(r3 + o), 12);
+      }
+    }
   }
 }
 
@@ -77,13 +119,8 @@ function packStrips(work: usize, b: usize, ldb: i32, K: i32, strips: i32): void 
   }
 }
 
-/** Columns j..j+8 of every row of C (c points at column j of row 0) from a packed K×8 strip of B. */
-function stripRows<P>(c: usize, ldc: i32, A: usize, sai: i32, sak: i32, strip: usize, M: i32, K: i32, accumulate: bool): void {
-  const M4 = M & ~3;
-  for (let i = 0; i < M4; i += 4) {
-    tile4x8<P>(c + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, strip, 8, K, accumulate);
-  }
-  // The last 1–3 rows from the same packed strip (rows of B far apart would collide in L1 sets).
+/** Rows M4..M (1–3) of C's columns j..j+8 (c points at column j of row 0) from a packed K×8 strip of B. */
+function lastRowsOfStrip<P>(c: usize, ldc: i32, A: usize, sai: i32, sak: i32, strip: usize, M4: i32, M: i32, K: i32, accumulate: bool): void {
   let i = M4;
   for (; i + 2 <= M; i += 2) tile2x8<P>(c + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, strip, 8, K, accumulate);
   if (i < M) tile1x8<P>(c + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, strip, 8, K, accumulate);
@@ -149,6 +186,37 @@ export function tile4x8<P>(
     s30 = madd<P>(s30, a3, b0); s31 = madd<P>(s31, a3, b1);
     pa += stepA;
     pb += stepB;
+  }
+  v128.store(c0, s00); v128.store(c0, s01, 16);
+  v128.store(c1, s10); v128.store(c1, s11, 16);
+  v128.store(c2, s20); v128.store(c2, s21, 16);
+  v128.store(c3, s30); v128.store(c3, s31, 16);
+}
+
+/**
+ * C[i..i+4][j..j+8] from a packed K×4 panel of op(A) and a packed K×8 strip of B: every load at a fixed offset from
+ * one of two pointers, two k a turn (a third of the instructions of tile4x8's loop are address arithmetic and
+ * the loop's own; here the multiply-adds dominate). Each sum still runs in k order: the bits of tile4x8.
+ */
+export function tile4x8Packed<P>(c0: usize, ldc: i32, pa: usize, pb: usize, K: i32, accumulate: bool): void {
+  const c1 = c0 + (<usize>ldc << 2), c2 = c1 + (<usize>ldc << 2), c3 = c2 + (<usize>ldc << 2);
+  let s00 = start(c0, accumulate), s01 = start(c0 + 16, accumulate);
+  let s10 = start(c1, accumulate), s11 = start(c1 + 16, accumulate);
+  let s20 = start(c2, accumulate), s21 = start(c2 + 16, accumulate);
+  let s30 = start(c3, accumulate), s31 = start(c3 + 16, accumulate);
+  const end = pa + (<usize>K << 4);
+  while (pa < end) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    s00 = madd<P>(s00, a, b0); s01 = madd<P>(s01, a, b1);
+    a = v128.load32_splat(pa, 4);
+    s10 = madd<P>(s10, a, b0); s11 = madd<P>(s11, a, b1);
+    a = v128.load32_splat(pa, 8);
+    s20 = madd<P>(s20, a, b0); s21 = madd<P>(s21, a, b1);
+    a = v128.load32_splat(pa, 12);
+    s30 = madd<P>(s30, a, b0); s31 = madd<P>(s31, a, b1);
+    pa += 16;
+    pb += 32;
   }
   v128.store(c0, s00); v128.store(c0, s01, 16);
   v128.store(c1, s10); v128.store(c1, s11, 16);

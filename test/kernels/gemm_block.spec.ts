@@ -29,6 +29,8 @@ const SHAPES: StaticArray<i32> = [
   10, 8, 17,
   9, 75, 100, // more 8-column strips (9) than one packing holds at K = 100 (7)
   9, 17, 0, // no depth, with the rows that take the packed path
+  133, 19, 9, // more rows than one packing of op(A) holds (128), and a last row beside them
+  130, 8, 4,
 ];
 
 const DEPTHS: StaticArray<i32> = [0, 1, 3, 5, 17, 100];
@@ -110,6 +112,28 @@ function runTile(what: i32, M: i32, N: i32): void {
 describe("blockAB: one cache block of C (+)= op(A)·B", () => {
   it("overwrites C (accumulate=false)", () => { runBlock(false); });
   it("adds to a pre-filled C (accumulate=true)", () => { runBlock(true); });
+});
+
+describe("blockAB's packed panels", () => {
+  it("give every value the bits of the unpacked tiles (packing changes nothing)", () => {
+    seedTest(13);
+    for (let s = 0; s < SHAPES.length; s += 3) {
+      const M = SHAPES[s], N = SHAPES[s + 1], K = SHAPES[s + 2];
+      for (let transposed = 0; transposed < 2; transposed++) {
+        const sai = transposed ? 1 : max(K, 1), sak = transposed ? M : 1;
+        const A = new Buf(M * max(K, 1)).fill(-1, 1), B = new Buf(K * N).fill(-1, 1);
+        const packed = new Buf(M * N).fill(-2, 2);
+        const plain = packed.copy();
+        const work = new Buf(packedFloats(K)).fill(-9, 9);
+        blockAB<Exact>(packed.p, N, A.p, sai, sak, B.p, N, M, N, K, true, work.p);
+        blockAB<Exact>(plain.p, N, A.p, sai, sak, B.p, N, M, N, K, true, 0);
+        const c = new Check("blockAB packed against unpacked" + sz("M", M) + sz("N", N) + sz("K", K) + sz("sai", sai));
+        for (let i = 0; i < M * N; i++) c.same(i, packed.f(i), plain.f(i));
+        c.done();
+        A.free(); B.free(); packed.free(); plain.free(); work.free();
+      }
+    }
+  });
 });
 
 describe("gemm_block tiles", () => {
