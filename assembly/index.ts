@@ -16,6 +16,7 @@ export { rng_seed, rng_next, rng_below, rng_uniform, rng_normal, rng_shuffle, rn
 export { dense_forward, dense_backward_input, dense_backward_weights } from "./dense";
 export { forward, train_step, gradients, optimize, loss_total, train_steps, worker_loop, OPT_RMSPROP, OPT_ADAM, OPT_SGD, DATA_BYTES, TARGET_BYTES } from "./train";
 export { widen_bytes } from "./widen";
+export { all_finite } from "./finite";
 export { sampling_forward, sampling_backward, kl_sum, NOISE_DRAW, NOISE_GIVEN, NOISE_NONE } from "./sampling";
 export { set_precision, FUSED_AVAILABLE } from "./precision";
 export { shut_down, S_MAIN_WAITS, S_READY, S_EPOCH, SYNC_WORDS } from "./parallel";

@@ -20,6 +20,8 @@ export interface Kernels {
   loss_value(kind: number, sum: number, count: number): number;
   /** Σ of −½·(1 + logVar − mean² − exp(logVar)) over n values (assembly/sampling.ts). */
   kl_sum(mean: number, logVar: number, n: number): number;
+  /** 1 when each of the n f32 at p is finite, else 0. */
+  all_finite(p: number, n: number): number;
   rmsprop(W: number, MS: number, MOM: number, G: number, n: number, lr: number, rho: number, momentum: number, eps: number): void;
   rmsprop_tn(
     W: number, MS: number, MOM: number, A: number, lda: number, D: number, ldd: number,

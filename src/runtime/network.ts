@@ -497,7 +497,7 @@ export class Network {
 
   /** Whether every weight and bias is a finite number. */
   parametersFinite(): boolean {
-    return this.parameters.every((range) => this.view(range, 'value').every(Number.isFinite));
+    return this.parameters.every((range) => this.kernels.all_finite(this.param(range.entry, 'VALUE'), range.rows * range.cols) !== 0);
   }
 
   dispose(): void {
