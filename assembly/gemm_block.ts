@@ -11,18 +11,20 @@ const PANEL_FLOATS: i32 = 6144;
 const MAX_STRIPS: i32 = 8;
 // Rows of op(A) packed at once: at a depth of 512, 256 KiB, which stays in L2 while every strip of B passes.
 const A_ROWS: i32 = 128;
+// Rows of the scratch a last strip of fewer than 8 columns is computed in: a packing of op(A) and 1–3 rows after it.
+const SCRATCH_ROWS: i32 = A_ROWS + 3;
 
-/** Floats of workspace blockAB needs for a depth of K: packed K×8 strips of B, then A_ROWS×K of op(A). */
+/**
+ * Floats of workspace packedBlock needs for a depth of K: packed K×8 strips of B, A_ROWS×K of op(A), and a scratch
+ * of SCRATCH_ROWS×8.
+ */
 export function packedFloats(K: i32): i32 {
-  return max(K * 8, PANEL_FLOATS) + A_ROWS * K;
+  return max(K * 8, PANEL_FLOATS) + A_ROWS * K + SCRATCH_ROWS * 8;
 }
 
 /**
- * One cache block: tiles of 4×8, a 4×4 and scalar column tails, then the last rows (2×8 and 1×8 tiles beside
- * packed 4×8 ones, single-row tails elsewhere). With a workspace (work ≠ 0, packedFloats(K) f32) and 8 rows or
- * more, both operands of the 4×8 tiles are first copied into contiguous panels: up to A_ROWS rows of op(A) as
- * K×4 panels and strips of B as K×8 ones, so that the tiles read both at fixed offsets from two pointers. Rows
- * 12 KiB apart (3072 floats) all fall into one L1 set and evict each other; packed panels do not.
+ * One cache block: tiles of 4×8, a 4×4 and scalar column tails, then the last rows (single-row tails). With a
+ * workspace (work ≠ 0, packedFloats(K) f32) and 8 rows or more, packedBlock's instead.
  */
 export function blockAB<P>(
   C: usize, ldc: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32,
@@ -30,36 +32,108 @@ export function blockAB<P>(
 ): void {
   const M4 = M & ~3;
   if (work != 0 && M4 >= 8) {
-    const maxStrips = max(1, min(MAX_STRIPS, PANEL_FLOATS / (max(K, 1) * 8)));
-    const panelA = work + (<usize>max(K * 8, PANEL_FLOATS) << 2);
-    for (let i0 = 0; i0 < M4; i0 += A_ROWS) {
-      const rows = min(A_ROWS, M4 - i0), lastRows = i0 + rows == M4;
-      packRows(panelA, A + (<usize>(i0 * sai) << 2), sai, sak, rows, K);
-      const c = C + (<usize>(i0 * ldc) << 2);
-      let j = 0;
-      while (j + 8 <= N) {
-        const strips = min(maxStrips, (N - j) >> 3);
-        packStrips(work, B + (<usize>j << 2), ldb, K, strips);
-        for (let s = 0; s < strips; s++, j += 8) {
-          const strip = work + (<usize>(s * K) << 5);
-          for (let i = 0; i < rows; i += 4) {
-            tile4x8Packed<P>(c + (<usize>(i * ldc + j) << 2), ldc, panelA + (<usize>(i * K) << 2), strip, K, accumulate);
-          }
-          // The last 1–3 rows from the same packed strip (rows of B far apart would collide in L1 sets).
-          if (lastRows) lastRowsOfStrip<P>(C + (<usize>j << 2), ldc, A, sai, sak, strip, M4, M, K, accumulate);
-        }
-      }
-    }
-    const j8 = N & ~7;
-    for (let i = 0; i < M4; i += 4) {
-      columnTail<P>(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, j8, N, K, accumulate);
-    }
-    for (let i = M4; i < M; i++) rowTail<P>(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, j8, N, K, accumulate);
+    packedBlock<P>(C, ldc, A, sai, sak, B, ldb, M, N, K, accumulate, work);
     return;
   }
   for (let i = 0; i < M4; i += 4) rowBlock<P>(C + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, B, ldb, N, K, accumulate);
   for (let i = M4; i < M; i++) {
     rowTail<P>(C + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, B, ldb, 0, N, K, accumulate);
+  }
+}
+
+/**
+ * One cache block with at least 8 rows: both operands of the 4×8 tiles are first copied into contiguous panels (up
+ * to A_ROWS rows of op(A) as K×4 panels, strips of B as K×8 ones), so that the tiles read both at fixed offsets
+ * from two pointers; the last 1–3 rows take 2×8 and 1×8 tiles beside them, and a last strip of fewer than 8
+ * columns is padded with zeros and computed in the scratch. Rows 12 KiB apart (3072 floats) all fall into one L1
+ * set and evict each other; packed panels do not. work: packedFloats(K) f32.
+ */
+function packedBlock<P>(
+  C: usize, ldc: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32, M: i32, N: i32, K: i32, accumulate: bool, work: usize,
+): void {
+  const M4 = M & ~3;
+  const maxStrips = max(1, min(MAX_STRIPS, PANEL_FLOATS / (max(K, 1) * 8)));
+  const panelA = work + (<usize>max(K * 8, PANEL_FLOATS) << 2), scratch = panelA + (<usize>(A_ROWS * K) << 2);
+  for (let i0 = 0; i0 < M4; i0 += A_ROWS) {
+    const rows = min(A_ROWS, M4 - i0), extra = i0 + rows == M4 ? M - M4 : 0;
+    const c = C + (<usize>(i0 * ldc) << 2), a = A + (<usize>(i0 * sai) << 2);
+    packRows(panelA, a, sai, sak, rows, K);
+    let j = 0;
+    while (j < N) {
+      const strips = N - j >= 8 ? min(maxStrips, (N - j) >> 3) : 1;
+      const width = min(8, N - j);
+      if (width == 8) packStrips(work, B + (<usize>j << 2), ldb, K, strips);
+      else packPaddedStrip(work, B + (<usize>j << 2), ldb, K, width);
+      for (let s = 0; s < strips; s++, j += width) {
+        const strip = work + (<usize>(s * K) << 5);
+        if (width == 8) {
+          stripTiles<P>(c + (<usize>j << 2), ldc, panelA, strip, a, sai, sak, rows, extra, K, accumulate);
+        } else {
+          toScratch(scratch, c + (<usize>j << 2), ldc, rows + extra, width, accumulate);
+          stripTiles<P>(scratch, 8, panelA, strip, a, sai, sak, rows, extra, K, true);
+          fromScratch(c + (<usize>j << 2), ldc, scratch, rows + extra, width);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Columns j..j+8 of `rows` packed rows of C (c points at column j of the first) from the panels, then the `extra`
+ * rows after them from op(A) itself (a points at the first packed row's op(A) row).
+ */
+function stripTiles<P>(
+  c: usize, ldc: i32, panelA: usize, strip: usize, a: usize, sai: i32, sak: i32, rows: i32, extra: i32, K: i32, accumulate: bool,
+): void {
+  for (let i = 0; i < rows; i += 4) {
+    tile4x8Packed<P>(c + (<usize>(i * ldc) << 2), ldc, panelA + (<usize>(i * K) << 2), strip, K, accumulate);
+  }
+  let i = rows;
+  for (; i + 2 <= rows + extra; i += 2) tile2x8<P>(c + (<usize>(i * ldc) << 2), ldc, a + (<usize>(i * sai) << 2), sai, sak, strip, 8, K, accumulate);
+  if (i < rows + extra) tile1x8<P>(c + (<usize>(i * ldc) << 2), a + (<usize>(i * sai) << 2), sak, strip, 8, K, accumulate);
+}
+
+/** The `width` columns of `rows` rows of C into an 8-wide scratch, zeros beside them (zeros alone without `accumulate`). */
+function toScratch(scratch: usize, c: usize, ldc: i32, rows: i32, width: i32, accumulate: bool): void {
+  memory.fill(scratch, 0, <usize>(rows * 8) << 2);
+  if (!accumulate) return;
+  for (let i = 0; i < rows; i++) memory.copy(scratch + (<usize>(i * 8) << 2), c + (<usize>(i * ldc) << 2), <usize>width << 2);
+}
+
+/** The `width` columns of `rows` rows of the scratch back into C. */
+function fromScratch(c: usize, ldc: i32, scratch: usize, rows: i32, width: i32): void {
+  for (let i = 0; i < rows; i++) memory.copy(c + (<usize>(i * ldc) << 2), scratch + (<usize>(i * 8) << 2), <usize>width << 2);
+}
+
+/** Copies `width` (< 8) columns of B (K rows from b, ldb) to work as one K×8 strip, zeros in the other columns. */
+function packPaddedStrip(work: usize, b: usize, ldb: i32, K: i32, width: i32): void {
+  memory.fill(work, 0, <usize>K << 5);
+  for (let k = 0; k < K; k++) memory.copy(work + (<usize>k << 5), b + (<usize>(k * ldb) << 2), <usize>width << 2);
+}
+
+/**
+ * Four rows (from `from`, `ld` floats apart, K long) written as K groups of 4 at `to` (group k holds the rows'
+ * values at k): 4×4 transposes, then a scalar tail for K not divisible by 4.
+ */
+function transpose4(to: usize, from: usize, ld: i32, K: i32): void {
+  const r1 = from + (<usize>ld << 2), r2 = r1 + (<usize>ld << 2), r3 = r2 + (<usize>ld << 2);
+  const step: usize = 16;
+  let k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const o = <usize>k << 2;
+    const x0 = v128.load(from + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
+    const lo01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), hi01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+    const lo23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), hi23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+    const p = to + <usize>k * step;
+    v128.store(p, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+    v128.store(p + step, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));
+    v128.store(p + 2 * step, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));
+    v128.store(p + 3 * step, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7));
+  }
+  for (; k < K; k++) {
+    const o = <usize>k << 2, p = to + <usize>k * step;
+    store<f32>(p, load<f32>(from + o)); store<f32>(p, load<f32>(r1 + o), 4);
+    store<f32>(p, load<f32>(r2 + o), 8); store<f32>(p, load<f32>(r3 + o), 12);
   }
 }
 
@@ -75,24 +149,7 @@ function packRows(work: usize, a: usize, sai: i32, sak: i32, rows: i32, K: i32):
       for (let k = 0; k < K; k++) v128.store(to + (<usize>k << 4), v128.load(from + (<usize>(k * sak) << 2)));
     } else {
       // A (sak = 1): 4 rows, transposed 4 columns at a time.
-      const r1 = from + (<usize>sai << 2), r2 = r1 + (<usize>sai << 2), r3 = r2 + (<usize>sai << 2);
-      let k = 0;
-      for (; k + 4 <= K; k += 4) {
-        const o = <usize>k << 2;
-        const x0 = v128.load(from + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
-        const lo01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), hi01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-        const lo23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), hi23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-        const p = to + (<usize>k << 4);
-        v128.store(p, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
-        v128.store(p, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7), 16);
-        v128.store(p, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5), 32);
-        v128.store(p, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7), 48);
-      }
-      for (; k < K; k++) {
-        const o = <usize>k << 2, p = to + (<usize>k << 4);
-        store<f32>(p, load<f32>(from + o)); store<f32>(p, load<f32>(r1 + o), 4);
-        store<f32>(p, load<f32>(r2 + o), 8); store<f32>(p, load<f32>(r3 + o), 12);
-      }
+      transpose4(to, from, sai, K);
     }
   }
 }
@@ -117,13 +174,6 @@ function packStrips(work: usize, b: usize, ldb: i32, K: i32, strips: i32): void 
       v128.store(to, v128.load(from + (<usize>s << 5), 16), 16);
     }
   }
-}
-
-/** Rows M4..M (1–3) of C's columns j..j+8 (c points at column j of row 0) from a packed K×8 strip of B. */
-function lastRowsOfStrip<P>(c: usize, ldc: i32, A: usize, sai: i32, sak: i32, strip: usize, M4: i32, M: i32, K: i32, accumulate: bool): void {
-  let i = M4;
-  for (; i + 2 <= M; i += 2) tile2x8<P>(c + (<usize>(i * ldc) << 2), ldc, A + (<usize>(i * sai) << 2), sai, sak, strip, 8, K, accumulate);
-  if (i < M) tile1x8<P>(c + (<usize>(i * ldc) << 2), A + (<usize>(i * sai) << 2), sak, strip, 8, K, accumulate);
 }
 
 /** Four rows of C, all N columns (c, a point at the rows' starts). */
