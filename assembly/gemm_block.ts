@@ -14,6 +14,9 @@ const A_ROWS: i32 = 128;
 // Rows of the scratch a last strip of fewer than 8 columns is computed in: a packing of op(A) and 1–3 rows after it.
 const SCRATCH_ROWS: i32 = A_ROWS + 3;
 
+/** Rows from which a block with a workspace is packed (fewer do not repay the packing). */
+export const PACKED_ROWS: i32 = 8;
+
 /**
  * Floats of workspace packedBlock needs for a depth of K: packed K×8 strips of B, A_ROWS×K of op(A), and a scratch
  * of SCRATCH_ROWS×8.
@@ -24,14 +27,14 @@ export function packedFloats(K: i32): i32 {
 
 /**
  * One cache block: tiles of 4×8, a 4×4 and scalar column tails, then the last rows (single-row tails). With a
- * workspace (work ≠ 0, packedFloats(K) f32) and 8 rows or more, packedBlock's instead.
+ * workspace (work ≠ 0, packedFloats(K) f32) and PACKED_ROWS rows or more, packedBlock's instead.
  */
 export function blockAB<P>(
   C: usize, ldc: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32,
   M: i32, N: i32, K: i32, accumulate: bool, work: usize,
 ): void {
   const M4 = M & ~3;
-  if (work != 0 && M4 >= 8) {
+  if (work != 0 && M4 >= PACKED_ROWS) {
     packedBlock<P>(C, ldc, A, sai, sak, B, ldb, M, N, K, accumulate, work);
     return;
   }
@@ -42,7 +45,7 @@ export function blockAB<P>(
 }
 
 /**
- * One cache block with at least 8 rows: both operands of the 4×8 tiles are first copied into contiguous panels (up
+ * One cache block with at least PACKED_ROWS rows: both operands of the 4×8 tiles are first copied into contiguous panels (up
  * to A_ROWS rows of op(A) as K×4 panels, strips of B as K×8 ones), so that the tiles read both at fixed offsets
  * from two pointers; the last 1–3 rows take 2×8 and 1×8 tiles beside them, and a last strip of fewer than 8
  * columns is padded with zeros and computed in the scratch. Rows 12 KiB apart (3072 floats) all fall into one L1
@@ -200,7 +203,7 @@ function rowTail<P>(c: usize, a: usize, sak: i32, B: usize, ldb: i32, j0: i32, N
   let j = j0;
   for (; j + 16 <= N; j += 16) tile1x16<P>(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
   for (; j + 4 <= N; j += 4) tile1x4<P>(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
-  for (; j < N; j++) tile1x1(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
+  for (; j < N; j++) tile1x1<P>(c + (<usize>j << 2), a, sak, B + (<usize>j << 2), ldb, K, accumulate);
 }
 
 /** Whether any of the `count` columns from j is live (live: 0 = all are, or i32 flags as from live_units). */
@@ -369,18 +372,19 @@ export function tile1x4<P>(
   v128.store(c0, s);
 }
 
-/** C[i][j], the scalar tail for N not divisible by 4. */
-export function tile1x1(
+/** C[i][j], the tail for N not divisible by 4. */
+export function tile1x1<P>(
   c0: usize, a0: usize, sak: i32, b0: usize, ldb: i32, K: i32, accumulate: bool,
 ): void {
-  let s: f32 = accumulate ? load<f32>(c0) : 0;
+  // In lane 0 of a vector, so that Fused rounds it as the tiles round every other column.
+  let s = f32x4.splat(accumulate ? load<f32>(c0) : 0);
   let pa = a0;
   let pb = b0;
   const stepA = <usize>sak << 2, stepB = <usize>ldb << 2;
   for (let k = 0; k < K; k++) {
-    s += load<f32>(pa) * load<f32>(pb);
+    s = madd<P>(s, v128.load32_zero(pa), v128.load32_zero(pb));
     pa += stepA;
     pb += stepB;
   }
-  store<f32>(c0, s);
+  store<f32>(c0, f32x4.extract_lane(s, 0));
 }

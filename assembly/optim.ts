@@ -230,7 +230,7 @@ function updateRowTail<P>(
     update4(W + o, MS + o, MOM ? MOM + o : 0, v128.load(scratch), lr, keep, eps, floor, momentum);
   }
   for (; j < N; j++) {
-    tile1x1(scratch, a, sak, D + (<usize>j << 2), ldd, K, false);
+    tile1x1<P>(scratch, a, sak, D + (<usize>j << 2), ldd, K, false);
     const o = (<usize>i * N + j) << 2;
     update1(W + o, MS + o, MOM ? MOM + o : 0, load<f32>(scratch), lr, keep, eps, floor, momentum);
   }

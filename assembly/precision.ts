@@ -1,6 +1,6 @@
 // The products' two precisions. Exact: every multiply-add is a rounded product then a rounded sum, the same bits on
 // every machine. Fused: the SIMD multiply-adds are relaxed SIMD's f32x4.relaxed_madd, one rounding (or two, where
-// the hardware has no FMA), so bits may differ between machines; scalar edges stay exact. Only builds compiled with
+// the hardware has no FMA), so bits may differ between machines; the scalar k tails of A·Bᵀ's dot products stay exact. Only builds compiled with
 // relaxed SIMD have it (others run Exact for Fused). The precision set lasts until the next set_precision: the
 // training entry points set it each call, and callers of the exported products set it themselves.
 // Kernels are generic over the marker type P; the entry points pick Exact or Fused once per call.

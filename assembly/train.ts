@@ -2,7 +2,9 @@
 // the layers' backward passes in reverse, then the optimizer stage over the parameter ranges. The facade calls
 // in once per epoch and every step runs here, on data and parameters already in linear memory.
 
-import { dense_forward, dense_backward_input, dense_backward_weights, dense_backward_weight_columns } from "./dense";
+import { dense_forward, dense_backward_input, dense_backward_input_rows, dense_backward_weights, dense_backward_weight_columns } from "./dense";
+import { live_columns } from "./activations";
+import { PACKED_ROWS } from "./gemm_block";
 import { bias_grad } from "./bias";
 import { loss_grad_part, loss_sum, loss_value, reportedLoss } from "./loss";
 import { rmsprop, rmsprop_tn, adam, sgd } from "./optim";
@@ -83,14 +85,36 @@ function forwardPart(desc: usize, X: usize, rows: i32, first: i32, last: i32, t:
     const inp = l == first ? X : inputOf(desc, X, l);
     const W = paramPtr(desc, param, P_VALUE), b = paramPtr(desc, param + 1, P_VALUE);
     const inDim = layerField(desc, l, L_IN), outDim = layerField(desc, l, L_OUT);
+    const out = layerPtr(desc, l, L_OUTPUT), pre = layerPtr(desc, l, L_PRE), act = layerField(desc, l, L_ACT);
+    const byRows = splitByRows(rows, outDim, parts);
     for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
-      dense_forward(
-        layerPtr(desc, l, L_OUTPUT), layerPtr(desc, l, L_PRE), inp, W, b, rows, inDim, outDim, layerField(desc, l, L_ACT), workOf(desc, t),
-        share(outDim, COLUMN_ALIGN, p, parts), share(outDim, COLUMN_ALIGN, p + 1, parts),
-      );
+      if (byRows) {
+        const r0 = share(rows, ROW_PAIR, p, parts), r1 = share(rows, ROW_PAIR, p + 1, parts);
+        const o = <usize>(r0 * outDim) << 2;
+        dense_forward(out + o, pre == 0 ? 0 : pre + o, inp + (<usize>(r0 * inDim) << 2), W, b, r1 - r0, inDim, outDim, act, workOf(desc, t), 0, outDim);
+      } else {
+        dense_forward(out, pre, inp, W, b, rows, inDim, outDim, act, workOf(desc, t), share(outDim, COLUMN_ALIGN, p, parts), share(outDim, COLUMN_ALIGN, p + 1, parts));
+      }
     }
     sync(desc, t);
   }
+}
+
+// Rows of a batch are split in pairs (the 2×8 tile beside the packed 4×8 ones).
+const ROW_PAIR: i32 = 2;
+
+/**
+ * Whether a product with `cols` output columns shares out more evenly by rows (in pairs) than by columns (in
+ * COLUMN_ALIGN strips): 100 columns are 13 strips, 7 and 6 on two threads, where 100 rows split 50 and 50. Each
+ * value is the same sum either way.
+ */
+function splitByRows(rows: i32, cols: i32, parts: i32): bool {
+  const strips = (cols + COLUMN_ALIGN - 1) / COLUMN_ALIGN, pairs = (rows + ROW_PAIR - 1) / ROW_PAIR;
+  // Parts too short to be packed (gemm_block.ts PACKED_ROWS) run slower than a column split: the smallest part has at
+  // least ⌊pairs/parts⌋ pairs, one of them perhaps a single row.
+  if (parts == 1 || pairs / parts < PACKED_ROWS / ROW_PAIR + 1) return false;
+  // The largest part against an even share, compared without division: ⌈pairs/parts⌉/pairs < ⌈strips/parts⌉/strips.
+  return <i64>((pairs + parts - 1) / parts) * strips < <i64>((strips + parts - 1) / parts) * pairs;
 }
 
 /** The output buffer of the layer a sampling layer l names in its field `field` (L_SOURCE: mean, L_SOURCE2: log-variance). */
@@ -165,11 +189,28 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): 
     if (source >= 0) {
       // dInp = (delta·Wᵀ) ⊙ f'(inp) for this part's units j0..j1 of the layer below; units whose derivative is 0
       // on every row are flagged dead and skipped (their gradient is exactly 0).
-      for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
-        dense_backward_input(
-          layerPtr(desc, source, L_DELTA), layerPtr(desc, source, L_LIVE), delta, inp, W, rows, inDim, outDim, layerField(desc, source, L_ACT),
-          layerField(desc, l, L_VISIT), share(inDim, COLUMN_ALIGN, p, parts), share(inDim, COLUMN_ALIGN, p + 1, parts),
-        );
+      const dInp = layerPtr(desc, source, L_DELTA), inLive = layerPtr(desc, source, L_LIVE), inAct = layerField(desc, source, L_ACT);
+      const visit = layerField(desc, l, L_VISIT);
+      if (splitByRows(rows, inDim, parts)) {
+        // The live flags of every unit over every row first (each thread its share of the units), then the rows.
+        for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+          const j0 = share(inDim, COLUMN_ALIGN, p, parts), j1 = share(inDim, COLUMN_ALIGN, p + 1, parts);
+          live_columns(inAct, inLive + (<usize>j0 << 2), inp + (<usize>j0 << 2), inDim, rows, j1 - j0);
+        }
+        sync(desc, t);
+        for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+          const r0 = share(rows, ROW_PAIR, p, parts), r1 = share(rows, ROW_PAIR, p + 1, parts);
+          dense_backward_input_rows(
+            dInp + (<usize>(r0 * inDim) << 2), inLive, delta + (<usize>(r0 * outDim) << 2), inp + (<usize>(r0 * inDim) << 2), W,
+            r1 - r0, inDim, outDim, inAct, visit,
+          );
+        }
+      } else {
+        for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+          dense_backward_input(
+            dInp, inLive, delta, inp, W, rows, inDim, outDim, inAct, visit, share(inDim, COLUMN_ALIGN, p, parts), share(inDim, COLUMN_ALIGN, p + 1, parts),
+          );
+        }
       }
       sync(desc, t); // W is read above before any thread updates it below
     }

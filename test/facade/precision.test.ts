@@ -21,14 +21,15 @@ interface Outcome {
   weights: number[];
 }
 
-// Trains 37→[13, 6] (tails of every tile) on 45 rows, batches of 10 (and a last one of 5), then returns the weights.
+// Trains 37→[13, 6] (tails of every tile) on 45 rows, batches of BATCH (10: and a last one of 5; 45: whole, which
+// threads split by rows), then returns the weights.
 const training = `
   const rows = 45, cols = 37;
   const data = new Float32Array(rows * cols);
   let s = 7;
   for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; data[i] = (s >>> 8) / 16777216 - 0.5; }
-  const ae = new Autoencoder(cols, [13, 6], { seed: 5, precision: PRECISION, threads: THREADS, weightInit: 'glorot' });
-  const losses = [...ae.train({ rows, cols, data }, { epochs: 4, batchSize: 10, logEvery: 0 })];
+  const ae = new Autoencoder(cols, [13, 6], { seed: 5, precision: PRECISION, threads: THREADS, weightInit: 'glorot', optimizer: { name: OPTIMIZER } });
+  const losses = [...ae.train({ rows, cols, data }, { epochs: 4, batchSize: BATCH, logEvery: 0 })];
   const w = ae.getWeights();
   const weights = Object.keys(w).sort().flatMap((name) => [...w[name].data]);
   const { relaxedSimdAvailable } = await import(${JSON.stringify(new URL('../../dist/runtime/relaxed-simd.js', import.meta.url).href)});
@@ -41,13 +42,13 @@ const training = `
  * Trains in a fresh process: on `build` through init() (the core entry; 'packaged': init() finds it), or on what the
  * Node entry loads.
  */
-async function train(options: { build?: string; precision: 'exact' | 'fast'; threads?: number; relaxed: boolean }): Promise<Outcome> {
+async function train(options: { build?: string; precision: 'exact' | 'fast'; threads?: number; batchSize?: number; optimizer?: string; relaxed: boolean }): Promise<Outcome> {
   const source = options.build === 'packaged' ? '' : `{ wasm: ${JSON.stringify(`build/${options.build}`)} }`;
   const load = options.build
     ? `const { init, Autoencoder } = await import('wasm-autoencoder/core'); await init(${source});`
     : `const { Autoencoder } = await import('wasm-autoencoder');`;
   const script = `import { readFileSync } from 'node:fs'; ${load}
-    ${training.replace('PRECISION', `'${options.precision}'`).replace('THREADS', String(options.threads ?? 1))}`;
+    ${training.replace('PRECISION', `'${options.precision}'`).replace('THREADS', String(options.threads ?? 1)).replace('BATCH', String(options.batchSize ?? 10)).replace('OPTIMIZER', `'${options.optimizer ?? 'rmsprop'}'`)}`;
   const flags = options.relaxed ? relaxedFlag : [];
   const { stdout } = await run(process.execPath, [...flags, '--input-type=module', '-e', script]);
   return JSON.parse(stdout) as Outcome;
@@ -94,11 +95,19 @@ test("'exact' gives the plain build's bits in the fast build; 'fast' fuses (othe
   fast.losses.forEach((loss, i) => assert.ok(Math.abs(loss - plain.losses[i]!) <= 1e-5 * plain.losses[i]!, `epoch ${i + 1}: ${loss} vs ${plain.losses[i]}`));
 });
 
-test("the Node entry loads the fast twin where relaxed SIMD is on: 'fast' with 1 and 2 threads gives the same bits", async () => {
+test("the Node entry loads the fast twin where relaxed SIMD is on: 'fast' with 1, 2 and 3 threads gives the same bits", async () => {
   const one = await train({ precision: 'fast', threads: 1, relaxed: true });
   const two = await train({ precision: 'fast', threads: 2, relaxed: true });
   assert.deepEqual([one.precision, two.precision, two.threads], ['fast', 'fast', 2]);
   assert.deepEqual(two.weights, one.weights);
+  // Whole batches of 45 with Adam (every weight gradient a product of its own): threads split products by rows, some
+  // into parts short enough to be taken unpacked (13→6's weight gradient on 3 threads: 4, 4 and 5 rows) where one
+  // thread packs all 13; every column of either path is fused.
+  const whole = await train({ precision: 'fast', threads: 1, batchSize: 45, optimizer: 'adam', relaxed: true });
+  for (const threads of [2, 3]) {
+    const split = await train({ precision: 'fast', threads, batchSize: 45, optimizer: 'adam', relaxed: true });
+    assert.deepEqual(split.weights, whole.weights, `${threads} threads`);
+  }
   const exact = await train({ precision: 'exact', threads: 2, relaxed: true });
   assert.equal(exact.precision, 'exact');
   assert.notDeepEqual(exact.weights, one.weights);

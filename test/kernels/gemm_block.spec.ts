@@ -80,7 +80,7 @@ function runCase(what: i32, M: i32, N: i32, K: i32, transposed: bool, padded: bo
     tile1x4<Exact>(C.p, A.p, sak, B.p, ldb, K, accumulate);
   } else {
     name = "tile1x1";
-    tile1x1(C.p, A.p, sak, B.p, ldb, K, accumulate);
+    tile1x1<Exact>(C.p, A.p, sak, B.p, ldb, K, accumulate);
   }
   const label = name + sz("M", M) + sz("N", N) + sz("K", K) + sz("sai", sai) + sz("sak", sak) + sz("ldb", ldb) +
     sz("ldc", ldc) + " accumulate=" + (accumulate ? "true" : "false") + (withWork ? " with workspace" : "");
