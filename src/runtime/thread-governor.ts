@@ -13,6 +13,11 @@ export const PROBE_EVERY = 32;
 const MARGIN = 0.9;
 /** Weight of the newest timing in the running means. */
 const NEWEST = 0.5;
+/**
+ * A timing enters its running mean at most this many times the mean: one slow call (a compile in the background, a
+ * collection, another process's threads still spinning) moves the mean less than a slow core does call after call.
+ */
+const OUTLIER = 2;
 
 export class ThreadGovernor {
   private calls = 0;
@@ -33,7 +38,7 @@ export class ThreadGovernor {
   record(threads: number, secondsPerStep: number): void {
     if (this.threads === 1 || !(secondsPerStep > 0)) return;
     const mean = this.perStep.get(threads);
-    this.perStep.set(threads, mean === undefined ? secondsPerStep : NEWEST * secondsPerStep + (1 - NEWEST) * mean);
+    this.perStep.set(threads, mean === undefined ? secondsPerStep : NEWEST * Math.min(secondsPerStep, OUTLIER * mean) + (1 - NEWEST) * mean);
     const one = this.perStep.get(1), many = this.perStep.get(this.threads);
     if (one !== undefined && many !== undefined) this.single = one < MARGIN * many;
   }

@@ -180,6 +180,11 @@ test('the governor keeps to whichever of one thread and all of them took less ti
     });
   const calls = run(PROBE_EVERY * 2, { 1: 1.0, 2: 0.6 });
   assert.deepEqual(calls.map((t, i) => (t === 1 ? i : -1)).filter((i) => i >= 0), [PROBE_EVERY - 1, 2 * PROBE_EVERY - 1], 'on 2 threads, one probe of 1 per PROBE_EVERY calls');
+  // The call before a probe takes 10× as long on 2 threads (a compile in the background): the model stays on them.
+  assert.deepEqual(run(PROBE_EVERY - 2, { 1: 1.0, 2: 0.6 }).filter((t) => t === 1), []);
+  assert.deepEqual(run(1, { 1: 1.0, 2: 6.0 }), [2]);
+  assert.deepEqual(run(1, { 1: 1.0, 2: 0.6 }), [1], 'the probe of one thread');
+  assert.equal(governor.onOneThread, false);
   // Another process takes a core: 2 threads now take 3× as long per step; at the next probe one thread wins.
   const loaded = run(PROBE_EVERY * 2, { 1: 1.0, 2: 3.0 });
   assert.equal(governor.onOneThread, true);
