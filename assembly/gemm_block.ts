@@ -26,7 +26,7 @@ export function packedFloats(K: i32): i32 {
 }
 
 /**
- * One cache block: tiles of 4×8, a 4×4 and scalar column tails, then the last rows (single-row tails). With a
+ * One cache block: tiles of 4×8, a 4×4 and single-column tails, then the last rows (single-row tails). With a
  * workspace (work ≠ 0, packedFloats(K) f32) and PACKED_ROWS rows or more, packedBlock's instead.
  */
 export function blockAB<P>(
@@ -248,8 +248,9 @@ export function tile4x8<P>(
 
 /**
  * C[i..i+4][j..j+8] from a packed K×4 panel of op(A) and a packed K×8 strip of B: every load at a fixed offset from
- * one of two pointers, two k a turn (a third of the instructions of tile4x8's loop are address arithmetic and
- * the loop's own; here the multiply-adds dominate). Each sum still runs in k order: the bits of tile4x8.
+ * one of two pointers (a third of the instructions of tile4x8's loop are address arithmetic and the loop's own;
+ * here the multiply-adds dominate). One k a turn: unrolled over two, V8 hoisted every load and spilled registers
+ * (measured 22 against 43 GFLOP/s fused). Each sum still runs in k order: the bits of tile4x8.
  */
 export function tile4x8Packed<P>(c0: usize, ldc: i32, pa: usize, pb: usize, K: i32, accumulate: bool): void {
   const c1 = c0 + (<usize>ldc << 2), c2 = c1 + (<usize>ldc << 2), c3 = c2 + (<usize>ldc << 2);

@@ -61,7 +61,8 @@ const FLAT_ALIGN: i32 = 4;
 
 /**
  * Runs layers first..last on rows×in inputs at X (packed); each layer's output lands in its output buffer.
- * Each thread computes its share of every layer's output columns: x·W, the bias, the activation.
+ * Each thread computes its share of every layer's output columns, or of its rows (splitByRows): x·W, the bias, the
+ * activation.
  */
 function forwardPart(desc: usize, X: usize, rows: i32, first: i32, last: i32, t: i32): void {
   set_precision(word(desc, H_PRECISION));
@@ -167,7 +168,7 @@ function lossAndDelta(desc: usize, X: usize, T: usize, rows: i32, t: i32): f64 {
 
 /**
  * The backward pass, last layer first: each layer passes dL/d(pre-activation) down to its source (each thread its
- * share of the source's units), then forms its parameters' gradients (each thread its share of the weight rows).
+ * share of the source's units, or of the rows: splitByRows), then forms its parameters' gradients (each thread its share of the weight rows).
  * With `fusedUpdate`, dense layers instead apply RMSProp to their weights inside the gradient product (the same
  * bits as gradients then rmsprop), which never stores the weight gradient.
  */
@@ -187,8 +188,8 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): 
     const W = paramPtr(desc, param, P_VALUE);
     const source = layerField(desc, l, L_SOURCE);
     if (source >= 0) {
-      // dInp = (delta·Wᵀ) ⊙ f'(inp) for this part's units j0..j1 of the layer below; units whose derivative is 0
-      // on every row are flagged dead and skipped (their gradient is exactly 0).
+      // dInp = (delta·Wᵀ) ⊙ f'(inp) for this part's units j0..j1 of the layer below, or its rows; units whose
+      // derivative is 0 on every row are flagged dead and skipped (their gradient is exactly 0).
       const dInp = layerPtr(desc, source, L_DELTA), inLive = layerPtr(desc, source, L_LIVE), inAct = layerField(desc, source, L_ACT);
       const visit = layerField(desc, l, L_VISIT);
       if (splitByRows(rows, inDim, parts)) {

@@ -1,6 +1,7 @@
 // The descriptor layout and the ids of layer kinds, activations, losses, optimizers and corruptions, read from the
 // module's exported globals when it loads: assembly/ defines them once, and nothing here repeats their values.
 import { WasmNotReadyError } from '../errors.js';
+import { KERNEL_FUNCTIONS } from './kernels.js';
 
 /** Activations by their public names. */
 export const ACTIVATION_NAMES = ['linear', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu'] as const;
@@ -55,8 +56,15 @@ function constantCase(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
-/** Reads every global the facade needs; a module that lacks one is from another version of the package. */
+/**
+ * Reads every global the facade needs, and checks that every kernel function is there; a module that lacks one is
+ * from another version of the package.
+ */
 export function readAbi(exports: WebAssembly.Exports): Abi {
+  const missing = KERNEL_FUNCTIONS.find((name) => typeof exports[name] !== 'function');
+  if (missing !== undefined) {
+    throw new WasmNotReadyError(`the .wasm module exports no function '${missing}': it belongs to another version of wasm-autoencoder`);
+  }
   const read = (name: string): number => {
     const global = exports[name];
     if (!(global instanceof WebAssembly.Global)) {

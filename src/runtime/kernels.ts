@@ -54,3 +54,15 @@ export interface Kernels {
     random: boolean, fresh: boolean, losses: number, kinds: number,
   ): number;
 }
+
+/**
+ * The functions every build exports (the threaded one adds worker_loop and shut_down). A module that lacks one is
+ * from another version of the package; readAbi refuses it when it loads rather than when a call first needs it.
+ */
+export const KERNEL_FUNCTIONS = [
+  'heap_base', 'sgemm_nn', 'workspaceFloats', 'set_precision', 'sgemm_nt', 'sgemm_tn', 'bias_add', 'bias_grad',
+  'activation_forward', 'activation_backward', 'live_units', 'sum_squared_error', 'rmse_loss_grad', 'loss_grad',
+  'loss_sum', 'loss_value', 'kl_sum', 'all_finite', 'rmsprop', 'rmsprop_tn', 'adam', 'sgd', 'corrupt', 'rng_seed',
+  'rng_next', 'rng_below', 'rng_uniform', 'rng_normal', 'rng_shuffle', 'rng_sample', 'forward', 'train_step',
+  'gradients', 'optimize', 'loss_total', 'train_steps',
+] as const satisfies readonly (keyof Kernels)[];

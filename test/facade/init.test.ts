@@ -50,3 +50,13 @@ test('in Node the package loads its module at import without top-level await (re
   const imported = await run(process.execPath, ['--input-type=module', '-e', `import { Autoencoder } from 'wasm-autoencoder'; console.log(new Autoencoder(4, 2).hiddenDim);`]);
   assert.equal(imported.stdout.trim(), '2');
 });
+
+test('a module from another version, which lacks a kernel function, is refused when it loads, by the name of what it lacks', async () => {
+  const { readAbi } = await import('../../src/runtime/abi.js');
+  const { getRuntime } = await import('../../src/runtime/wasm.js');
+  await import('../../src/entries/node.js');
+  const exports = getRuntime().kernels as unknown as WebAssembly.Exports;
+  assert.doesNotThrow(() => readAbi(exports));
+  const { all_finite: _, ...older } = exports;
+  assert.throws(() => readAbi(older), (error: Error) => error.name === 'WasmNotReadyError' && /exports no function 'all_finite': it belongs to another version/.test(error.message));
+});
