@@ -36,26 +36,21 @@ export function dense_forward(
 export function dense_backward_input(
   dInp: usize, inLive: usize, delta: usize, inp: usize, W: usize, rows: i32, inDim: i32, outDim: i32, inAct: i32, visit: i32, j0: i32, j1: i32,
 ): void {
-  // delta is (rows, outDim), W is (inDim, outDim), inp and dInp are (rows, inDim)
   if (j0 >= j1) return;
-  const o = <usize>j0 << 2;
-  live_columns(inAct, inLive + o, inp + o, inDim, rows, j1 - j0);
-  backwardInput(dInp, inLive, delta, inp, W, rows, inDim, outDim, inAct, visit, j0, j1);
+  live_columns(inAct, inLive + (<usize>j0 << 2), inp + (<usize>j0 << 2), inDim, rows, j1 - j0);
+  dense_backward_input_block(dInp, inLive, delta, inp, W, rows, inDim, outDim, inAct, visit, j0, j1);
 }
 
 /**
- * dense_backward_input's product and derivative on `rows` rows (dInp, delta and inp point at the first), every
- * unit, with inLive already set from every row of the batch (live_columns): the split of a batch by rows.
+ * dense_backward_input's product and derivative, with inLive already set for units j0..j1 from every row of the
+ * batch (live_columns): on `rows` rows (dInp, delta and inp point at the first), so that threads may split a batch
+ * by rows as well as by units.
  */
-export function dense_backward_input_rows(
-  dInp: usize, inLive: usize, delta: usize, inp: usize, W: usize, rows: i32, inDim: i32, outDim: i32, inAct: i32, visit: i32,
-): void {
-  if (rows > 0) backwardInput(dInp, inLive, delta, inp, W, rows, inDim, outDim, inAct, visit, 0, inDim);
-}
-
-function backwardInput(
+export function dense_backward_input_block(
   dInp: usize, inLive: usize, delta: usize, inp: usize, W: usize, rows: i32, inDim: i32, outDim: i32, inAct: i32, visit: i32, j0: i32, j1: i32,
 ): void {
+  // delta is (rows, outDim), W is (inDim, outDim), inp and dInp are (rows, inDim)
+  if (j0 >= j1 || rows <= 0) return;
   const o = <usize>j0 << 2, cols = j1 - j0;
   sgemm_nt(dInp + o, inDim, delta, outDim, W + (<usize>(j0 * outDim) << 2), outDim, rows, cols, outDim, visit == VISIT_LAST, inLive + o);
   if (visit == VISIT_FIRST) return;

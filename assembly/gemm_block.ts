@@ -144,7 +144,7 @@ function transpose4(to: usize, from: usize, ld: i32, K: i32): void {
  * Copies `rows` rows (a multiple of 4) of op(A) (a points at row 0; op(A)[i][k] = a[i*sai + k*sak], which is A
  * (sak = 1) or Aᵀ (sai = 1)) to work as K×4 panels, one per 4 rows: panel g holds op(A)[4g + r][k] at [k][r].
  */
-function packRows(work: usize, a: usize, sai: i32, sak: i32, rows: i32, K: i32): void {
+export function packRows(work: usize, a: usize, sai: i32, sak: i32, rows: i32, K: i32): void {
   for (let i = 0; i < rows; i += 4) {
     const from = a + (<usize>(i * sai) << 2), to = work + (<usize>(i * K) << 2);
     if (sai == 1) {
@@ -158,7 +158,7 @@ function packRows(work: usize, a: usize, sai: i32, sak: i32, rows: i32, K: i32):
 }
 
 /** Copies `strips` 8-column strips of B (K rows from b, ldb) to work, each K×8 contiguous, reading each row once. */
-function packStrips(work: usize, b: usize, ldb: i32, K: i32, strips: i32): void {
+export function packStrips(work: usize, b: usize, ldb: i32, K: i32, strips: i32): void {
   if (strips == 1) {
     // One strip without the loop over strips: measured 5–10 % faster on A·B with K ≥ 512 (one strip per pack).
     for (let k = 0; k < K; k++) {
@@ -252,7 +252,7 @@ export function tile4x8<P>(
  * here the multiply-adds dominate). One k a turn: unrolled over two, V8 hoisted every load and spilled registers
  * (measured 22 against 43 GFLOP/s fused). Each sum still runs in k order: the bits of tile4x8.
  */
-export function tile4x8Packed<P>(c0: usize, ldc: i32, pa: usize, pb: usize, K: i32, accumulate: bool): void {
+function tile4x8Packed<P>(c0: usize, ldc: i32, pa: usize, pb: usize, K: i32, accumulate: bool): void {
   const c1 = c0 + (<usize>ldc << 2), c2 = c1 + (<usize>ldc << 2), c3 = c2 + (<usize>ldc << 2);
   let s00 = start(c0, accumulate), s01 = start(c0 + 16, accumulate);
   let s10 = start(c1, accumulate), s11 = start(c1 + 16, accumulate);

@@ -5,7 +5,7 @@
 // Mean squares far below ε are stored as 0: sqrt(ms + ε) is then bit-identical, and the slot never decays
 // into denormals, which wasm cannot flush and which cost ~100× per operation.
 
-import { anyLive, tile4x8, tile4x4, tile1x4, tile1x1 } from "./gemm_block";
+import { anyLive, packRows, packStrips, tile4x8, tile4x4, tile1x4, tile1x1 } from "./gemm_block";
 import { Exact, Fused, fused } from "./precision";
 
 // ms below ε·2⁻⁶⁰ cannot change ms + ε in f32 (ε's own ulp is 2⁻²³ of it).
@@ -103,13 +103,7 @@ function productUpdate<P>(
     let j = 0;
     for (; j + 8 <= N; j += 8) {
       const dead = !anyLive(live, j, 8);
-      if (!dead) {
-        for (let k = 0; k < K; k++) {
-          const from = D + ((<usize>k * ldd + j) << 2), to = work + (<usize>k << 5);
-          v128.store(to, v128.load(from));
-          v128.store(to, v128.load(from, 16), 16);
-        }
-      }
+      if (!dead) packStrips(work, D + (<usize>j << 2), ldd, K, 1);
       for (let i = 0; i < M4; i += 4) {
         if (!dead) tile4x8<P>(scratch, 8, A + (<usize>i << 2), 1, lda, work, 8, K, false);
         updateTile(W, MS, MOM, N, i, j, 2, scratch, 8, dead, vlr, keep, veps, floor, vmom);
@@ -121,7 +115,7 @@ function productUpdate<P>(
     for (let i = 0; i < M4; i += 4) {
       let a = A + (<usize>i << 2), sak = lda;
       if (work != 0) {
-        for (let k = 0; k < K; k++) v128.store(work + (<usize>k << 4), v128.load(a + (<usize>(k * lda) << 2)));
+        packRows(work, a, 1, lda, 4, K);
         a = work;
         sak = 4;
       }

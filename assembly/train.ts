@@ -2,7 +2,7 @@
 // the layers' backward passes in reverse, then the optimizer stage over the parameter ranges. The facade calls
 // in once per epoch and every step runs here, on data and parameters already in linear memory.
 
-import { dense_forward, dense_backward_input, dense_backward_input_rows, dense_backward_weights, dense_backward_weight_columns } from "./dense";
+import { dense_forward, dense_backward_input_block, dense_backward_weights, dense_backward_weight_columns } from "./dense";
 import { live_columns } from "./activations";
 import { PACKED_ROWS } from "./gemm_block";
 import { bias_grad } from "./bias";
@@ -89,13 +89,11 @@ function forwardPart(desc: usize, X: usize, rows: i32, first: i32, last: i32, t:
     const out = layerPtr(desc, l, L_OUTPUT), pre = layerPtr(desc, l, L_PRE), act = layerField(desc, l, L_ACT);
     const byRows = splitByRows(rows, outDim, parts);
     for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
-      if (byRows) {
-        const r0 = share(rows, ROW_PAIR, p, parts), r1 = share(rows, ROW_PAIR, p + 1, parts);
-        const o = <usize>(r0 * outDim) << 2;
-        dense_forward(out + o, pre == 0 ? 0 : pre + o, inp + (<usize>(r0 * inDim) << 2), W, b, r1 - r0, inDim, outDim, act, workOf(desc, t), 0, outDim);
-      } else {
-        dense_forward(out, pre, inp, W, b, rows, inDim, outDim, act, workOf(desc, t), share(outDim, COLUMN_ALIGN, p, parts), share(outDim, COLUMN_ALIGN, p + 1, parts));
-      }
+      // This part's rows r0..r1 and columns j0..j1: some rows and every column, or every row and some columns.
+      const r0 = byRows ? share(rows, ROW_PAIR, p, parts) : 0, r1 = byRows ? share(rows, ROW_PAIR, p + 1, parts) : rows;
+      const j0 = byRows ? 0 : share(outDim, COLUMN_ALIGN, p, parts), j1 = byRows ? outDim : share(outDim, COLUMN_ALIGN, p + 1, parts);
+      const o = <usize>(r0 * outDim) << 2;
+      dense_forward(out + o, pre == 0 ? 0 : pre + o, inp + (<usize>(r0 * inDim) << 2), W, b, r1 - r0, inDim, outDim, act, workOf(desc, t), j0, j1);
     }
     sync(desc, t);
   }
@@ -192,26 +190,19 @@ function backward(desc: usize, X: usize, rows: i32, fusedUpdate: bool, t: i32): 
       // derivative is 0 on every row are flagged dead and skipped (their gradient is exactly 0).
       const dInp = layerPtr(desc, source, L_DELTA), inLive = layerPtr(desc, source, L_LIVE), inAct = layerField(desc, source, L_ACT);
       const visit = layerField(desc, l, L_VISIT);
-      if (splitByRows(rows, inDim, parts)) {
-        // The live flags of every unit over every row first (each thread its share of the units), then the rows.
-        for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
-          const j0 = share(inDim, COLUMN_ALIGN, p, parts), j1 = share(inDim, COLUMN_ALIGN, p + 1, parts);
-          live_columns(inAct, inLive + (<usize>j0 << 2), inp + (<usize>j0 << 2), inDim, rows, j1 - j0);
-        }
-        sync(desc, t);
-        for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
-          const r0 = share(rows, ROW_PAIR, p, parts), r1 = share(rows, ROW_PAIR, p + 1, parts);
-          dense_backward_input_rows(
-            dInp + (<usize>(r0 * inDim) << 2), inLive, delta + (<usize>(r0 * outDim) << 2), inp + (<usize>(r0 * inDim) << 2), W,
-            r1 - r0, inDim, outDim, inAct, visit,
-          );
-        }
-      } else {
-        for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
-          dense_backward_input(
-            dInp, inLive, delta, inp, W, rows, inDim, outDim, inAct, visit, share(inDim, COLUMN_ALIGN, p, parts), share(inDim, COLUMN_ALIGN, p + 1, parts),
-          );
-        }
+      // The live flags of this part's units over every row; where the rows are split, every thread's flags before any
+      // product reads them.
+      const byRows = splitByRows(rows, inDim, parts);
+      for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+        const j0 = share(inDim, COLUMN_ALIGN, p, parts), j1 = share(inDim, COLUMN_ALIGN, p + 1, parts);
+        live_columns(inAct, inLive + (<usize>j0 << 2), inp + (<usize>j0 << 2), inDim, rows, j1 - j0);
+      }
+      if (byRows) sync(desc, t);
+      for (let p = firstPart(desc, t); p < endPart(desc, t); p++) {
+        const r0 = byRows ? share(rows, ROW_PAIR, p, parts) : 0, r1 = byRows ? share(rows, ROW_PAIR, p + 1, parts) : rows;
+        const j0 = byRows ? 0 : share(inDim, COLUMN_ALIGN, p, parts), j1 = byRows ? inDim : share(inDim, COLUMN_ALIGN, p + 1, parts);
+        const at = <usize>(r0 * inDim) << 2;
+        dense_backward_input_block(dInp + at, inLive, delta + (<usize>(r0 * outDim) << 2), inp + at, W, r1 - r0, inDim, outDim, inAct, visit, j0, j1);
       }
       sync(desc, t); // W is read above before any thread updates it below
     }
