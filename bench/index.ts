@@ -15,6 +15,7 @@ import { sizeTable } from './size.js';
 import { describeMachine } from './machine.js';
 import { fmt, medians, trainingFlopsPerSample } from './timing.js';
 import { vaeTable } from './vae.js';
+import { autoencoderLayers } from '../src/model/parameters.js';
 
 const ROWS = 5000;
 const INPUT = 3072;
@@ -226,8 +227,8 @@ const DEEP_BATCH = 32;
 
 /** Flops of one training sample through the mirrored model of encoder widths `dims`: forward, weight and input gradients. */
 function deepFlopsPerSample(dims: number[]): number {
-  const widths = [...dims, ...dims.slice(0, -1).reverse()];
-  return trainingFlopsPerSample(widths.slice(1).map((out, l) => widths[l]! * out));
+  const layers = autoencoderLayers(dims[0]!, dims.slice(1), { activation: 'relu', outputActivation: 'linear' });
+  return trainingFlopsPerSample(layers.map((layer) => layer.inDim * layer.outDim));
 }
 
 /**

@@ -96,12 +96,6 @@ export function makeTfAutoencoder(opts: TfAutoencoderOptions): TfAutoencoder {
     throw new RangeError(`data holds ${data.length} values, fewer than rows×inputDim = ${rows * inputDim}`);
   }
 
-  const batches: tf.Tensor2D[] = [];
-  for (let first = 0; first < rows; first += batchSize) {
-    const n = Math.min(batchSize, rows - first);
-    batches.push(tf.tensor2d(data.subarray(first * inputDim, (first + n) * inputDim), [n, inputDim]));
-  }
-
   // tf.variable shares the initial tensor's data; tidy frees the initial tensor itself.
   const [W1, b1, W2, b2] = tf.tidy(() => [
     tf.variable(tf.randomNormal([inputDim, hiddenDim], 0, 1, 'float32', seed)),
@@ -109,39 +103,12 @@ export function makeTfAutoencoder(opts: TfAutoencoderOptions): TfAutoencoder {
     tf.variable(tf.randomNormal([hiddenDim, inputDim], 0, 1, 'float32', seed + 1)),
     tf.variable(tf.zeros([inputDim])),
   ]);
-  const params: tf.Variable[] = [W1, b1, W2, b2];
-  const optimizer = tf.train.rmsprop(learningRate, 0.9, 0, 1e-10);
-
   const loss = (x: tf.Tensor2D): tf.Scalar => {
     const h = tf.tanh(tf.add(tf.matMul(x, W1), b1));
     const y = tf.add(tf.matMul(h, W2), b2);
     return tf.sqrt(tf.mean(tf.squaredDifference(x, y))) as tf.Scalar;
   };
-
-  let next = 0;
-  let lastLoss = NaN;
-  let disposed = false;
-  return {
-    step() {
-      if (disposed) throw new Error('TfAutoencoder used after dispose()');
-      const x = batches[next];
-      next = next + 1 === batches.length ? 0 : next + 1;
-      tf.tidy(() => {
-        const cost = optimizer.minimize(() => loss(x), true, params)!;
-        lastLoss = cost.dataSync()[0]; // synchronous: the step has really run
-      });
-    },
-    get lastLoss() {
-      return lastLoss;
-    },
-    dispose() {
-      if (disposed) return;
-      disposed = true;
-      optimizer.dispose();
-      tf.dispose([...params, ...batches]);
-      batches.length = 0;
-    },
-  };
+  return stepper(sliceBatches(data, rows, inputDim, batchSize), tf.train.rmsprop(learningRate, 0.9, 0, 1e-10), [W1, b1, W2, b2], loss);
 }
 
 /**
@@ -217,8 +184,10 @@ export function makeTfDeepAutoencoder(opts: TfDeepOptions): TfAutoencoder {
 export function stepper(batches: tf.Tensor2D[], optimizer: tf.Optimizer, params: tf.Variable[], loss: (x: tf.Tensor2D) => tf.Scalar): TfAutoencoder {
   let next = 0;
   let lastLoss = NaN;
+  let disposed = false;
   return {
     step() {
+      if (disposed) throw new Error('TfAutoencoder used after dispose()');
       const x = batches[next]!;
       next = next + 1 === batches.length ? 0 : next + 1;
       tf.tidy(() => {
@@ -229,6 +198,8 @@ export function stepper(batches: tf.Tensor2D[], optimizer: tf.Optimizer, params:
       return lastLoss;
     },
     dispose() {
+      if (disposed) return;
+      disposed = true;
       optimizer.dispose();
       tf.dispose([...params, ...batches]);
     },
