@@ -3,11 +3,11 @@
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fromSafetensors, init, type Activation, type OutputActivation } from 'wasm-autoencoder';
+import { fromSafetensors, init } from 'wasm-autoencoder';
 import { fromOnnx, MAX_ONNX_BYTES } from 'wasm-autoencoder/onnx';
 import { readFileBytes, readTfjsLayers, save } from 'wasm-autoencoder/node';
 import { describe } from './export.js';
-import { checkWritable, oneOf } from './sources.js';
+import { ACTIVATIONS, OUTPUT_ACTIVATIONS, checkWritable, oneOf } from './sources.js';
 
 export const IMPORT_HELP = `usage: wasm-autoencoder import FILE_OR_DIR --out MODEL.ae [--activation A --output-activation A]
 
@@ -21,8 +21,6 @@ output:
   --out MODEL.ae
   --activation A         for safetensors without our metadata: tanh, sigmoid, relu, leakyRelu or elu
   --output-activation A  likewise: linear or one of those`;
-
-const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu'] as const;
 
 export async function importModel(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -38,8 +36,8 @@ export async function importModel(argv: string[]): Promise<void> {
   const isDir = (await stat(source).catch(() => undefined))?.isDirectory();
   if (isDir === undefined) throw new RangeError(`${source} not found`);
   const activations = {
-    ...(values.activation === undefined ? {} : { activation: oneOf(values.activation, ACTIVATIONS, '--activation') as Activation }),
-    ...(values['output-activation'] === undefined ? {} : { outputActivation: oneOf(values['output-activation'], ['linear', ...ACTIVATIONS], '--output-activation') as OutputActivation }),
+    ...(values.activation === undefined ? {} : { activation: oneOf(values.activation, ACTIVATIONS, '--activation') }),
+    ...(values['output-activation'] === undefined ? {} : { outputActivation: oneOf(values['output-activation'], OUTPUT_ACTIVATIONS, '--output-activation') }),
   };
   let model;
   if (isDir) {

@@ -1,7 +1,7 @@
 // Where the CLI's data comes from: one of --cifar, --idx, --fashion-mnist, --images or --csv.
 import { access, constants, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { grayscale, loadCifar10, loadFashionMnist, loadIdxImages, matrix, selectLabel, type Autoencoder, type Matrix } from 'wasm-autoencoder';
+import { grayscale, loadCifar10, loadFashionMnist, loadIdxImages, matrix, selectLabel, type Activation, type Autoencoder, type Matrix, type OutputActivation } from 'wasm-autoencoder';
 import { loadImageFolder } from 'wasm-autoencoder/node';
 
 /** A data set and, when its rows are pictures, how to draw them (channels interleaved, as PNG wants them). */
@@ -177,6 +177,10 @@ export function positiveNumber(text: string, flag: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new RangeError(`${flag} must be a positive number, got '${text}'`);
   return n;
 }
+
+/** The values of --activation and --output-activation. */
+export const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu'] as const satisfies readonly Activation[];
+export const OUTPUT_ACTIVATIONS = ['linear', ...ACTIVATIONS] as const satisfies readonly OutputActivation[];
 
 /**
  * A number written in decimal (Number() alone also takes '', ' ' and '0x10') that passes `accept`; otherwise a

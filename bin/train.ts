@@ -3,14 +3,14 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import {
-  Autoencoder, bindData, decodeCheckpoint, encodeCheckpoint, type Activation, type AutoencoderOptions, type Corruption, type Loss, type Matrix, type OutputActivation,
+  Autoencoder, bindData, decodeCheckpoint, encodeCheckpoint, type AutoencoderOptions, type Corruption, type Loss, type Matrix,
   type RunOptions, type TrainHistory, type TrainOptions, type WeightInit,
 } from 'wasm-autoencoder';
 import { checkpointTo, save } from 'wasm-autoencoder/node';
 import { count, duration } from './format.js';
 import { loadModel } from './model-file.js';
 import { RUN_HELP, RUN_OPTIONS, runFlags } from './run-flags.js';
-import { SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, numberIn, oneOf, positiveInteger, positiveNumber, scaleFlag } from './sources.js';
+import { ACTIVATIONS, OUTPUT_ACTIVATIONS, SOURCE_HELP, SOURCE_OPTIONS, checkWritable, loadSource, modelScale, numberIn, oneOf, positiveInteger, positiveNumber, scaleFlag } from './sources.js';
 
 export const TRAIN_HELP = `usage: wasm-autoencoder train <data> --out FILE [options]
 
@@ -47,8 +47,6 @@ training:
   --force                replace FILE if it exists (without it, train refuses to overwrite a model)
 ${RUN_HELP}`;
 
-const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu'] as const satisfies readonly Activation[];
-const OUTPUT_ACTIVATIONS = ['linear', ...ACTIVATIONS] as const satisfies readonly OutputActivation[];
 const LOSSES = ['rmse', 'mse', 'bce'] as const satisfies readonly Loss[];
 const OPTIMIZERS = ['rmsprop', 'adam', 'sgd'] as const;
 const MAX_LAYERS = 64;

@@ -39,6 +39,7 @@ import type { ActivationName } from '../runtime/abi.js';
 import { buildModel, describeModel, type DenseLayerData, type ModelDescription } from './description.js';
 import { shortestFloat32 } from '../io/npy.js';
 import { scope } from '../model/parameters.js';
+import { fromLittleEndian, littleEndianBytes } from './little-endian.js';
 
 /** Which graph `toOnnx` writes: the whole model, its encoder (input → code) or its decoder (code → reconstruction). */
 export type OnnxPart = 'autoencoder' | 'encoder' | 'decoder';
@@ -94,7 +95,6 @@ const DENSE_OPS = ['Gemm', 'MatMul'];
 const READ_OPS = [...DENSE_OPS, 'Add', ...OP_ACTIVATIONS.keys()];
 const DEFAULT_DOMAINS = ['', 'ai.onnx'];
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Export
@@ -211,12 +211,7 @@ class GraphWriter {
 }
 
 function tensor(name: string, dims: number[], values: Float32Array): TensorInit {
-  const rawData = new Uint8Array(values.length * 4);
-  if (LITTLE_ENDIAN) rawData.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  else {
-    const view = new DataView(rawData.buffer);
-    values.forEach((value, i) => view.setFloat32(4 * i, value, true));
-  }
+  const rawData = littleEndianBytes(values).slice();
   return { name, dims: dims.map(BigInt), dataType: TensorProto_DataType.FLOAT, rawData };
 }
 
@@ -767,12 +762,8 @@ class GraphReader {
     if (raw.length > 0 || tensor.floatData.length === 0) {
       if (raw.length !== 4 * count) throw this.refuse(`${what} declares dims [${dims.join(', ')}] (${count} float32 values, ${4 * count} bytes) but holds ${raw.length} bytes`);
       const values = new Float32Array(count);
-      if (LITTLE_ENDIAN) new Uint8Array(values.buffer).set(raw);
-      else {
-        const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-        for (let i = 0; i < count; i++) values[i] = view.getFloat32(4 * i, true);
-      }
-      return { dims, values };
+      new Uint8Array(values.buffer).set(raw);
+      return { dims, values: fromLittleEndian(values) };
     }
     if (tensor.floatData.length !== count) throw this.refuse(`${what} declares dims [${dims.join(', ')}] (${count} values) but holds ${tensor.floatData.length}`);
     return { dims, values: Float32Array.from(tensor.floatData) };

@@ -17,9 +17,10 @@
  */
 
 import { exceedsJsonNesting } from './json-limits.js';
+import { fromLittleEndian, littleEndianBytes } from './little-endian.js';
 import { DataFormatError } from '../errors.js';
 import type { Autoencoder } from '../model/autoencoder.js';
-import { ACTIVATIONS, checkKeys, type Activation, type Loss, type OutputActivation } from '../model/options.js';
+import { ACTIVATIONS, checkKeys, oneOf as checkOneOf, type Activation, type Loss, type OutputActivation } from '../model/options.js';
 import type { Reconstruction } from '../model/vae-options.js';
 import type { VariationalAutoencoder } from '../model/vae.js';
 import { ACTIVATION_NAMES, LOSS_NAMES, type ActivationName } from '../runtime/abi.js';
@@ -50,7 +51,6 @@ const MAX_RANK = 8;
 /** The prefix of this package's `__metadata__` keys. */
 const NS = 'wasm-autoencoder.';
 const MODEL_NAMES = { autoencoder: 'Autoencoder', vae: 'VariationalAutoencoder' } as const;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * The model as safetensors bytes: its weights (float32, PyTorch's out × in layout) named as the equivalent
@@ -79,7 +79,7 @@ export function toSafetensors(model: Autoencoder | VariationalAutoencoder): Uint
   };
   layers.forEach((layer, l) => {
     add(`${modules[l]}.weight`, [layer.outDim, layer.inDim], transpose(bitsOf(layer.weights), layer.inDim, layer.outDim));
-    add(`${modules[l]}.bias`, [layer.outDim], bitsOf(layer.biases).slice());
+    add(`${modules[l]}.bias`, [layer.outDim], bitsOf(layer.biases));
   });
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = Math.ceil(json.length / 8) * 8; // padded with spaces: the data 8-byte aligned, as the reference writer does
@@ -88,10 +88,7 @@ export function toSafetensors(model: Autoencoder | VariationalAutoencoder): Uint
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + headerLength);
   const start = 8 + headerLength;
-  for (const { data, begin } of tensors) {
-    if (!LITTLE_ENDIAN) swapBytes(data);
-    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), start + begin);
-  }
+  for (const { data, begin } of tensors) out.set(littleEndianBytes(data), start + begin);
   return out;
 }
 
@@ -121,8 +118,8 @@ export function fromSafetensors(bytes: Uint8Array | ArrayBuffer, options: Safete
   const file = options.name ?? 'safetensors';
   if (typeof file !== 'string') throw new TypeError(`name must be a string, got ${typeof file}`);
   // The options' own values are checked first: whatever the model refuses past this point comes from the file.
-  checkOneOf(options.activation, ACTIVATIONS, 'activation');
-  checkOneOf(options.outputActivation, ACTIVATION_NAMES, 'outputActivation');
+  if (options.activation !== undefined) checkOneOf(options.activation, ACTIVATIONS, 'activation');
+  if (options.outputActivation !== undefined) checkOneOf(options.outputActivation, ACTIVATION_NAMES, 'outputActivation');
   const { tensors, metadata, data } = readHeader(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), file);
   const declared = ourMetadata(metadata, file);
   const kind = declared?.kind ?? (hasVaeNames(tensors) ? 'vae' : 'autoencoder');
@@ -160,13 +157,6 @@ export function fromSafetensors(bytes: Uint8Array | ArrayBuffer, options: Safete
     // The options were checked above: a RangeError here is the file's (sizes that do not chain, metadata options our models refuse).
     if (error instanceof RangeError) throw new DataFormatError(file, `holds a model fromSafetensors cannot rebuild: ${error.message}`);
     throw error;
-  }
-}
-
-/** Throws a RangeError unless an option, when given, is one of `allowed` (the message the models' options give). */
-function checkOneOf(value: unknown, allowed: readonly string[], what: string): void {
-  if (value !== undefined && !allowed.includes(value as string)) {
-    throw new RangeError(`unknown ${what} '${String(value)}': expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
   }
 }
 
@@ -439,7 +429,7 @@ function ourMetadata(metadata: Record<string, string> | undefined, file: string)
   }
   const declared: Declared = {
     kind, inputDim: dimension('input_dim'), hidden: hidden as number[],
-    activation: oneOf('activation', ACTIVATION_NAMES.filter((a): a is Activation => a !== 'linear')),
+    activation: oneOf('activation', ACTIVATIONS),
     outputActivation: oneOf('output_activation', ACTIVATION_NAMES),
     layers: Object.hasOwn(metadata, `${NS}layers`) ? metadata[`${NS}layers`] : undefined,
   };
@@ -505,8 +495,7 @@ function bitsOf(values: Float32Array): Uint32Array {
 function bitsAt(data: Uint8Array, tensor: TensorEntry): Uint32Array {
   const out = new Uint32Array((tensor.end - tensor.begin) / 4);
   new Uint8Array(out.buffer).set(data.subarray(tensor.begin, tensor.end));
-  if (!LITTLE_ENDIAN) swapBytes(out);
-  return out;
+  return fromLittleEndian(out);
 }
 
 /** rows × cols row-major → cols × rows, as bit patterns (exact, NaN payloads included). */
@@ -515,13 +504,6 @@ function transpose(values: Uint32Array, rows: number, cols: number): Uint32Array
   if (out.length === 0) return out;
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
   return out;
-}
-
-function swapBytes(values: Uint32Array): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    values[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
-  }
 }
 
 // ---- small helpers ----

@@ -24,10 +24,11 @@ import type { VariationalAutoencoder } from '../model/vae.js';
 import { LOSS_NAMES, type ActivationName, type LossName } from '../runtime/abi.js';
 import type { Reconstruction } from '../model/vae-options.js';
 import { buildModel, describeModel, type DenseLayerData, type ModelDescription } from './description.js';
-import { MAX_DEPTH, MAX_WIDTH } from '../model/options.js';
+import { MAX_DEPTH, MAX_WIDTH, checkKeys } from '../model/options.js';
 import { MAX_KL_WEIGHT } from '../model/vae-options.js';
 import { scope } from '../model/parameters.js';
 import { exceedsJsonNesting } from './json-limits.js';
+import { fromLittleEndian, littleEndianBytes } from './little-endian.js';
 
 /** One tensor of a weights manifest. */
 export interface TfjsWeightsEntry {
@@ -125,7 +126,6 @@ const MAX_GROUPS = 1024;
 /** Names longer than this are refused (ours are a few characters). */
 const MAX_NAME = 256;
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Writing
@@ -146,9 +146,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * ```
  */
 export function toTfjsLayers(model: Autoencoder | VariationalAutoencoder, options: TfjsLayersOptions = {}): TfjsLayers {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object, e.g. { part: \'decoder\' }');
-  const unknown = Object.keys(options).filter((key) => key !== 'part');
-  if (unknown.length > 0) throw new RangeError(`unknown option '${unknown[0]}': expected 'part'`);
+  checkKeys(options, ['part'], 'option');
   const part = options.part ?? 'autoencoder';
   if (part !== 'autoencoder' && part !== 'encoder' && part !== 'decoder') throw new RangeError(`part is ${String(part)}, expected 'autoencoder', 'encoder' or 'decoder'`);
   const d = describeModel(model);
@@ -246,23 +244,6 @@ function kerasLayers(layer: DenseLayerData, inputDim?: number): TfjsLayerJson[] 
   return [dense, { class_name: 'LeakyReLU', config: { name: `${layer.name}_leaky_relu`, trainable: true, dtype: 'float32', alpha: LEAKY_SLOPE } }];
 }
 
-/** The bytes of float32 values, little-endian. */
-function littleEndianBytes(values: Float32Array): Uint8Array {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  return LITTLE_ENDIAN ? bytes : swapped(bytes);
-}
-
-/** A copy of `bytes` with each group of 4 reversed. */
-function swapped(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i += 4) {
-    out[i] = bytes[i + 3]!;
-    out[i + 1] = bytes[i + 2]!;
-    out[i + 2] = bytes[i + 1]!;
-    out[i + 3] = bytes[i]!;
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading
@@ -755,8 +736,7 @@ class Tensors {
       if (from < to) bytes.set(shard.subarray(from - start, to - start), from - tensor.offset);
       start += shard.length;
     }
-    if (!LITTLE_ENDIAN) bytes.set(swapped(bytes));
-    return out;
+    return fromLittleEndian(out);
   }
 }
 

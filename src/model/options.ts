@@ -194,7 +194,8 @@ function resolveOptimizer(options: OptimizerOptions): ResolvedOptimizer {
   return Object.freeze(o);
 }
 
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): asserts value is T {
+/** Throws a RangeError unless `value` is one of `allowed`, naming them. */
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): asserts value is T {
   if (!allowed.includes(value as T)) {
     throw new RangeError(`unknown ${what} '${String(value)}': expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
   }
