@@ -45,6 +45,18 @@ export function relativeError(a: number, b: number, floor = 1e-3): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), floor);
 }
 
+/**
+ * Asserts |actual − expected| ≤ 1e-5 · max(1, |expected|) element for element, as the exchange formats' tests ask
+ * of another runtime's outputs; `pair` words a failing element's two values.
+ */
+export function assertWithin1e5(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, pair: (actual: number, expected: number) => string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let k = 0; k < expected.length; k++) {
+    const a = actual[k]!, e = expected[k]!;
+    assert.ok(Math.abs(a - e) <= 1e-5 * Math.max(1, Math.abs(e)), `${what}[${k}]: ${pair(a, e)}`);
+  }
+}
+
 /** A float64 reference net of sizes dims[0] → dims[1] → …, weights and biases uniform in [-1, 1). */
 export function randomNet(rand: () => number, dims: number[], activations: Activation[]): RefLayer[] {
   return activations.map((activation, l) => {

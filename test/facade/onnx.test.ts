@@ -4,7 +4,7 @@
 // graph of dense layers, malformed or hostile bytes among them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { AttributeProto_AttributeType, ModelProtoSchema, NodeProtoSchema, TensorProtoSchema, TensorProto_DataType, type ModelProto, type NodeProto, type TensorProto } from 'onnx-buf';
 import { Autoencoder, DataFormatError, VariationalAutoencoder, type Matrix } from '../../src/entries/index.js';
 import { fromOnnx, MAX_LISTED_NUMBERS, MAX_NESTING, MAX_OBJECTS, MAX_TENSOR_VALUES, ONNX_OPSET, toOnnx, type OnnxPart } from '../../src/interop/onnx.js';
-import { randomRows } from './helpers.js';
+import { assertWithin1e5, randomRows } from './helpers.js';
+import { PYTHON, PYTHON_TIMEOUT_MS, torchMissing } from './torch.js';
 
 type Model = Autoencoder | VariationalAutoencoder;
 
@@ -37,14 +38,8 @@ function models(): { label: string; model: Model }[] {
 
 const codeWidth = (model: Model) => (model instanceof Autoencoder ? model.hidden.at(-1)! : model.latentDim);
 
-/** Within 1e-5 relative to max(1, |expected|), element for element. */
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const error = Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!));
-    assert.ok(error <= 1e-5, `${what}[${i}]: onnxruntime ${actual[i]}, ours ${expected[i]} (error ${error})`);
-  }
-}
+const assertClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, what: string) =>
+  assertWithin1e5(actual, expected, what, (a, e) => `onnxruntime ${a}, ours ${e} (error ${Math.abs(a - e) / Math.max(1, Math.abs(e))})`);
 
 const flat = (rows: number[][]) => Float32Array.from(rows.flat());
 
@@ -246,12 +241,6 @@ test('other writers\' forms of the same graph are read: MatMul + Add (either ord
   ae.dispose();
 });
 
-const PYTHON = '/usr/bin/python3';
-const PYTHON_TIMEOUT_MS = 300_000; // torch's import alone takes seconds on a busy machine
-const torchMissing = (() => {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { timeout: PYTHON_TIMEOUT_MS, stdio: 'ignore' });
-  return probe.status === 0 ? false : `${PYTHON} cannot import torch: install Debian's python3-torch (.ci/run does)`;
-})();
 
 test('PyTorch: fromOnnx reads what torch.onnx.export writes for a flat nn.Sequential, weights bit for bit and outputs as PyTorch computed them', { skip: torchMissing }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wae-onnx-torch-'));

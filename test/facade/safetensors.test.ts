@@ -4,7 +4,7 @@
 // forward pass against ours, one SGD step there read back exactly, and a file PyTorch wrote without our metadata.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { Autoencoder, DataFormatError, VariationalAutoencoder } from '../../src/entries/index.js';
 import { MAX_HEADER_BYTES, fromSafetensors, toSafetensors } from '../../src/interop/safetensors.js';
-import { randomRows } from './helpers.js';
+import { assertWithin1e5, randomRows } from './helpers.js';
+import { PYTHON, PYTHON_TIMEOUT_MS, torchMissing } from './torch.js';
 
 type Model = Autoencoder | VariationalAutoencoder;
 type Header = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -475,13 +476,7 @@ test('fuzz: random bytes, cut and mutated files, and random headers are read or 
 
 // ---- PyTorch (Debian's python3-torch; examples/pytorch) ----
 
-const PYTHON = '/usr/bin/python3';
-const PYTHON_TIMEOUT_MS = 300_000; // torch's import alone takes seconds on a busy machine
 const EXAMPLES = fileURLToPath(new URL('../../examples/pytorch', import.meta.url));
-const torchMissing = (() => {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { timeout: PYTHON_TIMEOUT_MS, stdio: 'ignore' });
-  return probe.status === 0 ? false : `${PYTHON} cannot import torch: install Debian's python3-torch (.ci/run does)`;
-})();
 
 /** Runs a Python script with examples/pytorch importable, `args` as sys.argv[1:]; returns the JSON it prints. */
 async function python(script: string, ...args: string[]): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -494,31 +489,27 @@ function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'wae-safetensors-'));
 }
 
-/** |actual − expected| ≤ 1e-5 · max(1, |expected|) for every value. */
-function assertClose(actual: ArrayLike<number>, expected: readonly number[], what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let k = 0; k < expected.length; k++) {
-    const e = expected[k]!;
-    assert.ok(Math.abs(actual[k]! - e) <= 1e-5 * Math.max(1, Math.abs(e)), `${what}[${k}]: ours ${actual[k]}, PyTorch ${e}`);
-  }
-}
+const assertClose = (actual: ArrayLike<number>, expected: readonly number[], what: string) => assertWithin1e5(actual, expected, what, (a, e) => `ours ${a}, PyTorch ${e}`);
 
-/** PyTorch's outputs of a model file for the rows in rows.json: an autoencoder's code and reconstruction, a VAE's encoding and decoding of the mean. */
+/**
+ * PyTorch's outputs of model files for rows (argv: file, rows.json, file, rows.json, …; one Python for all, as torch's
+ * import takes seconds): an autoencoder's code and reconstruction, a VAE's encoding and decoding of the mean.
+ */
 const FORWARD = `
 from safetensors_io import load_model
 from autoencoder import VAE
-model, metadata = load_model(sys.argv[1])
-model.eval()
-x = torch.tensor(json.load(open(sys.argv[2])), dtype=torch.float32)
 flat = lambda t: t.reshape(-1).tolist()
-with torch.no_grad():
-    if isinstance(model, VAE):
-        mean, log_var = model.encode(x)
-        out = {'mean': flat(mean), 'log_var': flat(log_var), 'decoded': flat(model.decode(mean))}
-    else:
+def forward(file, rows):
+    model, metadata = load_model(file)
+    model.eval()
+    x = torch.tensor(json.load(open(rows)), dtype=torch.float32)
+    with torch.no_grad():
+        if isinstance(model, VAE):
+            mean, log_var = model.encode(x)
+            return {'mean': flat(mean), 'log_var': flat(log_var), 'decoded': flat(model.decode(mean))}
         depth = len(json.loads(metadata['wasm-autoencoder.hidden']))
-        out = {'hidden': flat(model[:2 * depth](x)), 'reconstructed': flat(model(x))}
-print(json.dumps(out))
+        return {'hidden': flat(model[:2 * depth](x)), 'reconstructed': flat(model(x))}
+print(json.dumps([forward(*pair) for pair in zip(sys.argv[1::2], sys.argv[2::2])]))
 `;
 
 test('PyTorch loads our files into the modules of examples/pytorch, and its forward pass matches test, encode and decode within 1e-5', { skip: torchMissing }, async () => {
@@ -527,13 +518,17 @@ test('PyTorch loads our files into the modules of examples/pytorch, and its forw
     ...models(),
     new Autoencoder(5, [4, 3], { activation: 'leakyRelu', outputActivation: 'elu', seed: 9 }),
   ];
-  for (const [m, model] of all.entries()) {
+  const inputs = all.map((model, m) => {
     model.train(randomRows(20, model.inputDim, 1, 0, 1), { epochs: 2, batchSize: 5, logEvery: 0 });
     const rows = randomRows(5, model.inputDim, 30 + m, -2, 2);
-    const file = path.join(dir, `model-${m}.safetensors`);
+    const file = path.join(dir, `model-${m}.safetensors`), rowsFile = path.join(dir, `rows-${m}.json`);
     fs.writeFileSync(file, toSafetensors(model));
-    fs.writeFileSync(path.join(dir, 'rows.json'), JSON.stringify(rows));
-    const torch = await python(FORWARD, file, path.join(dir, 'rows.json'));
+    fs.writeFileSync(rowsFile, JSON.stringify(rows));
+    return { rows, args: [file, rowsFile] };
+  });
+  const outputs = await python(FORWARD, ...inputs.flatMap((input) => input.args));
+  for (const [m, model] of all.entries()) {
+    const rows = inputs[m]!.rows, torch = outputs[m];
     if (model instanceof Autoencoder) {
       const { hidden, reconstructed } = model.test(rows);
       assertClose(hidden.data, torch.hidden, `model ${m} code`);
@@ -551,33 +546,42 @@ test('PyTorch loads our files into the modules of examples/pytorch, and its forw
 
 test('one SGD step in PyTorch, saved back with examples/pytorch, loads with fromSafetensors with exactly PyTorch\'s weights (and is the file toSafetensors writes)', { skip: torchMissing }, async () => {
   const dir = tmpdir();
+  // argv: before, rows.json, after, before, rows.json, after, … (one Python for every model).
   const STEP = `
 from safetensors_io import load_model, save_model
 from autoencoder import VAE
-model, metadata = load_model(sys.argv[1])
-x = torch.tensor(json.load(open(sys.argv[2])), dtype=torch.float32)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-if isinstance(model, VAE):
-    reconstructed, mean, log_var = model(x)
-    kl = -0.5 * (1 + log_var - mean ** 2 - log_var.exp()).sum(1)
-    loss = (((reconstructed - x) ** 2).sum(1) + kl).mean()
-else:
-    loss = ((model(x) - x) ** 2).mean()
-optimizer.zero_grad()
-loss.backward()
-optimizer.step()
-save_model(model, sys.argv[3], metadata)
-with torch.no_grad():
-    after = model.decode(model.encode(x)[0]) if isinstance(model, VAE) else model(x)
-print(json.dumps({'state': {name: {'shape': list(t.shape), 'values': t.reshape(-1).tolist()} for name, t in model.state_dict().items()}, 'after': after.reshape(-1).tolist()}))
+def step(before, rows, after):
+    torch.manual_seed(0)
+    model, metadata = load_model(before)
+    x = torch.tensor(json.load(open(rows)), dtype=torch.float32)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    if isinstance(model, VAE):
+        reconstructed, mean, log_var = model(x)
+        kl = -0.5 * (1 + log_var - mean ** 2 - log_var.exp()).sum(1)
+        loss = (((reconstructed - x) ** 2).sum(1) + kl).mean()
+    else:
+        loss = ((model(x) - x) ** 2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    save_model(model, after, metadata)
+    with torch.no_grad():
+        tuned = model.decode(model.encode(x)[0]) if isinstance(model, VAE) else model(x)
+    return {'state': {name: {'shape': list(t.shape), 'values': t.reshape(-1).tolist()} for name, t in model.state_dict().items()}, 'after': tuned.reshape(-1).tolist()}
+print(json.dumps([step(*triple) for triple in zip(sys.argv[1::3], sys.argv[2::3], sys.argv[3::3])]))
 `;
-  for (const [m, model] of models().entries()) {
+  const list = models();
+  const inputs = list.map((model, m) => {
     const rows = randomRows(6, model.inputDim, 50 + m, 0, 1);
-    const before = path.join(dir, `before-${m}.safetensors`);
+    const before = path.join(dir, `before-${m}.safetensors`), rowsFile = path.join(dir, `rows-${m}.json`);
     const after = path.join(dir, `after-${m}.safetensors`);
     fs.writeFileSync(before, toSafetensors(model));
-    fs.writeFileSync(path.join(dir, 'rows.json'), JSON.stringify(rows));
-    const torch = await python(STEP, before, path.join(dir, 'rows.json'), after);
+    fs.writeFileSync(rowsFile, JSON.stringify(rows));
+    return { rows, after, args: [before, rowsFile, after] };
+  });
+  const steps = await python(STEP, ...inputs.flatMap((input) => input.args));
+  for (const [m, model] of list.entries()) {
+    const { rows, after } = inputs[m]!, torch = steps[m];
     const bytes = new Uint8Array(fs.readFileSync(after));
     const tuned = fromSafetensors(bytes, { name: after });
     assert.equal(tuned.constructor, model.constructor);

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Autoencoder, DataFormatError, VariationalAutoencoder } from '../../src/entries/index.js';
 import { fromTfjsLayers, tfjsWeightPaths, toTfjsLayers, type TfjsLayers, type TfjsModelJson } from '../../src/interop/tfjs-layers.js';
 import { readTfjsLayers, writeTfjsLayers } from '../../src/io/node-tfjs.js';
-import { randomRows } from './helpers.js';
+import { assertWithin1e5, randomRows } from './helpers.js';
 
 await tf.setBackend('cpu');
 
@@ -38,14 +38,7 @@ function predict(model: tf.LayersModel, rows: number[][]): Float32Array[] {
   });
 }
 
-/** Within 1e-5 relative to max(1, |expected|). */
-function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let k = 0; k < actual.length; k++) {
-    const a = actual[k]!, e = expected[k]!;
-    assert.ok(Math.abs(a - e) <= 1e-5 * Math.max(1, Math.abs(e)), `${what}[${k}]: TF.js ${a}, ours ${e}`);
-  }
-}
+const assertClose = (actual: Float32Array, expected: Float32Array, what: string) => assertWithin1e5(actual, expected, what, (a, e) => `TF.js ${a}, ours ${e}`);
 
 /** The TF.js artifacts of a model it saves (what a save handler is given). */
 async function savedByTfjs(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
