@@ -81,7 +81,8 @@ export function describeModel(model: Autoencoder | VariationalAutoencoder): Mode
 
 /**
  * The model a description holds, its weights set bit for bit and its optimizer state fresh (the options' defaults).
- * Throws a RangeError naming the first layer whose shape or activation our models cannot have.
+ * Throws a RangeError naming the first layer whose shape or activation our models cannot have, or which holds a value
+ * that is not finite.
  */
 export function buildModel(description: ModelDescription): Autoencoder | VariationalAutoencoder {
   checkShapes(description);
@@ -119,6 +120,11 @@ function checkShapes(description: ModelDescription): void {
     if (layer.activation !== want.activation) throw new RangeError(`layer ${layer.name} has activation '${layer.activation}', expected '${want.activation}' (one activation inside, one on the output)`);
     if (layer.weights.length !== layer.inDim * layer.outDim) throw new RangeError(`${layer.name}/weights holds ${layer.weights.length} values, expected ${layer.inDim}×${layer.outDim}`);
     if (layer.biases.length !== layer.outDim) throw new RangeError(`${layer.name}/biases holds ${layer.biases.length} values, expected ${layer.outDim}`);
+    for (const [what, values] of [['weights', layer.weights], ['biases', layer.biases]] as const) {
+      // A checkpoint refuses such values when it loads: a model built from them could be saved but never loaded.
+      const at = values.findIndex((v) => !Number.isFinite(v));
+      if (at >= 0) throw new RangeError(`${layer.name}/${what} holds ${values[at]} at ${at}: a model's weights and biases must be finite`);
+    }
   });
 }
 

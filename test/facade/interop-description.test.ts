@@ -39,4 +39,8 @@ test('a description our models cannot be is refused, naming the layer', () => {
   assert.throws(() => buildModel(withLayer(2, { outDim: 4 })), /layer 2 is decode 3 → 4, expected decode 3 → 5/);
   assert.throws(() => buildModel(withLayer(0, { biases: new Float32Array(4) })), /encode\/biases holds 4 values, expected 5/);
   assert.throws(() => buildModel({ ...description, layers: description.layers.slice(1) }), /has 4 dense layers, got 3/);
+  const weights = Float32Array.from(description.layers[1]!.weights);
+  weights[3] = NaN;
+  assert.throws(() => buildModel(withLayer(1, { weights })), /encode_1\/weights holds NaN at 3: a model's weights and biases must be finite/);
+  assert.throws(() => buildModel(withLayer(3, { biases: new Float32Array([0, 0, -Infinity, 0, 0, 0, 0]) })), /decode_1\/biases holds -Infinity at 2/);
 });

@@ -395,6 +395,14 @@ test('refused: graphs that are not a chain of dense layers our models can be, an
   for (const m of [ae, vae, deep]) m.dispose();
 });
 
+test('weights and biases that are not finite are refused, naming the tensor (a checkpoint of such a model would never load)', () => {
+  const model = new Autoencoder(5, 3, { seed: 1 });
+  const poison = (name: string, at: number, value: number) => (proto: ModelProto) => new DataView(initializer(proto, name).rawData.buffer, initializer(proto, name).rawData.byteOffset).setFloat32(4 * at, value, true);
+  refused(forge(model, poison('encode/weights', 4, NaN)), /encode\/weights holds NaN at 4: a model's weights and biases must be finite/);
+  refused(forge(model, poison('decode/biases', 2, Infinity)), /decode\/biases holds Infinity at 2/);
+  model.dispose();
+});
+
 test('refused before anything is allocated: dims past the bounds, a huge declared width, absurd counts and nesting', () => {
   const ae = new Autoencoder(6, [4], { seed: 1 });
   refused(forge(ae, (p) => void (initializer(p, 'encode/weights').dims = [2n ** 40n, 2n ** 40n])), new RegExp(`initializer 'encode/weights' declares dims \\[1099511627776, 1099511627776\\]: each must be from 1 to ${MAX_TENSOR_VALUES}`));

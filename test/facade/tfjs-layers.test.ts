@@ -301,6 +301,15 @@ test('a weights manifest that lies about shapes or sizes, weight data too short 
   refused(edit((j) => { layersOf(j).push(...Array(2000).fill(layersOf(j)[1])); }), weightData, /layers are not an array of at most 1024/);
 });
 
+test('weights and biases that are not finite are refused, naming the layer (a checkpoint of such a model would never load)', () => {
+  const { json, weightData } = exported();
+  const first = json['weightsManifest'][0].weights[0].name as string;
+  const poisoned = weightData.slice(0);
+  new DataView(poisoned).setFloat32(4, NaN, true);
+  assert.equal(first, 'encode/kernel');
+  refused(json, poisoned, /encode\/weights holds NaN at 1: a model's weights and biases must be finite/);
+});
+
 test('malformed JSON, shapes that are not our models\' and halves exported alone are refused', () => {
   const { json, weightData } = exported();
   const text = JSON.stringify(json);
